@@ -1,0 +1,172 @@
+"""Configuration classes, chosen by the YANZHEN_CONFIG environment variable.
+
+Nothing here is read at import time of the app: `load_config()` builds the settings when
+`create_app()` runs, so tests and scripts can set the environment first.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+VAR_DIR = Path(os.environ.get("YANZHEN_VAR_DIR", BASE_DIR / "var"))
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run: a required setting is missing or malformed."""
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the common `postgres://` and `postgresql://` forms and use psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class BaseConfig:
+    SECRET_KEY: str | None = None
+    SQLALCHEMY_DATABASE_URI: str | None = None
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+
+    # Flask-WTF: the token lives as long as the session, so a long form is never lost.
+    WTF_CSRF_TIME_LIMIT = None
+    WTF_CSRF_ENABLED = True
+
+    BABEL_DEFAULT_LOCALE = "zh"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = {"zh": "简体中文", "en": "English"}
+    TIMEZONE = "Asia/Shanghai"
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+
+    # Broker: Celery's result backend is not used; the database is the record of work.
+    CELERY_BROKER_URL: str | None = None
+    CELERY_TASK_ALWAYS_EAGER = False
+    CELERY_EXTRA: dict = {}
+    CELERY_TASK_TIME_LIMIT = 900
+    # How queued jobs leave the web process: celery, inline or record (see registry/jobs.py).
+    JOBS_MODE = "celery"
+
+    # Login rate limits are kept in a shared storage (Redis in production).
+    RATELIMIT_STORAGE_URI = "memory://"
+    LOGIN_LIMIT_PER_ACCOUNT = "10 per 15 minutes"
+    LOGIN_LIMIT_PER_ADDRESS = "50 per 15 minutes"
+
+    # City configuration: which rule profiles this bureau uses.
+    RULE_PROFILES = {"gazelle": "default", "leader": "default"}
+    CITY_NAME = "宁波市"
+
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 25
+    MAIL_SENDER = "noreply@yanzhen.local"
+
+    HEALTH_CHECK_TIMEOUT = 2.0
+
+
+class DevelopmentConfig(BaseConfig):
+    DEBUG = False
+    SECRET_KEY = "dev-only-secret-key-not-for-production"
+
+    @classmethod
+    def resolve(cls, env) -> dict:
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        db_url = env.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'yanzhen.db'}"
+        # The embedded broker sits in its own SQLite file, never in the app's database.
+        broker = env.get("REDIS_URL") or f"sqla+sqlite:///{VAR_DIR / 'broker.db'}"
+        return {
+            "SQLALCHEMY_DATABASE_URI": normalise_database_url(db_url),
+            "CELERY_BROKER_URL": broker,
+            "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
+        }
+
+
+class TestingConfig(BaseConfig):
+    TESTING = True
+    SECRET_KEY = "testing-secret-key"
+    WTF_CSRF_ENABLED = False
+    JOBS_MODE = "record"
+    LOGIN_LIMIT_PER_ACCOUNT = "1000 per minute"
+    LOGIN_LIMIT_PER_ADDRESS = "1000 per minute"
+
+    @classmethod
+    def resolve(cls, env) -> dict:
+        return {
+            "SQLALCHEMY_DATABASE_URI": normalise_database_url(
+                env.get("TEST_DATABASE_URL") or "sqlite://"),
+            "CELERY_BROKER_URL": "memory://",
+        }
+
+
+class ProductionConfig(BaseConfig):
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+
+    @classmethod
+    def resolve(cls, env) -> dict:
+        required = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY")
+        missing = [name for name in required if not env.get(name)]
+        if missing:
+            raise ConfigError(
+                "Yanzhen refuses to start in production: set " + ", ".join(missing)
+                + " (see README, 'Production').")
+        return {
+            "SECRET_KEY": env["SECRET_KEY"],
+            "SQLALCHEMY_DATABASE_URI": normalise_database_url(env["DATABASE_URL"]),
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+            "CELERY_BROKER_URL": env["REDIS_URL"],
+            "RATELIMIT_STORAGE_URI": env["REDIS_URL"],
+            "MAIL_SERVER": env.get("MAIL_SERVER"),
+        }
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def load_config(name: str | None = None, env=None) -> dict:
+    """Return the settings of the named configuration (default: YANZHEN_CONFIG or development)."""
+    env = os.environ if env is None else env
+    name = name or env.get("YANZHEN_CONFIG", "development")
+    try:
+        cls = CONFIGS[name]
+    except KeyError:
+        raise ConfigError(f"Unknown YANZHEN_CONFIG {name!r}; use one of {', '.join(CONFIGS)}.") from None
+    settings = {key: getattr(cls, key) for key in dir(cls) if key.isupper()}
+    settings.update(cls.resolve(env))
+    settings["YANZHEN_CONFIG"] = name
+    return settings
+
+
+def celery_settings(app_config) -> dict:
+    """Celery settings derived from the app's configuration (workers and the web's producer).
+
+    JSON only; late acknowledgement with rejection on a lost worker, so a killed worker's
+    task is redelivered; the Redis visibility timeout is longer than any task may run.
+    """
+    time_limit = app_config.get("CELERY_TASK_TIME_LIMIT", 900)
+    settings = {
+        "broker_url": app_config["CELERY_BROKER_URL"],
+        "task_serializer": "json",
+        "result_serializer": "json",
+        "accept_content": ["json"],
+        "task_ignore_result": True,
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        "task_time_limit": time_limit,
+        "task_soft_time_limit": time_limit - 30,
+        "broker_transport_options": {"visibility_timeout": time_limit * 2},
+        "broker_connection_retry_on_startup": True,
+        "timezone": app_config.get("TIMEZONE", "Asia/Shanghai"),
+        "enable_utc": True,
+        "task_always_eager": app_config.get("CELERY_TASK_ALWAYS_EAGER", False),
+    }
+    settings.update(app_config.get("CELERY_EXTRA") or {})
+    return settings

@@ -1,0 +1,1 @@
+"""Authentication and authorisation: passwords, permissions as data, object scoping."""

@@ -1,0 +1,62 @@
+"""Permissions as data: each role maps to `resource:action` permissions.
+
+Views declare the permission they need (`@requires(Permission.X)`); object-level scope
+(a firm's own data, an officer's districts) is enforced by `registry.auth.scope`.
+"""
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user, login_required
+
+
+class Permission(StrEnum):
+    PORTAL_USE = "portal:use"            # a firm's own profile, filings and ladder
+    PORTAL_ADMIN = "portal:admin"        # a firm admin invites colleagues
+    FIRMS_VIEW = "firms:view"            # the registry, within the officer's districts
+    FIRMS_INVITE = "firms:invite"        # invite or approve firms
+    FILINGS_REVIEW = "filings:review"    # accept or return filings
+    CANDIDATES_VIEW = "candidates:view"
+    CANDIDATES_DECIDE = "candidates:decide"
+    CERTIFICATES_MANAGE = "certificates:manage"
+    OUTREACH_WORK = "outreach:work"
+    SCANS_VIEW = "scans:view"
+    SCANS_RUN = "scans:run"
+    USERS_ADMIN = "users:admin"
+    AUDIT_VIEW = "audit:view"
+
+
+_OFFICER = {
+    Permission.FIRMS_VIEW, Permission.FIRMS_INVITE, Permission.FILINGS_REVIEW,
+    Permission.CANDIDATES_VIEW, Permission.CANDIDATES_DECIDE, Permission.CERTIFICATES_MANAGE,
+    Permission.OUTREACH_WORK, Permission.SCANS_VIEW, Permission.SCANS_RUN, Permission.AUDIT_VIEW,
+}
+ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
+    "firm": frozenset({Permission.PORTAL_USE}),
+    "officer": frozenset(_OFFICER),
+    "admin": frozenset(_OFFICER | {Permission.USERS_ADMIN}),
+}
+
+
+def has_permission(user, permission: Permission) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if permission is Permission.PORTAL_ADMIN:
+        return user.role == "firm" and user.is_firm_admin
+    return permission in ROLE_PERMISSIONS.get(user.role, frozenset())
+
+
+def requires(permission: Permission):
+    """Log in first (login page or 401), then 403 without the permission."""
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if not has_permission(current_user, permission):
+                abort(403)
+            return view(*args, **kwargs)
+        wrapped.required_permission = permission
+        return wrapped
+    return decorator

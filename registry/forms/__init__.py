@@ -1,0 +1,1 @@
+"""WTForms classes: field and cross-field validation only."""

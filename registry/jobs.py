@@ -1,0 +1,90 @@
+"""The only place the web side enqueues background work.
+
+Services record an intent with `enqueue_after_commit(name, *args)`; it is kept on the
+session and sent by task name once the transaction commits, and dropped on rollback, so a
+worker never sees work whose data is not there. Sending uses a producer-only Celery client
+built from config; `workers/` defines the tasks under the same names (a test checks it).
+
+`JOBS_MODE` chooses how intents leave: "celery" (default), "inline" (run the job's target in
+this process once the request is over: tests and single-process tools; SQL cannot run
+inside the commit hook itself) or "record" (only kept in `sent_jobs()` for assertions).
+"""
+from __future__ import annotations
+
+from importlib import import_module
+
+from celery import Celery
+from flask import Flask, current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+# Task name -> "module:function" of the service it runs; `workers.tasks` registers one
+# Celery task per entry, so the web side and the workers cannot disagree on names.
+JOB_TARGETS: dict[str, str] = {}
+
+_PENDING_KEY = "yanzhen_pending_jobs"
+
+
+def job_target(name: str):
+    module, _, function = JOB_TARGETS[name].partition(":")
+    return getattr(import_module(module), function)
+
+
+def enqueue_after_commit(session: Session, name: str, *args) -> None:
+    if name not in JOB_TARGETS:
+        raise KeyError(f"unknown job {name!r}")
+    session.info.setdefault(_PENDING_KEY, []).append((name, args))
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["yanzhen_jobs"] = {"sent": [], "inline": [], "producer": None}
+
+    @app.after_request
+    def _run_inline_jobs(response):
+        run_inline_jobs()
+        return response
+
+
+def run_inline_jobs() -> None:
+    """Run the jobs queued in "inline" mode (after the request, or when a tool calls it)."""
+    queue = current_app.extensions["yanzhen_jobs"]["inline"]
+    while queue:
+        name, args = queue.pop(0)
+        job_target(name)(*args)
+
+
+def sent_jobs() -> list[tuple[str, tuple]]:
+    return current_app.extensions["yanzhen_jobs"]["sent"]
+
+
+def producer(app: Flask) -> Celery:
+    """A Celery client that only publishes (it knows no task code)."""
+    state = app.extensions["yanzhen_jobs"]
+    if state["producer"] is None:
+        from config import celery_settings
+        client = Celery("yanzhen-producer", set_as_current=False)
+        client.conf.update(celery_settings(app.config))
+        state["producer"] = client
+    return state["producer"]
+
+
+def _send(name: str, args: tuple) -> None:
+    app = current_app._get_current_object()
+    mode = app.config.get("JOBS_MODE", "celery")
+    app.extensions["yanzhen_jobs"]["sent"].append((name, args))
+    if mode == "inline":
+        app.extensions["yanzhen_jobs"]["inline"].append((name, args))
+    elif mode == "celery":
+        producer(app).send_task(name, args=list(args))
+
+
+@event.listens_for(Session, "after_commit")
+def _send_pending(session: Session) -> None:
+    pending = session.info.pop(_PENDING_KEY, [])
+    for name, args in pending:
+        _send(name, args)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_pending(session: Session, _previous_transaction) -> None:
+    session.info.pop(_PENDING_KEY, None)

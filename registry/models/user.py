@@ -1,0 +1,63 @@
+"""Users: firm staff, bureau officers (scoped to districts) and administrators."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+
+from registry.models.base import Base, UTCDateTime, utcnow
+
+ROLES = ("firm", "officer", "admin")
+
+officer_districts = Table(
+    "officer_districts",
+    Base.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("district", ForeignKey("districts.code", ondelete="CASCADE"), primary_key=True),
+)
+
+
+def normalise_email(email: str) -> str:
+    """E-mail addresses are unique regardless of case: stored trimmed and lower-cased."""
+    return (email or "").strip().lower()
+
+
+class User(UserMixin, Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("role IN ('firm', 'officer', 'admin')", name="role"),
+        CheckConstraint("role <> 'firm' OR firm_id IS NOT NULL", name="firm_user_has_firm"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    firm_id: Mapped[int | None] = mapped_column(ForeignKey("firms.id", ondelete="CASCADE"),
+                                                index=True)
+    is_firm_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    locale: Mapped[str | None] = mapped_column(String(8))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    firm = relationship("Firm", lazy="joined")
+    districts = relationship("District", secondary=officer_districts, lazy="selectin")
+
+    @validates("email")
+    def _normalise_email(self, _key, email: str) -> str:
+        return normalise_email(email)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.active
+
+    @property
+    def district_codes(self) -> set[str]:
+        return {district.code for district in self.districts}
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email} {self.role}>"

@@ -1,0 +1,76 @@
+"""Login sessions, CSRF, rate limits and error pages."""
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+
+from registry.extensions import csrf, db, limiter, login_manager
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "public.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.login_message_category = "info"
+    # "strong" logs users out when their address changes, which happens behind a bureau's NAT.
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(_load_user)
+    login_manager.unauthorized_handler(_unauthorized)
+
+    csrf.init_app(app)
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
+    limiter.init_app(app)
+    _register_error_pages(app)
+
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+
+def _load_user(user_id: str):
+    from registry.models import User
+    return db.session.get(User, int(user_id))
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or (
+        request.accept_mimetypes.best == "application/json")
+
+
+def _unauthorized():
+    from flask import redirect, url_for
+    if wants_json():
+        return jsonify(error="unauthorized", message="Log in first."), 401
+    return redirect(url_for("public.login", next=request.full_path.rstrip("?")))
+
+
+ERROR_TITLES = {
+    400: _l("Bad request"),
+    403: _l("You do not have access to this page"),
+    404: _l("Page not found"),
+    405: _l("Method not allowed"),
+    413: _l("The upload is too large"),
+    429: _l("Too many attempts; please wait and try again"),
+    500: _l("Something went wrong on our side"),
+}
+
+
+def _register_error_pages(app: Flask) -> None:
+    def render_error(error, code: int):
+        if wants_json():
+            return jsonify(error=str(ERROR_TITLES.get(code, code)), status=code), code
+        return render_template("errors/error.html", code=code,
+                               title=ERROR_TITLES.get(code, ""),
+                               description=getattr(error, "description", "")), code
+
+    for code in ERROR_TITLES:
+        app.register_error_handler(code, lambda error, code=code: render_error(error, code))
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error):
+        # Views with forms re-render with the typed values themselves (see forms.base).
+        return render_error(error, 400)
