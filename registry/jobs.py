@@ -16,7 +16,7 @@ from importlib import import_module
 from celery import Celery
 from flask import Flask, current_app
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 # Task name -> "module:function" of the service it runs; `workers.tasks` registers one
 # Celery task per entry, so the web side and the workers cannot disagree on names.
@@ -33,6 +33,10 @@ def job_target(name: str):
 def enqueue_after_commit(session: Session, name: str, *args) -> None:
     if name not in JOB_TARGETS:
         raise KeyError(f"unknown job {name!r}")
+    if isinstance(session, scoped_session):
+        session = session()
+    if not session.in_transaction():
+        session.begin()  # so that a rollback before any SQL still drops the intent
     session.info.setdefault(_PENDING_KEY, []).append((name, args))
 
 
