@@ -1,0 +1,48 @@
+"""The ladder's rules as code: typed facts in, explained verdicts out (rules.md).
+
+Pure: imports nothing from Flask, SQLAlchemy or the rest of `registry`.
+
+    check_document(obj, as_of=None, profiles=None, overrides=None) -> dict   # the §7 output
+    evaluate_firms(firms, as_of, params) -> BatchVerdicts
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Mapping, Sequence
+
+from .columns import FirmColumns
+from .engine import BatchVerdicts, evaluate
+from .facts import FactsError, FactsErrors, FirmFacts, parse_document
+from .params import ParameterError, ParameterSet, load_parameters
+
+__all__ = ["check_document", "evaluate_firms", "evaluate", "load_parameters", "parse_document",
+           "today_in_shanghai", "BatchVerdicts", "FirmColumns", "FirmFacts", "FactsError", "FactsErrors",
+           "ParameterError", "ParameterSet"]
+
+# China has kept UTC+8 without daylight saving since 1991, so a fixed offset is Asia/Shanghai.
+SHANGHAI = timezone(timedelta(hours=8))
+
+
+def today_in_shanghai() -> date:
+    """Today's date in Asia/Shanghai (the default as_of)."""
+    return datetime.now(SHANGHAI).date()
+
+
+def evaluate_firms(firms: Sequence[FirmFacts], as_of: date, params: ParameterSet) -> BatchVerdicts:
+    """Evaluate parsed firms at as_of with a parameter set."""
+    return evaluate(FirmColumns.from_facts(firms, as_of), params)
+
+
+def check_document(obj: Any, as_of: date | None = None, profiles: Mapping[str, str] | None = None,
+                   overrides: Mapping[str, Any] | None = None, lang: str | None = None) -> dict:
+    """The full rules.md §7 output of an input document (already parsed JSON, decimals as Decimal).
+
+    as_of: the argument, else the document's, else today in Asia/Shanghai. Raises FactsErrors for bad
+    input (every bad field, the document rejected whole) and ParameterError for bad profiles/overrides."""
+    document_as_of, firms = parse_document(obj)
+    as_of = as_of or document_as_of or today_in_shanghai()
+    params = load_parameters(as_of, profiles, overrides)
+    verdicts = evaluate_firms(firms, as_of, params)
+    return {"as_of": as_of.isoformat(), "parameters": str(params.policy_year), "profiles": dict(params.profiles),
+            "overrides": dict(params.overrides),
+            "firms": [verdicts.firm_result(i, lang) for i in range(len(firms))]}

@@ -1,0 +1,464 @@
+"""The criteria of the ladder, each written once over columnar int64 arrays (one firm = a batch of 1).
+
+A criterion is `function(context, params) -> Outcome`, registered under its rules.md id; a tier's
+parameter table lists which criteria it runs, in report order. Ratios are compared by
+cross-multiplication with exact parameter fractions: `a / b >= n / d` is `a * d >= n * b`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from fractions import Fraction
+from functools import cached_property
+from typing import Callable
+
+import numpy as np
+
+from .columns import DIRECT_ROUTE_BITS, TECH_FIELD_CODES, TECH_FIELD_NAMES, YEARS, Y_1, Y_2, Y_4, Figure, FirmColumns
+from .logic import FALSE, TRUE, all_of, any_of, negate, truth
+from .outcome import Amount, Const, Day, Exact, Named, Outcome, Ratio, Requirement, Truth, fraction_measure
+from .params import ParameterError, ParameterSet, Section
+from .units import MAX_FACTOR, PERSONS, SCALE, ceil_div
+
+Criterion = Callable[["Context", Section], Outcome]
+CRITERIA: dict[str, Criterion] = {}
+
+
+def criterion(criterion_id: str) -> Callable[[Criterion], Criterion]:
+    """Register a criterion function under its id."""
+    def register(function: Criterion) -> Criterion:
+        CRITERIA[criterion_id] = function
+        return function
+    return register
+
+
+class Context:
+    """The batch being evaluated, with derived arrays shared by the criteria."""
+
+    def __init__(self, columns: FirmColumns, params: ParameterSet):
+        self.columns, self.params = columns, params
+        self.as_of = columns.as_of
+        next_year_starts = np.array([date(year + 1, 1, 1).toordinal() for year in columns.data_years])
+        # rules.md: figures filed for years before the founding year are ignored.
+        self.existed = columns.founded[:, None] < next_year_starts[None, :]
+        self._figures: dict[str, Figure] = {}
+
+    def figure(self, name: str) -> Figure:
+        """A per-year figure (n, 4), unknown in fiscal years before the founding year."""
+        if name not in self._figures:
+            raw = getattr(self.columns, name)
+            self._figures[name] = Figure(raw.value, raw.known & self.existed)
+        return self._figures[name]
+
+    def latest(self, name: str) -> Figure:
+        """A figure of FY Y-1 (the figure a rule names without a year)."""
+        figure = self.figure(name)
+        return Figure(figure.value[:, Y_1], figure.known[:, Y_1])
+
+    def years(self, name: str, count: int) -> Figure:
+        """A figure over the last `count` fiscal years (FY Y-count .. Y-1)."""
+        figure = self.figure(name)
+        return Figure(figure.value[:, YEARS - count:], figure.known[:, YEARS - count:])
+
+    @cached_property
+    def tech_sme_score(self) -> TechSmeScore:
+        return _tech_sme_score(self, self.params.root("tech_sme").section("score"))
+
+
+# ---- shared arithmetic -------------------------------------------------------------------------
+
+def terms(value: Fraction) -> tuple[int, int]:
+    """(numerator, denominator) of a parameter fraction, small enough for int64 cross-multiplication."""
+    if value.numerator > MAX_FACTOR or value.denominator > MAX_FACTOR:
+        raise ParameterError(f"{value} is too fine to compare exactly (terms must be <= {MAX_FACTOR})")
+    return value.numerator, value.denominator
+
+
+def at_least(num, den, value: Fraction):
+    """num / den >= value, by cross-multiplication (den > 0 is the caller's condition)."""
+    n, d = terms(value)
+    return num * d >= n * den
+
+
+def select_band(amount, bands: list[Section]) -> np.ndarray:
+    """Index of the band each amount falls in (`up_to` inclusive, `below` exclusive, last = rest)."""
+    conditions = []
+    for band in bands[:-1]:
+        conditions.append(amount <= band.money("up_to") if "up_to" in band else amount < band.money("below"))
+    return np.select(conditions, np.arange(len(conditions)), len(bands) - 1) if conditions \
+        else np.zeros(np.shape(amount), np.int64)
+
+
+def band_terms(amount, bands: list[Section], value: Callable[[Section], Fraction]):
+    """Per-firm (numerator, denominator) of the fraction `value(band)` of each amount's band."""
+    pairs = np.array([terms(value(band)) for band in bands], np.int64)
+    index = select_band(amount, bands)
+    return pairs[index, 0], pairs[index, 1]
+
+
+def window_sum(figure: Figure, window: np.ndarray) -> Figure:
+    """Sum over the years in `window` (last k columns); unknown if a window year lacks the figure or
+    the window is empty."""
+    cols = slice(YEARS - window.shape[1], YEARS)
+    value = np.where(window, figure.value[:, cols], 0).sum(axis=1)
+    known = (figure.known[:, cols] | ~window).all(axis=1) & window.any(axis=1)
+    return Figure(value, known)
+
+
+def money_gap(needed_scaled, den) -> np.ndarray:
+    """Smallest whole number of yuan x with (have + x) * den >= needed, from needed_scaled = needed - have*den."""
+    return np.maximum(ceil_div(needed_scaled, den), 0)
+
+
+def persons_gap(staff, total, share: Fraction) -> np.ndarray:
+    """Whole persons to add to `staff` so that staff / total >= share: ceil(share * total - staff)."""
+    n, d = terms(share)
+    return np.maximum(ceil_div(n * total - d * staff, d * SCALE), 0) * SCALE
+
+
+def fact_is(codes: np.ndarray, expected: bool) -> Outcome:
+    """A criterion that a three-valued fact has the expected value."""
+    return Outcome(codes if expected else negate(codes), Truth(codes), Requirement("=", Const(expected)))
+
+
+def amount_at_most(figure: Figure, limit: int, unit: str) -> Outcome:
+    return Outcome(truth(figure.value <= limit, figure.known), Amount(figure.value, figure.known, unit),
+                   Requirement("<=", Amount(limit, True, unit)))
+
+
+def amount_at_least(figure: Figure, minimum: int, unit: str) -> Outcome:
+    gap = Amount(np.maximum(minimum - figure.value, 0), figure.known, unit)
+    return Outcome(truth(figure.value >= minimum, figure.known), Amount(figure.value, figure.known, unit),
+                   Requirement(">=", Amount(minimum, True, unit)), gap)
+
+
+def share_at_least(part: Figure, whole: Figure, minimum: Fraction) -> Outcome:
+    """part / whole >= minimum for money; unknown when whole is 0; the gap is in 万元."""
+    known = part.known & whole.known & (whole.value > 0)
+    n, d = terms(minimum)
+    return Outcome(truth(at_least(part.value, whole.value, minimum), known),
+                   Ratio(part.value, whole.value, known), Requirement(">=", fraction_measure(minimum)),
+                   Amount(money_gap(n * whole.value - d * part.value, d), known))
+
+
+def staff_share_at_least(staff: Figure, total: Figure, minimum: Fraction) -> Outcome:
+    """staff / total >= minimum for headcounts; unknown when total is 0; the gap is in persons."""
+    known = staff.known & total.known & (total.value > 0)
+    return Outcome(truth(at_least(staff.value, total.value, minimum), known),
+                   Ratio(staff.value, total.value, known), Requirement(">=", fraction_measure(minimum)),
+                   Amount(persons_gap(staff.value, total.value, minimum), known, PERSONS))
+
+
+# ---- tech-based SME ----------------------------------------------------------------------------
+
+@criterion("resident")
+def resident(ctx: Context, p: Section) -> Outcome:
+    return fact_is(ctx.columns.resident, True)
+
+
+@criterion("size_employees")
+def size_employees(ctx: Context, p: Section) -> Outcome:
+    return amount_at_most(ctx.latest("employees"), p.persons("max"), PERSONS)
+
+
+@criterion("size_revenue")
+def size_revenue(ctx: Context, p: Section) -> Outcome:
+    return amount_at_most(ctx.latest("revenue"), p.money("max"), "万元")
+
+
+@criterion("size_assets")
+def size_assets(ctx: Context, p: Section) -> Outcome:
+    return amount_at_most(ctx.latest("total_assets"), p.money("max"), "万元")
+
+
+@criterion("industry")
+def industry(ctx: Context, p: Section) -> Outcome:
+    return fact_is(ctx.columns.industry_excluded, False)
+
+
+@criterion("no_incidents")
+def no_incidents(ctx: Context, p: Section) -> Outcome:
+    return fact_is(ctx.columns.incidents, False)
+
+
+@dataclass(frozen=True)
+class TechSmeScore:
+    """The tech-SME score's parts (points arrays) and where it is decided."""
+    st_staff: np.ndarray
+    rd: np.ndarray
+    ip: np.ndarray
+    st_staff_decided: np.ndarray
+    decided: np.ndarray
+    st_staff_nonzero_from: Fraction       # lowest S&T-staff ratio that scores points
+
+    @property
+    def total(self) -> np.ndarray:
+        return self.st_staff + self.rd + self.ip
+
+
+def _ratio_points(num: Figure, den: Figure, bands: list[Section]) -> np.ndarray:
+    """Points of the first band whose `min` ratio num/den reaches; 0 if den is missing or 0."""
+    usable = num.known & den.known & (den.value > 0)
+    conditions = [usable & at_least(num.value, den.value, band.ratio("min")) for band in bands]
+    return np.select(conditions, [band.integer("points") for band in bands], 0)
+
+
+def _count_points(count: Figure, bands: list[Section]) -> np.ndarray:
+    conditions = [count.known & (count.value >= band.integer("min")) for band in bands]
+    return np.select(conditions, [band.integer("points") for band in bands], 0)
+
+
+def _tech_sme_score(ctx: Context, p: Section) -> TechSmeScore:
+    employees, st_staff = ctx.latest("employees"), ctx.latest("st_staff")
+    revenue, rd, cost = ctx.latest("revenue"), ctx.latest("rd_expense"), ctx.latest("total_cost")
+    class1, class2 = ctx.columns.ip_class1, ctx.columns.ip_class2
+    st_bands = p.section("st_staff").items("bands")
+    class1_points = _count_points(class1, p.section("ip_class1").items("bands"))
+    st_staff_decided = employees.known & st_staff.known & (employees.value > 0)
+    return TechSmeScore(
+        st_staff=_ratio_points(st_staff, employees, st_bands),
+        # the higher of the two R&D measures
+        rd=np.maximum(_ratio_points(rd, revenue, p.section("rd_revenue").items("bands")),
+                      _ratio_points(rd, cost, p.section("rd_cost").items("bands"))),
+        # Class I rights score on their own; otherwise Class II rights do
+        ip=np.where(class1_points > 0, class1_points, _count_points(class2, p.section("ip_class2").items("bands"))),
+        st_staff_decided=st_staff_decided,
+        decided=(st_staff_decided & revenue.known & rd.known & class1.known
+                 & (class2.known | (class1_points > 0))),
+        st_staff_nonzero_from=min(band.ratio("min") for band in st_bands if band.integer("points") > 0),
+    )
+
+
+@criterion("st_staff_score_nonzero")
+def st_staff_score_nonzero(ctx: Context, p: Section) -> Outcome:
+    score = ctx.tech_sme_score
+    staff = staff_share_at_least(ctx.latest("st_staff"), ctx.latest("employees"), score.st_staff_nonzero_from)
+    return Outcome(truth(score.st_staff > 0, score.st_staff_decided), staff.actual, staff.required, staff.gap)
+
+
+@criterion("score")
+def score(ctx: Context, p: Section) -> Outcome:
+    points = ctx.tech_sme_score
+    minimum = p.integer("min")
+    return Outcome(truth(points.total >= minimum, points.decided), Amount(points.total, points.decided, "points"),
+                   Requirement(">=", Const(minimum)))
+
+
+def direct_route_available(ctx: Context) -> np.ndarray:
+    """A valid HNTE certificate or a direct route that the parameters still accept."""
+    routes = ctx.params.root("tech_sme").section("direct_route").get("routes", [])
+    bits = sum(DIRECT_ROUTE_BITS[route] for route in routes)
+    return ctx.columns.holds_hnte | ((ctx.columns.direct_routes & bits) != 0)
+
+
+# ---- HNTE --------------------------------------------------------------------------------------
+
+@criterion("registered_1y")
+def registered_1y(ctx: Context, p: Section) -> Outcome:
+    days = ctx.as_of.toordinal() - ctx.columns.founded.astype(np.int64)
+    minimum = p.integer("min")
+    return Outcome(truth(days >= minimum, True), Amount(days, True, "days"), Requirement(">=", Const(minimum)))
+
+
+@criterion("core_ip")
+def core_ip(ctx: Context, p: Section) -> Outcome:
+    class1, class2 = ctx.columns.ip_class1, ctx.columns.ip_class2
+    minimum = p.integer("min")
+    both_known = class1.known & class2.known
+    total = class1.value + class2.value
+    passed = any_of(truth(class1.value >= minimum, class1.known), truth(class2.value >= minimum, class2.known),
+                    truth(total >= minimum, both_known))
+    return Outcome(passed, Amount(total, both_known, "count"), Requirement(">=", Const(minimum)))
+
+
+@criterion("tech_field")
+def tech_field(ctx: Context, p: Section) -> Outcome:
+    codes = ctx.columns.tech_field
+    fields = p.get("fields")
+    unknown = [name for name in fields if name not in TECH_FIELD_CODES or name is None]
+    if unknown:
+        raise ParameterError(f"{p.path}.fields: unknown fields {unknown}")
+    supported = np.isin(codes, [TECH_FIELD_CODES[name] for name in fields])
+    return Outcome(truth(supported, codes != TECH_FIELD_CODES[None]), Named(codes, TECH_FIELD_NAMES),
+                   Requirement("in", Const(", ".join(fields))))
+
+
+@criterion("st_staff_ratio")
+def st_staff_ratio(ctx: Context, p: Section) -> Outcome:
+    return staff_share_at_least(ctx.latest("st_staff"), ctx.latest("employees"), p.ratio("min"))
+
+
+def hnte_window(ctx: Context, years: int) -> np.ndarray:
+    """FY Y-years .. Y-1 without the years before the founding calendar year."""
+    return ctx.existed[:, YEARS - years:]
+
+
+@criterion("rd_ratio")
+def rd_ratio(ctx: Context, p: Section) -> Outcome:
+    window = hnte_window(ctx, p.integer("window"))
+    rd, revenue = window_sum(ctx.figure("rd_expense"), window), window_sum(ctx.figure("revenue"), window)
+    latest = ctx.latest("revenue")    # the band is set by FY Y-1 sales
+    n, d = band_terms(latest.value, p.items("bands"), lambda band: band.ratio("min"))
+    known = rd.known & revenue.known & latest.known & (revenue.value > 0)
+    return Outcome(truth(rd.value * d >= n * revenue.value, known), Ratio(rd.value, revenue.value, known),
+                   Requirement(">=", Exact(n, d, latest.known)),
+                   Amount(money_gap(n * revenue.value - d * rd.value, d), known))
+
+
+@criterion("rd_domestic_share")
+def rd_domestic_share(ctx: Context, p: Section) -> Outcome:
+    window = hnte_window(ctx, ctx.params.tier("hnte").section("rd_ratio").integer("window"))
+    return share_at_least(window_sum(ctx.figure("rd_domestic"), window),
+                          window_sum(ctx.figure("rd_expense"), window), p.ratio("min"))
+
+
+@criterion("hightech_income_share")
+def hightech_income_share(ctx: Context, p: Section) -> Outcome:
+    return share_at_least(ctx.latest("hightech_income"), ctx.latest("total_income"), p.ratio("min"))
+
+
+# ---- gazelle -----------------------------------------------------------------------------------
+
+@criterion("hnte_valid")
+def hnte_valid(ctx: Context, p: Section) -> Outcome:
+    holds = truth(ctx.columns.holds_hnte, True)
+    return Outcome(holds, Truth(holds), Requirement("=", Const(True)))
+
+
+def years_before(day: date, years: int) -> date:
+    """The same calendar day `years` earlier; 29 February falls back to 28 February."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+@criterion("age")
+def age(ctx: Context, p: Section) -> Outcome:
+    earliest = years_before(ctx.as_of, p.integer("max"))
+    founded = ctx.columns.founded
+    return Outcome(truth(founded >= earliest.toordinal(), True), Day(founded),
+                   Requirement(">=", Const(earliest.isoformat())))
+
+
+@criterion("history")
+def history(ctx: Context, p: Section) -> Outcome:
+    latest_start = date(ctx.as_of.year - YEARS, 1, 1)
+    founded = ctx.columns.founded
+    return Outcome(truth(founded <= latest_start.toordinal(), True), Day(founded),
+                   Requirement("<=", Const(latest_start.isoformat())))
+
+
+@criterion("base_revenue")
+def base_revenue(ctx: Context, p: Section) -> Outcome:
+    revenue = ctx.figure("revenue")
+    base, known = revenue.value[:, Y_4], revenue.known[:, Y_4]
+    floor = p.money("above")
+    return Outcome(truth(base > floor, known), Amount(base, known), Requirement(">", Amount(floor)),
+                   Amount(np.maximum(floor + 1 - base, 0), known))
+
+
+def growth_terms(amount, p: Section, years: int):
+    """Per-firm terms of the growth factor (1 + band min)^years, banded by `amount`."""
+    return band_terms(amount, p.items("bands"), lambda band: (1 + band.ratio("min")) ** years)
+
+
+def grows_by(start: Figure, end: Figure, n, d) -> np.ndarray:
+    """end >= (n/d) * start; unknown when either is missing or start <= 0."""
+    return truth(end.value * d >= n * start.value, start.known & end.known & (start.value > 0))
+
+
+@criterion("revenue_cagr")
+def revenue_cagr(ctx: Context, p: Section) -> Outcome:
+    """(R[Y-1] / R[Y-1-k])^(1/k) - 1 >= g, exactly: R[Y-1] >= (1+g)^k * R[Y-1-k]."""
+    k = p.integer("years")
+    revenue = ctx.years("revenue", k + 1)
+    start, end = revenue.take((slice(None), 0)), revenue.take((slice(None), k))
+    n, d = growth_terms(end.value, p, k)
+    passed = grows_by(start, end, n, d)
+    known = passed != 0
+    return Outcome(passed, Ratio(end.value, start.value, known), Requirement(">=", Exact(n, d, end.known)),
+                   Amount(money_gap(n * start.value - d * end.value, d), known))
+
+
+@criterion("last_year_growth")
+def last_year_growth(ctx: Context, p: Section) -> Outcome:
+    revenue = ctx.figure("revenue")
+    last, before = revenue.take((slice(None), Y_1)), revenue.take((slice(None), Y_2))
+    known = last.known & before.known
+    return Outcome(truth(last.value > before.value, known), Amount(last.value, last.known),
+                   Requirement(">", Amount(before.value, before.known)),
+                   Amount(np.maximum(before.value + 1 - last.value, 0), known))
+
+
+@criterion("rd_intensity")
+def rd_intensity(ctx: Context, p: Section) -> Outcome:
+    every_year = np.ones((len(ctx.columns), YEARS), bool)
+    rd, revenue = window_sum(ctx.figure("rd_expense"), every_year), window_sum(ctx.figure("revenue"), every_year)
+    floor = p.ratio("above")
+    n, d = terms(floor)
+    known = rd.known & revenue.known & (revenue.value > 0)
+    return Outcome(truth(rd.value * d > n * revenue.value, known), Ratio(rd.value, revenue.value, known),
+                   Requirement(">", fraction_measure(floor)),
+                   Amount(np.maximum((n * revenue.value) // d + 1 - rd.value, 0), known))
+
+
+@criterion("revenue")
+def revenue(ctx: Context, p: Section) -> Outcome:
+    return amount_at_least(ctx.latest("revenue"), p.money("min"), "万元")
+
+
+@criterion("growth_each_year")
+def growth_each_year(ctx: Context, p: Section) -> Outcome:
+    """Revenue grew by the band's rate in each of the last k years (band set by FY Y-1 revenue)."""
+    k = p.integer("years")
+    revenue = ctx.years("revenue", k + 1)
+    n, d = growth_terms(ctx.latest("revenue").value, p, 1)
+    yearly = [grows_by(revenue.take((slice(None), t - 1)), revenue.take((slice(None), t)), n, d)
+              for t in range(1, k + 1)]
+    return Outcome(all_of(*yearly), required=Requirement(">=", Exact(n, d, ctx.latest("revenue").known)))
+
+
+@criterion("rd_ratio_each_year")
+def rd_ratio_each_year(ctx: Context, p: Section) -> Outcome:
+    """R&D / revenue reaches the band of that year's revenue in each of the last k years.
+
+    A year before the founding year fails; a year without both figures or with zero sales is unknown."""
+    k = p.integer("years")
+    rd, revenue = ctx.years("rd_expense", k), ctx.years("revenue", k)
+    existed = ctx.existed[:, YEARS - k:]
+    n, d = band_terms(revenue.value, p.items("bands"), lambda band: band.ratio("min"))
+    known = rd.known & revenue.known & (revenue.value > 0)
+    yearly = np.where(existed, truth(rd.value * d >= n * revenue.value, known), FALSE)
+    passed = yearly.min(axis=1).astype(np.int8)
+    decided = (existed & known).all(axis=1)
+    gap = money_gap(n * revenue.value - d * rd.value, d).sum(axis=1)
+    return Outcome(passed, Amount((yearly == TRUE).sum(axis=1), decided, "count"),
+                   Requirement(">=", Const(k)), Amount(gap, decided))
+
+
+@criterion("debt_ratio")
+def debt_ratio(ctx: Context, p: Section) -> Outcome:
+    """Liabilities (total assets - net assets) / total assets below the limit."""
+    assets, net = ctx.latest("total_assets"), ctx.latest("net_assets")
+    liabilities = assets.value - net.value
+    limit = p.ratio("below")
+    n, d = terms(limit)
+    known = assets.known & net.known & (assets.value > 0)
+    return Outcome(truth(liabilities * d < n * assets.value, known), Ratio(liabilities, assets.value, known),
+                   Requirement("<", fraction_measure(limit)))
+
+
+# ---- tech leader -------------------------------------------------------------------------------
+
+@criterion("rd_staff")
+def rd_staff(ctx: Context, p: Section) -> Outcome:
+    return amount_at_least(ctx.columns.rd_staff_fulltime, p.persons("min"), PERSONS)
+
+
+@criterion("core_product_share")
+def core_product_share(ctx: Context, p: Section) -> Outcome:
+    share = ctx.columns.core_product_share
+    minimum = p.ratio("min")
+    return Outcome(truth(at_least(share.value, SCALE, minimum), share.known), Amount(share.value, share.known, "share"),
+                   Requirement(">=", fraction_measure(minimum)))

@@ -1,0 +1,221 @@
+"""Parameters as data: one TOML file per policy year under `params/`, read exactly (Decimal).
+
+`load_parameters(Y or as_of)` takes the newest policy year <= Y, selects the city's profiles (gazelle,
+leader) and applies what-if overrides (dotted paths to existing numeric leaves, list items by index),
+without touching files. Every numeric leaf is checked against the unit its table declares, so a value
+the engine cannot compare exactly in fixed point is refused here, as a ParameterError.
+"""
+from __future__ import annotations
+
+import copy
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Mapping
+
+from .units import SCALE, to_fixed
+
+PARAMS_DIR = Path(__file__).with_name("params")
+PROFILE_TIERS = ("gazelle", "leader")
+DEFAULT_PROFILES = {"gazelle": "default", "leader": "default"}
+FIXED_POINT_UNITS = ("万元", "persons", "ratio", "share", "factor")
+FRACTION_BOUNDS = {"ratio": 1, "share": 1, "factor": 10}   # upper bounds of unitless values
+INTEGER_UNITS = ("days", "years", "points", "count")
+
+
+class ParameterError(ValueError):
+    """A parameter file, profile or override that cannot be used."""
+
+
+@dataclass(frozen=True)
+class Section:
+    """A table of the parameter file, with typed access that checks each value's declared unit."""
+    path: str
+    data: Mapping[str, Any]
+    units: Mapping[str, str] = field(default_factory=dict)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.data
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.data.get(key, default)
+
+    def section(self, key: str) -> Section:
+        """A sub-table (units are not inherited by sub-tables)."""
+        table = self.data.get(key)
+        if not isinstance(table, dict):
+            raise ParameterError(f"missing table {self.path}.{key}")
+        return Section(f"{self.path}.{key}", table, table.get("units", {}))
+
+    def items(self, key: str) -> list[Section]:
+        """The tables of a list (bands), each inheriting this table's units."""
+        return [Section(f"{self.path}.{key}.{index}", item, self.units)
+                for index, item in enumerate(self.data.get(key, []))]
+
+    def money(self, key: str) -> int:
+        """An amount in 万元, as int64-safe yuan."""
+        return to_fixed(self._value(key, ("万元",)))
+
+    def persons(self, key: str) -> int:
+        """A headcount, as persons x 10^4."""
+        return to_fixed(self._value(key, ("persons",)))
+
+    def ratio(self, key: str) -> Fraction:
+        """A ratio, share or factor as an exact fraction."""
+        return Fraction(self._value(key, tuple(FRACTION_BOUNDS)))
+
+    def integer(self, key: str) -> int:
+        """Days, years, points or a count."""
+        return int(self._value(key, INTEGER_UNITS))
+
+    def _value(self, key: str, units: tuple[str, ...]) -> Decimal:
+        if key not in self.data:
+            raise ParameterError(f"missing parameter {self.path}.{key}")
+        if self.units.get(key) not in units:
+            raise ParameterError(f"{self.path}.{key} must be in {'/'.join(units)}")
+        return Decimal(self.data[key])
+
+
+@dataclass(frozen=True)
+class ParameterSet:
+    """One policy year's parameters with the chosen profiles and overrides."""
+    policy_year: int
+    profiles: Mapping[str, str]
+    overrides: Mapping[str, str]
+    data: Mapping[str, Any]
+
+    def root(self, key: str) -> Section:
+        """A top-level table: tech_sme, hnte, flags, incentives."""
+        return Section(self.policy_year_name, self.data).section(key)
+
+    def tier(self, tier: str) -> Section:
+        """The criteria table of a tier: its own table, or the selected profile's."""
+        table = self.root(tier)
+        return table.section(self.profiles[tier]) if tier in PROFILE_TIERS else table
+
+    @property
+    def policy_year_name(self) -> str:
+        return str(self.policy_year)
+
+
+def available_years() -> list[int]:
+    """Policy years that have a parameter file."""
+    return sorted(int(path.stem) for path in PARAMS_DIR.glob("*.toml") if path.stem.isdigit())
+
+
+def load_parameters(year_or_as_of: int | date, profiles: Mapping[str, str] | None = None,
+                    overrides: Mapping[str, Any] | None = None) -> ParameterSet:
+    """The parameter set of the newest policy year <= Y, with profiles and overrides applied.
+
+    `profiles` maps gazelle/leader to a profile name (default: "default"); `overrides` maps dotted
+    paths to decimal values. Raises ParameterError for an unknown year, path or profile, or a value
+    that is not a decimal usable in its unit."""
+    year = year_or_as_of.year if isinstance(year_or_as_of, date) else int(year_or_as_of)
+    candidates = [policy for policy in available_years() if policy <= year]
+    if not candidates:
+        raise ParameterError(f"no parameter file for a policy year <= {year}")
+    policy_year = candidates[-1]
+    data = copy.deepcopy(_read(policy_year))
+    chosen = _choose_profiles(data, profiles or {})
+    applied = {path: _apply_override(data, path, value) for path, value in (overrides or {}).items()}
+    _check_units(data, "", {})
+    return ParameterSet(policy_year, chosen, applied, data)
+
+
+@lru_cache(maxsize=None)
+def _read(policy_year: int) -> dict:
+    with (PARAMS_DIR / f"{policy_year}.toml").open("rb") as handle:
+        return tomllib.load(handle, parse_float=Decimal)
+
+
+def _choose_profiles(data: dict, requested: Mapping[str, str]) -> dict[str, str]:
+    unknown_tiers = set(requested) - set(PROFILE_TIERS)
+    if unknown_tiers:
+        raise ParameterError(f"no profiles for {sorted(unknown_tiers)}; profiles exist for {PROFILE_TIERS}")
+    return {tier: _profile_key(data[tier], tier, {**DEFAULT_PROFILES, **requested}[tier])
+            for tier in PROFILE_TIERS}
+
+
+def _profile_key(profiles: dict, tier: str, name: str) -> str:
+    """A profile is found by its key or by its `name` (leader `default` is named zhejiang_2019)."""
+    for key, table in profiles.items():
+        if name in (key, table.get("name")):
+            return key
+    names = sorted(set(profiles) | {t["name"] for t in profiles.values() if "name" in t})
+    raise ParameterError(f"unknown {tier} profile {name!r}; known: {', '.join(names)}")
+
+
+def _apply_override(data: dict, path: str, raw: Any) -> str:
+    """Replace the numeric leaf at `path`; returns the value as recorded in the output."""
+    *parents, leaf = path.split(".")
+    node: Any = data
+    for part in parents:
+        node = _child(node, part, path)
+    key = int(leaf) if isinstance(node, list) and leaf.isdigit() else leaf
+    try:
+        current = node[key]
+    except (KeyError, IndexError, TypeError):
+        raise ParameterError(f"unknown parameter path {path!r}") from None
+    if isinstance(current, bool) or not isinstance(current, (int, Decimal)):
+        raise ParameterError(f"{path!r} is not a numeric parameter")
+    node[key] = _decimal(raw, path)
+    return str(node[key])
+
+
+def _child(node: Any, part: str, path: str) -> Any:
+    try:
+        return node[int(part)] if isinstance(node, list) and part.isdigit() else node[part]
+    except (KeyError, IndexError, TypeError):
+        raise ParameterError(f"unknown parameter path {path!r}") from None
+
+
+def _decimal(raw: Any, path: str) -> Decimal:
+    if isinstance(raw, bool) or not isinstance(raw, (str, int, Decimal)):
+        raise ParameterError(f"{path!r}: {raw!r} is not a decimal")
+    try:
+        value = Decimal(raw.strip() if isinstance(raw, str) else raw)
+    except InvalidOperation:
+        raise ParameterError(f"{path!r}: {raw!r} is not a decimal") from None
+    if not value.is_finite():
+        raise ParameterError(f"{path!r}: {raw!r} is not a finite decimal")
+    return value
+
+
+def _check_units(node: Any, path: str, units: Mapping[str, str]) -> None:
+    """Every numeric leaf needs a declared unit and must be exact in it."""
+    if isinstance(node, dict):
+        units = node.get("units", units)
+        for key, value in node.items():
+            if key != "units":
+                _check_leaf_or_descend(value, f"{path}.{key}".lstrip("."), key, units)
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            _check_leaf_or_descend(item, f"{path}.{index}", None, units)
+
+
+def _check_leaf_or_descend(value: Any, path: str, key: str | None, units: Mapping[str, str]) -> None:
+    if isinstance(value, (dict, list)):
+        _check_units(value, path, units)
+    elif isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+        _check_value(path, value, units.get(key))
+
+
+def _check_value(path: str, value: Decimal | int, unit: str | None) -> None:
+    if unit in INTEGER_UNITS:
+        if value != int(value) or value < 0:
+            raise ParameterError(f"{path} = {value}: {unit} must be a whole number >= 0")
+    elif unit in FIXED_POINT_UNITS:
+        try:
+            fixed = to_fixed(value)
+        except ValueError:
+            raise ParameterError(f"{path} = {value}: at most 4 decimal places") from None
+        if unit in FRACTION_BOUNDS and not 0 <= value <= FRACTION_BOUNDS[unit]:
+            raise ParameterError(f"{path} = {value}: a {unit} must be within 0..{FRACTION_BOUNDS[unit]}")
+        if abs(fixed) > SCALE * 10**10:
+            raise ParameterError(f"{path} = {value}: beyond the 10^10 bound")
+    else:
+        raise ParameterError(f"{path}: no unit declared (units = {{...}} in its table)")

@@ -1,0 +1,246 @@
+"""Per-firm reports derived from a batch's arrays: the rules.md §7 entry, a compact summary, and the
+readable text of `rules explain`. Nothing here decides anything: it reads what the engine computed.
+"""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+
+from .columns import Y_1, Y_2, Y_3
+from .facts import TIERS
+from .i18n import LANGS, Message, translate
+from .logic import FALSE, STATUS_NAMES, as_bool
+from .units import SAVING_SCALE, from_fixed
+
+if TYPE_CHECKING:
+    from .engine import BatchVerdicts, TierVerdicts
+    from .params import Section
+
+
+class Texts:
+    """Renders messages in one language, or in every language as {"zh": ..., "en": ...}."""
+
+    def __init__(self, lang: str | None):
+        if lang is not None and lang not in LANGS:
+            raise ValueError(f"unknown language {lang!r}; use one of {LANGS}")
+        self.lang = lang
+
+    def __call__(self, key: str, params: dict[str, Any] | None = None, /, **more: Any) -> str | dict[str, str]:
+        params = {**(params or {}), **more}
+        if self.lang:
+            return translate(key, params, self.lang)
+        return {lang: translate(key, params, lang) for lang in LANGS}
+
+
+def firm_result(verdicts: BatchVerdicts, i: int, lang: str | None = None) -> dict:
+    """Firm i's §7 output entry: tiers with explained criteria, flags, incentives, next step."""
+    texts = Texts(lang)
+    return {
+        "id": verdicts.columns.ids[i],
+        "tiers": {tier: _tier(verdicts, verdicts.tiers[tier], i, texts) for tier in TIERS},
+        "flags": _flags(verdicts, i, texts),
+        "incentives": _incentives(verdicts, i, texts),
+        "next_step": _next_step(verdicts, i),
+    }
+
+
+def summary(verdicts: BatchVerdicts, i: int) -> dict:
+    """Statuses, failed ids, flags, incentive savings (exact decimal strings) and next-step tier."""
+    return {
+        "statuses": {tier: STATUS_NAMES[int(tv.status[i])] for tier, tv in verdicts.tiers.items()},
+        "failed": {tier: _failed_ids(tv, i) for tier, tv in verdicts.tiers.items()},
+        "flags": [flag_id for flag_id, raised in verdicts.flags.items() if raised[i]],
+        "incentives": {incentive_id: _saving_text(incentive, i)
+                       for incentive_id, incentive in verdicts.incentives.items() if incentive.applies[i]},
+        "next_step": _next_tier(verdicts, i),
+    }
+
+
+def _listed(tv: TierVerdicts, i: int) -> list[str]:
+    return [cid for cid in tv.outcomes if tv.listed(cid, i)]
+
+
+def _failed_ids(tv: TierVerdicts, i: int) -> list[str]:
+    return [cid for cid in _listed(tv, i) if tv.outcomes[cid].passed[i] == FALSE]
+
+
+def _tier(verdicts: BatchVerdicts, tv: TierVerdicts, i: int, texts: Texts) -> dict:
+    entry: dict[str, Any] = {"status": STATUS_NAMES[int(tv.status[i])], "failed": _failed_ids(tv, i)}
+    if tv.route_direct is not None:
+        direct = bool(tv.route_direct[i])
+        entry["route"] = "direct" if direct else "score"
+        if not direct and tv.score.decided[i]:
+            entry["score"] = int(tv.score.total[i])
+            entry["score_parts"] = {"st_staff": int(tv.score.st_staff[i]), "rd": int(tv.score.rd[i]),
+                                    "ip": int(tv.score.ip[i])}
+    if tv.profile is not None:
+        entry["profile"] = tv.profile
+    entry["criteria"] = [_criterion(tv, cid, i, texts) for cid in _listed(tv, i)]
+    if tv.tier == "hnte":
+        entry["innovation_estimate"] = innovation_estimate(verdicts, i)
+    return entry
+
+
+def _criterion(tv: TierVerdicts, cid: str, i: int, texts: Texts) -> dict:
+    outcome = tv.outcomes[cid]
+    passed = as_bool(outcome.passed[i])
+    actual = outcome.actual.at(i) if outcome.actual else None
+    required = outcome.required.at(i) if outcome.required else None
+    gap = outcome.gap.at(i) if outcome.gap and passed is not None else None
+    unit = outcome.gap.unit if outcome.gap else None
+    label = Message(f"criterion.{cid}")
+    return {"id": cid, "passed": passed, "actual": actual, "required": required, "gap": gap, "unit": unit,
+            "clause": tv.clauses[cid], "label": texts(label.key),
+            "explanation": texts(*_explanation(tv, cid, i, passed, label, actual, required, gap, unit))}
+
+
+def _explanation(tv, cid, i, passed, label, actual, required, gap, unit) -> tuple:
+    gate = tv.gates.get(cid)
+    if passed is None and gate and tv.outcomes[gate].passed[i] == FALSE:
+        return "explain.not_evaluated", {"label": label, "gate": Message(f"criterion.{gate}")}
+    params = {"label": label, "actual": actual, "required": required or ""}
+    if passed is None:
+        return "explain.unknown", params
+    if passed:
+        return "explain.passed", params
+    if gap:
+        return "explain.failed_gap", {**params, "gap": gap, "unit": Message(f"unit.{unit}")}
+    return "explain.failed", params
+
+
+def _flags(verdicts: BatchVerdicts, i: int, texts: Texts) -> list[dict]:
+    from .engine import near_miss_criterion
+    flags = []
+    for flag_id, raised in verdicts.flags.items():
+        if not raised[i]:
+            continue
+        entry: dict[str, Any] = {"id": flag_id}
+        if flag_id == "hnte_near_miss":
+            cid = near_miss_criterion(verdicts, i)
+            gap = verdicts.tiers["hnte"].outcomes[cid].gap
+            entry.update(criterion=cid, gap=gap.at(i), unit=gap.unit)
+            entry["detail"] = texts("flag.hnte_near_miss.detail", criterion=Message(f"criterion.{cid}"),
+                                    gap=gap.at(i), unit=Message(f"unit.{gap.unit}"))
+        else:
+            entry["detail"] = texts(f"flag.{flag_id}.detail", expires=_hnte_expires(verdicts, i))
+        flags.append(entry)
+    return flags
+
+
+def _hnte_expires(verdicts: BatchVerdicts, i: int) -> str | None:
+    ordinal = int(verdicts.columns.hnte_expires[i])
+    return date.fromordinal(ordinal).isoformat() if ordinal else None
+
+
+def _saving(incentive, i: int) -> Decimal | None:
+    return from_fixed(int(incentive.saving[i]), SAVING_SCALE) if incentive.saving_known[i] else None
+
+
+def _saving_text(incentive, i: int) -> str | None:
+    saving = _saving(incentive, i)
+    return None if saving is None else str(saving)
+
+
+def _incentives(verdicts: BatchVerdicts, i: int, texts: Texts) -> list[dict]:
+    return [{"id": incentive_id, "saving": _saving(incentive, i), "label": texts(f"incentive.{incentive_id}")}
+            for incentive_id, incentive in verdicts.incentives.items() if incentive.applies[i]]
+
+
+def _next_tier(verdicts: BatchVerdicts, i: int) -> str | None:
+    """The lowest ladder tier the firm holds no valid certificate for."""
+    return next((tier for tier in TIERS if not verdicts.columns.holds(tier)[i]), None)
+
+
+def _next_step(verdicts: BatchVerdicts, i: int) -> dict | None:
+    tier = _next_tier(verdicts, i)
+    if tier is None:
+        return None
+    tv = verdicts.tiers[tier]
+
+    def entries(code) -> list[dict]:
+        return [{"id": cid, "gap": tv.outcomes[cid].gap.at(i) if tv.outcomes[cid].gap else None,
+                 "unit": tv.outcomes[cid].gap.unit if tv.outcomes[cid].gap else None}
+                for cid in _listed(tv, i) if tv.outcomes[cid].passed[i] == code]
+    return {"tier": tier, "status": STATUS_NAMES[int(tv.status[i])], "failed": entries(-1), "unknown": entries(0)}
+
+
+# ---- HNTE innovation score: an estimate range, never a decision ---------------------------------
+
+def innovation_estimate(verdicts: BatchVerdicts, i: int) -> dict:
+    """min/max of the estimable parts (growth, IP quantity) and of the total (others 0..their max)."""
+    p = verdicts.params.tier("hnte").section("innovation_estimate")
+    growth = p.section("growth")
+    parts = {
+        "net_asset_growth": _growth_points(verdicts, "net_assets", i, growth),
+        "sales_growth": _growth_points(verdicts, "revenue", i, growth),
+        "ip_quantity": _ip_quantity_points(verdicts, i, p.section("ip_quantity")),
+    }
+    estimable_max = 2 * growth.integer("max") + p.section("ip_quantity").integer("max")
+    low = sum(part[0] for part in parts.values())
+    high = sum(part[1] for part in parts.values()) + p.integer("total") - estimable_max
+    return {"decided": False, "pass_above": p.integer("pass_above"), "min": low, "max": high,
+            "parts": {name: {"min": lo, "max": hi} for name, (lo, hi) in parts.items()}}
+
+
+def _growth_points(verdicts: BatchVerdicts, name: str, i: int, p: Section) -> tuple[int, int]:
+    """½·(V2/V1 + V3/V2) − 1 over FY Y-3..Y-1, banded; (0, max) when not computable."""
+    figure = verdicts.context.figure(name)
+    if not all(figure.known[i, (Y_3, Y_2, Y_1)]):
+        return 0, p.integer("max")
+    v1, v2, v3 = (int(figure.value[i, column]) for column in (Y_3, Y_2, Y_1))
+    if v1 <= 0 or v2 <= 0:
+        return 0, p.integer("max")
+    growth = (Fraction(v2, v1) + Fraction(v3, v2)) / 2 - 1
+    for band in p.items("bands"):
+        reached = growth >= band.ratio("min") if "min" in band else growth > band.ratio("above")
+        if reached:
+            return band.integer("low"), band.integer("high")
+    return 0, 0
+
+
+def _ip_quantity_points(verdicts: BatchVerdicts, i: int, p: Section) -> tuple[int, int]:
+    class1, class2 = verdicts.columns.ip_class1, verdicts.columns.ip_class2
+    for figure, bands in ((class1, p.items("class1")), (class2, p.items("class2"))):
+        if not figure.known[i]:
+            return 0, p.integer("max")
+        for band in bands:
+            if figure.value[i] >= band.integer("min"):
+                return band.integer("low"), band.integer("high")
+    return 0, 0
+
+
+# ---- readable text (rules explain) --------------------------------------------------------------
+
+def render_text(result: dict, lang: str, as_of: str, policy_year: str) -> str:
+    """A firm's report (firm_result in one language) as readable lines."""
+    def t(key: str, **params: Any) -> str:
+        return translate(key, params, lang)
+
+    marks = {True: "✓", False: "✗", None: "?"}
+    lines = [t("text.header", firm=result["id"], as_of=as_of, parameters=policy_year)]
+    for tier, entry in result["tiers"].items():
+        heading = t("text.tier", tier=Message(f"tier.{tier}"), status=Message(f"status.{entry['status']}"))
+        if "route" in entry:
+            heading += " " + t(f"route.{entry['route']}")
+        if "score" in entry:
+            heading += " " + t("text.score", score=entry["score"])
+        lines.append(heading)
+        lines.extend(f"  {marks[c['passed']]} {c['explanation']}  [{c['clause']}]" for c in entry["criteria"])
+        if "innovation_estimate" in entry:
+            estimate = entry["innovation_estimate"]
+            lines.append("  " + t("text.innovation_estimate", low=estimate["min"], high=estimate["max"],
+                                  pass_above=estimate["pass_above"]))
+    lines.append(t("text.flags"))
+    lines.extend(_items([flag["detail"] for flag in result["flags"]], t))
+    lines.append(t("text.incentives"))
+    lines.extend(_items([f"{item['label']}: {t('text.saving', saving=item['saving'])}"
+                         for item in result["incentives"]], t))
+    step = result["next_step"]
+    lines.append(t("text.next_step", tier=Message(f"tier.{step['tier']}")) if step else t("text.top"))
+    return "\n".join(lines)
+
+
+def _items(texts: list[str], t) -> list[str]:
+    return [f"  - {text}" for text in texts] or ["  " + t("text.none")]
