@@ -4,7 +4,9 @@ from registry.models.base import Base
 from registry.models.certificate import Certificate
 from registry.models.filing import Filing, FilingRevision
 from registry.models.firm import District, Firm, FirmFactChange
+from registry.models.onboarding import Invitation, OutboxMail, PasswordResetToken
 from registry.models.user import User, officer_districts
 
 __all__ = ["AuditEvent", "Base", "Certificate", "District", "Filing", "FilingRevision", "Firm",
-           "FirmFactChange", "User", "officer_districts"]
+           "FirmFactChange", "Invitation", "OutboxMail", "PasswordResetToken", "User",
+           "officer_districts"]
