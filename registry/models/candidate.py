@@ -1,0 +1,105 @@
+"""What scans open for officers: candidates for a tier, flags and incentive opportunities.
+
+Each is unique per firm, subject and cycle (the year of the scan's as_of), so a scan delivered
+twice or run again writes nothing twice. Scans open and close them; officers review candidates
+(the review state machine lives with the officers' services).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import (JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String,
+                        UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from registry.models.base import Base, FixedPoint, UTCDateTime, utcnow
+
+CANDIDATE_STATUSES = ("open", "in_review", "approved", "rejected", "returned", "deferred", "closed")
+OPEN_CLOSED = ("open", "closed")
+# Incentive savings are exact in 10^-8 万元 (rate products such as 1.2 x 15% of an amount in yuan).
+SAVING_PLACES = 8
+Saving = FixedPoint(SAVING_PLACES)
+
+
+class Candidate(Base):
+    """A firm eligible for a tier it holds no valid certificate for, in one cycle.
+
+    `verdict` is the tier verdict with the parameters and the input snapshot it was opened (or
+    last refreshed) with; frozen once the status is not `open`. `stale` marks an open candidate
+    whose latest verdict is insufficient_data.
+    """
+
+    __tablename__ = "candidates"
+    __table_args__ = (
+        UniqueConstraint("firm_id", "tier", "cycle"),
+        CheckConstraint("status IN ('open', 'in_review', 'approved', 'rejected', 'returned', "
+                        "'deferred', 'closed')", name="status"),
+        CheckConstraint("tier IN ('tech_sme', 'hnte', 'gazelle', 'leader')", name="tier"),
+        # The officer queue: filter by status and tier, keyset-paginate by id.
+        Index("ix_candidates_queue", "status", "tier", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id", ondelete="CASCADE"))
+    tier: Mapped[str] = mapped_column(String(16))
+    cycle: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    stale: Mapped[bool] = mapped_column(Boolean, default=False)
+    verdict: Mapped[dict] = mapped_column(JSON, default=dict)
+    opened_scan_id: Mapped[int | None] = mapped_column(ForeignKey("scans.id", ondelete="SET NULL"))
+    last_scan_id: Mapped[int | None] = mapped_column(ForeignKey("scans.id", ondelete="SET NULL"))
+    closed_scan_id: Mapped[int | None] = mapped_column(ForeignKey("scans.id", ondelete="SET NULL"))
+    opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    firm = relationship("Firm", lazy="raise_on_sql")
+
+    def __repr__(self) -> str:
+        return f"<Candidate {self.id} firm={self.firm_id} {self.tier} {self.cycle} {self.status}>"
+
+
+class FirmFlag(Base):
+    """Work for officers (rules.md §5), raised and cleared by scans."""
+
+    __tablename__ = "firm_flags"
+    __table_args__ = (
+        UniqueConstraint("firm_id", "flag", "cycle"),
+        CheckConstraint("status IN ('open', 'closed')", name="status"),
+        Index("ix_firm_flags_queue", "status", "flag", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id", ondelete="CASCADE"))
+    flag: Mapped[str] = mapped_column(String(32))
+    cycle: Mapped[int] = mapped_column(Integer)
+    # Machine-readable detail: {"expires": date} or {"criterion", "gap", "unit"} for a near miss.
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(8), default="open")
+    raised_scan_id: Mapped[int | None] = mapped_column(ForeignKey("scans.id", ondelete="SET NULL"))
+    cleared_scan_id: Mapped[int | None] = mapped_column(ForeignKey("scans.id", ondelete="SET NULL"))
+    raised_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    cleared_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class IncentiveOpportunity(Base):
+    """A tax incentive a firm qualifies for (rules.md §6), for outreach; saving null when unknown."""
+
+    __tablename__ = "incentive_opportunities"
+    __table_args__ = (
+        UniqueConstraint("firm_id", "incentive", "cycle"),
+        CheckConstraint("status IN ('open', 'closed')", name="status"),
+        Index("ix_incentive_opportunities_queue", "status", "incentive", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id", ondelete="CASCADE"))
+    incentive: Mapped[str] = mapped_column(String(32))
+    cycle: Mapped[int] = mapped_column(Integer)
+    saving: Mapped[Decimal | None] = mapped_column(Saving)
+    status: Mapped[str] = mapped_column(String(8), default="open")
+    opened_scan_id: Mapped[int | None] = mapped_column(ForeignKey("scans.id", ondelete="SET NULL"))
+    closed_scan_id: Mapped[int | None] = mapped_column(ForeignKey("scans.id", ondelete="SET NULL"))
+    opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
