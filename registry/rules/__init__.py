@@ -2,7 +2,8 @@
 
 Pure: imports nothing from Flask, SQLAlchemy or the rest of `registry`.
 
-    check_document(obj, as_of=None, profiles=None, overrides=None) -> dict   # the §7 output
+    check_document(obj, as_of=None, profiles=None, overrides=None, lang=None) -> dict   # the §7 output
+    evaluate_document(obj, as_of=None, profiles=None, overrides=None) -> BatchVerdicts
     evaluate_firms(firms, as_of, params) -> BatchVerdicts
 """
 from __future__ import annotations
@@ -15,7 +16,7 @@ from .engine import BatchVerdicts, evaluate
 from .facts import FactsError, FactsErrors, FirmFacts, parse_document
 from .params import ParameterError, ParameterSet, load_parameters
 
-__all__ = ["check_document", "evaluate_firms", "evaluate", "load_parameters", "parse_document",
+__all__ = ["check_document", "evaluate_document", "evaluate_firms", "evaluate", "load_parameters", "parse_document",
            "today_in_shanghai", "BatchVerdicts", "FirmColumns", "FirmFacts", "FactsError", "FactsErrors",
            "ParameterError", "ParameterSet"]
 
@@ -33,16 +34,23 @@ def evaluate_firms(firms: Sequence[FirmFacts], as_of: date, params: ParameterSet
     return evaluate(FirmColumns.from_facts(firms, as_of), params)
 
 
-def check_document(obj: Any, as_of: date | None = None, profiles: Mapping[str, str] | None = None,
-                   overrides: Mapping[str, Any] | None = None, lang: str | None = None) -> dict:
-    """The full rules.md §7 output of an input document (already parsed JSON, decimals as Decimal).
+def evaluate_document(obj: Any, as_of: date | None = None, profiles: Mapping[str, str] | None = None,
+                      overrides: Mapping[str, Any] | None = None) -> BatchVerdicts:
+    """Parse and evaluate an input document (JSON parsed with decimals as Decimal).
 
     as_of: the argument, else the document's, else today in Asia/Shanghai. Raises FactsErrors for bad
-    input (every bad field, the document rejected whole) and ParameterError for bad profiles/overrides."""
+    input (every bad field; the document is rejected whole) and ParameterError for bad profiles or
+    overrides."""
     document_as_of, firms = parse_document(obj)
     as_of = as_of or document_as_of or today_in_shanghai()
-    params = load_parameters(as_of, profiles, overrides)
-    verdicts = evaluate_firms(firms, as_of, params)
-    return {"as_of": as_of.isoformat(), "parameters": str(params.policy_year), "profiles": dict(params.profiles),
-            "overrides": dict(params.overrides),
-            "firms": [verdicts.firm_result(i, lang) for i in range(len(firms))]}
+    return evaluate_firms(firms, as_of, load_parameters(as_of, profiles, overrides))
+
+
+def check_document(obj: Any, as_of: date | None = None, profiles: Mapping[str, str] | None = None,
+                   overrides: Mapping[str, Any] | None = None, lang: str | None = None) -> dict:
+    """The full rules.md §7 output of an input document (see evaluate_document)."""
+    verdicts = evaluate_document(obj, as_of, profiles, overrides)
+    params = verdicts.params
+    return {"as_of": verdicts.columns.as_of.isoformat(), "parameters": str(params.policy_year),
+            "profiles": dict(params.profiles), "overrides": dict(params.overrides),
+            "firms": [verdicts.firm_result(i, lang) for i in range(len(verdicts))]}

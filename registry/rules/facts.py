@@ -142,7 +142,7 @@ def parse_document(obj: Any) -> tuple[date | None, list[FirmFacts]]:
     as_of = None
     if obj.get("as_of") is not None:
         try:
-            as_of = _date(obj["as_of"])
+            as_of = parse_date(obj["as_of"])
         except ValueError as error:
             errors.append(FactsError(None, "as_of", str(error)))
     raw_firms = obj.get("firms")
@@ -172,7 +172,7 @@ def parse_firm(obj: Any, position: int | None = None) -> FirmFacts:
         fields.error("id", "required non-empty string")
     facts = FirmFacts(
         id=name,
-        founded=fields.read("founded", _date, required=True),
+        founded=fields.read("founded", parse_date, required=True),
         **{key: fields.read(key, _boolean) for key in FIRM_BOOLEANS},
         tech_field=fields.read("tech_field", _tech_field),
         ip=fields.read("ip", lambda raw: _ip(fields, raw)) or IPCounts(),
@@ -230,7 +230,8 @@ def _duplicate_ids(firms: list[FirmFacts]) -> list[FactsError]:
     return errors
 
 
-def _date(raw: Any) -> date:
+def parse_date(raw: Any) -> date:
+    """A strict ISO YYYY-MM-DD date; ValueError otherwise."""
     if not isinstance(raw, str) or not _ISO_DATE.fullmatch(raw):
         raise ValueError(f"not an ISO date YYYY-MM-DD: {raw!r}")
     try:
@@ -330,8 +331,8 @@ def _certificate(fields: _FieldReader, raw: Any, index: int) -> Certificate | No
     cert = fields.nested(raw, name + ".")
     before = len(fields.errors)
     values = dict(tier=cert.read("tier", _choice(TIERS, "certificate tier"), required=True),
-                  issued=cert.read("issued", _date, required=True),
-                  expires=cert.read("expires", _date, required=True),
+                  issued=cert.read("issued", parse_date, required=True),
+                  expires=cert.read("expires", parse_date, required=True),
                   number=cert.read("number", _text),
                   status=cert.read("status", _choice(CERTIFICATE_STATUSES, "certificate status")))
     return Certificate(**values) if len(fields.errors) == before else None

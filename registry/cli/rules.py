@@ -1,0 +1,89 @@
+"""`flask --app registry rules check|explain`: run the ladder's rules on a facts file (rules.md §7)."""
+from __future__ import annotations
+
+from datetime import date
+from typing import IO, Any
+
+import click
+from flask.cli import AppGroup
+
+from registry.rules import FactsError, ParameterError, check_document, evaluate_document
+from registry.rules.facts import load_json, parse_date
+from registry.rules.jsonout import dumps
+from registry.rules.report import render_text
+
+rules_cli = AppGroup("rules", help="Evaluate firms against the ladder's rules.")
+
+
+def _as_of(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    try:
+        return parse_date(value) if value is not None else None
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+def _pairs(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
+    pairs = {}
+    for value in values:
+        key, sep, item = value.partition("=")
+        if not (sep and key.strip() and item.strip()):
+            raise click.BadParameter(f"expected KEY=VALUE, got {value!r}")
+        pairs[key.strip()] = item.strip()
+    return pairs
+
+
+def evaluation_options(command):
+    """--as-of, --profile and --set, shared by check and explain."""
+    options = [
+        click.argument("file", type=click.File("rb")),
+        click.option("--as-of", callback=_as_of, metavar="YYYY-MM-DD",
+                     help="Evaluation date (default: the file's as_of, else today in Asia/Shanghai)."),
+        click.option("--profile", "profiles", multiple=True, callback=_pairs, metavar="TIER=NAME",
+                     help="Profile of a tier, e.g. gazelle=binjiang_2017."),
+        click.option("--set", "overrides", multiple=True, callback=_pairs, metavar="KEY=VALUE",
+                     help="Override a parameter, e.g. hnte.rd_ratio.bands.1.min=0.035."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _read(file: IO[bytes]) -> Any:
+    try:
+        return load_json(file.read())
+    except FactsError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _fail(error: FactsError | ParameterError) -> click.ClickException:
+    return click.ClickException(f"input rejected, no verdicts printed:\n{error}"
+                                if isinstance(error, FactsError) else str(error))
+
+
+@rules_cli.command("check", with_appcontext=False)
+@evaluation_options
+def check(file: IO[bytes], as_of: date | None, profiles: dict, overrides: dict) -> None:
+    """Print the verdicts of every firm in FILE (- for stdin) as JSON."""
+    try:
+        result = check_document(_read(file), as_of, profiles, overrides)
+    except (FactsError, ParameterError) as error:
+        raise _fail(error) from None
+    click.echo(dumps(result))
+
+
+@rules_cli.command("explain", with_appcontext=False)
+@evaluation_options
+@click.option("--firm", "firm_id", required=True, help="Id of the firm to explain.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+def explain(file: IO[bytes], as_of: date | None, profiles: dict, overrides: dict, firm_id: str,
+            lang: str) -> None:
+    """Print a readable explanation of one firm's verdicts."""
+    try:
+        verdicts = evaluate_document(_read(file), as_of, profiles, overrides)
+    except (FactsError, ParameterError) as error:
+        raise _fail(error) from None
+    if firm_id not in verdicts.columns.ids:
+        raise click.ClickException(f"no firm {firm_id!r} in the file")
+    index = list(verdicts.columns.ids).index(firm_id)
+    click.echo(render_text(verdicts.firm_result(index, lang), lang, verdicts.columns.as_of.isoformat(),
+                           str(verdicts.params.policy_year)))
