@@ -42,7 +42,11 @@ def base_firm(**changes) -> dict:
 
 
 def with_year(firm: dict, year: int, **figures) -> dict:
-    """A copy of firm with figures of one year set (None deletes the figure)."""
+    """A copy of firm with figures of one year set (None deletes the figure).
+
+    R&D set without rd_domestic is all domestic, so lowering R&D keeps the input valid."""
+    if "rd_expense" in figures and "rd_domestic" not in figures:
+        figures["rd_domestic"] = figures["rd_expense"]
     firm = copy.deepcopy(firm)
     row = firm["years"].setdefault(str(year), {})
     for name, value in figures.items():
