@@ -20,7 +20,9 @@ from sqlalchemy.orm import Session, scoped_session
 
 # Task name -> "module:function" of the service it runs; `workers.tasks` registers one
 # Celery task per entry, so the web side and the workers cannot disagree on names.
-JOB_TARGETS: dict[str, str] = {}
+JOB_TARGETS: dict[str, str] = {
+    "send_mail": "registry.services.mail:deliver",
+}
 
 _PENDING_KEY = "yanzhen_pending_jobs"
 
