@@ -6,6 +6,8 @@ from registry.models.certificate import Certificate
 from registry.models.filing import Filing, FilingRevision
 from registry.models.firm import District, Firm, FirmFactChange
 from registry.models.onboarding import Invitation, OutboxMail, PasswordResetToken
+from registry.models.review import (CertificateImport, Inspector, Notification, Objection,
+                                    OutreachEntry, PublicNotice, SpotCheck, SpotCheckItem)
 from registry.models.scan import FirmVerdict, Scan, ScanChunk, ScheduleRun
 from registry.models.user import User, officer_districts
 
@@ -13,3 +15,5 @@ __all__ = ["AuditEvent", "Base", "Candidate", "Certificate", "District", "Filing
            "Firm", "FirmFactChange", "FirmFlag", "FirmVerdict", "IncentiveOpportunity", "Invitation",
            "OutboxMail", "PasswordResetToken", "Scan", "ScanChunk", "ScheduleRun", "User",
            "officer_districts"]
+__all__ += ["CertificateImport", "Inspector", "Notification", "Objection", "OutreachEntry",
+            "PublicNotice", "SpotCheck", "SpotCheckItem"]

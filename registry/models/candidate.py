@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import (JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String,
-                        UniqueConstraint)
+from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, FetchedValue, ForeignKey, Index,
+                        Integer, String, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.models.base import Base, FixedPoint, UTCDateTime, utcnow
@@ -53,6 +53,13 @@ class Candidate(Base):
     opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Review (the officers' migration; their indexes are in registry/models/review.py).
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    deferred_until: Mapped[dt.date | None] = mapped_column(Date)
+    # Copies of the firm's, so the queue filters and counts without joining firms; a database
+    # trigger fills them on insert when left NULL and follows the firm's changes.
+    district: Mapped[str | None] = mapped_column(String(32), server_default=FetchedValue())
+    industry_code: Mapped[str | None] = mapped_column(String(8), server_default=FetchedValue())
 
     firm = relationship("Firm", lazy="raise_on_sql")
 
