@@ -155,7 +155,6 @@ def parse_document(obj: Any) -> tuple[date | None, list[FirmFacts]]:
             firms.append(parse_firm(raw, position))
         except FactsErrors as bad:
             errors.extend(bad.errors)
-    errors.extend(_duplicate_ids(firms))
     if errors:
         raise FactsErrors(errors)
     return as_of, firms
@@ -218,16 +217,6 @@ class _FieldReader:
 
 def _position_name(position: int | None) -> str:
     return f"#{position}" if position is not None else "?"
-
-
-def _duplicate_ids(firms: list[FirmFacts]) -> list[FactsError]:
-    seen: set[str] = set()
-    errors = []
-    for firm in firms:
-        if firm.id in seen:
-            errors.append(FactsError(firm.id, "id", "appears twice in the document"))
-        seen.add(firm.id)
-    return errors
 
 
 def parse_date(raw: Any) -> date:

@@ -1,0 +1,78 @@
+"""Parameters as data: policy-year choice, profiles, overrides (what-if) and their errors."""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from registry.rules.params import ParameterError, load_parameters
+
+from .helpers import base_firm, passed, verdicts, with_year
+
+
+def test_newest_policy_year_not_after_y():
+    assert load_parameters(date(2030, 1, 1)).policy_year == 2025
+    assert load_parameters(2025).policy_year == 2025
+    with pytest.raises(ParameterError):
+        load_parameters(2024)
+
+
+def test_every_value_has_a_unit_and_every_criterion_a_clause():
+    params = load_parameters(2025, overrides={})
+    for tier in ("tech_sme", "hnte", "gazelle", "leader"):
+        table = params.tier(tier)
+        for criterion in table.get("criteria"):
+            assert table.section(criterion).get("clause"), (tier, criterion)
+
+
+def test_override_changes_a_verdict_without_touching_files():
+    # Σ R&D 1441 / Σ revenue 49000 = 2.94%: fails the 4% band (FY Y-1 sales 20,000), passes at 2.9%
+    firm = with_year(with_year(with_year(base_firm(), 2022, rd_expense=720), 2023, rd_expense=720), 2024,
+                     rd_expense=1)
+    assert passed(firm, "hnte", "rd_ratio") is False
+    assert passed(firm, "hnte", "rd_ratio", overrides={"hnte.rd_ratio.bands.1.min": "0.029"}) is True
+    assert passed(firm, "hnte", "rd_ratio") is False
+    assert load_parameters(2025).tier("hnte").section("rd_ratio").items("bands")[1].ratio("min") == Decimal("0.04")
+
+
+def test_override_is_recorded():
+    params = load_parameters(2025, overrides={"hnte.rd_ratio.bands.1.min": "0.035"})
+    assert params.overrides == {"hnte.rd_ratio.bands.1.min": "0.035"}
+
+
+@pytest.mark.parametrize("path, value", [
+    ("hnte.rd_ratio.bands.7.min", "0.03"),          # no such band
+    ("hnte.rd_ratio.minimum", "0.03"),              # no such key
+    ("hnte.rd_ratio.bands.1.min", "abc"),           # not a decimal
+    ("hnte.rd_ratio.bands.1.min", "Infinity"),
+    ("hnte.rd_ratio.bands.1.min", "0.03125"),       # finer than 4 decimals
+    ("hnte.rd_ratio.bands.1.min", "1.5"),           # a ratio above 1
+    ("hnte.registered_1y.min", "365.5"),            # days are whole
+    ("hnte.tech_field.fields.0", "1"),              # not numeric
+    ("hnte.rd_ratio.clause", "1"),
+])
+def test_bad_override_is_an_error(path, value):
+    with pytest.raises(ParameterError):
+        load_parameters(2025, overrides={path: value})
+
+
+def test_growth_factor_too_fine_for_int64_is_refused():
+    # (1.2345)^3 has a denominator of 10^12: not comparable exactly in int64
+    with pytest.raises(ParameterError):
+        verdicts(base_firm(), overrides={"gazelle.default.revenue_cagr.bands.0.min": "0.2345"})
+
+
+def test_profiles():
+    params = load_parameters(2025, profiles={"gazelle": "shandong", "leader": "zhejiang_2019"})
+    assert dict(params.profiles) == {"gazelle": "shandong", "leader": "default"}
+    assert params.tier("gazelle").get("criteria")[0] == "revenue"
+    for bad in ({"gazelle": "atlantis"}, {"unicorn": "default"}):
+        with pytest.raises(ParameterError):
+            load_parameters(2025, profiles=bad)
+
+
+def test_gazelle_profile_changes_the_criteria_reported():
+    result = verdicts(base_firm(), profiles={"gazelle": "binjiang_2017"}).firm_result(0)["tiers"]["gazelle"]
+    assert result["profile"] == "binjiang_2017"
+    assert [c["id"] for c in result["criteria"]] == ["revenue", "growth_each_year"]
