@@ -1,0 +1,46 @@
+"""The zh/en catalogs: compiled .mo files match their .po sources and cover every message key."""
+from __future__ import annotations
+
+import io
+
+import pytest
+from babel.messages.mofile import read_mo, write_mo
+from babel.messages.pofile import read_po
+
+from registry.rules.criteria import CRITERIA
+from registry.rules.engine import FLAGS
+from registry.rules.facts import TIERS
+from registry.rules.i18n import LANGS, TRANSLATIONS_DIR, translate
+from registry.rules.logic import STATUS_NAMES
+
+KEYS = ([f"criterion.{cid}" for cid in CRITERIA] + [f"flag.{flag}.detail" for flag in FLAGS]
+        + [f"incentive.{name}" for name in ("rd_super_deduction", "hnte_rate", "vat_credit")]
+        + [f"tier.{tier}" for tier in TIERS] + [f"status.{name}" for name in STATUS_NAMES.values()]
+        + ["unit.万元", "unit.persons", "route.direct", "route.score"]
+        + [f"explain.{name}" for name in ("passed", "failed", "failed_gap", "unknown", "not_evaluated")])
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_compiled_catalog_is_up_to_date(lang):
+    folder = TRANSLATIONS_DIR / lang / "LC_MESSAGES"
+    with (folder / "rules.po").open("rb") as source:
+        expected = io.BytesIO()
+        write_mo(expected, read_po(source, locale=lang))
+    with (folder / "rules.mo").open("rb") as compiled:
+        actual = {m.id: m.string for m in read_mo(compiled) if m.id}
+    expected.seek(0)
+    assert actual == {m.id: m.string for m in read_mo(expected) if m.id}, "run: python -m registry.rules.i18n"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_key_is_translated(lang):
+    for key in KEYS:
+        assert translate(key, {"label": "", "actual": "", "required": "", "gap": "", "unit": "", "gate": "",
+                               "criterion": "", "expires": ""}, lang) != key, key
+
+
+def test_languages_differ_and_unknown_language_is_refused():
+    assert translate("tier.hnte", None, "zh") == "高新技术企业"
+    assert translate("tier.hnte", None, "en") == "High and New Technology Enterprise"
+    with pytest.raises(ValueError):
+        translate("tier.hnte", None, "fr")
