@@ -22,6 +22,11 @@ from sqlalchemy.orm import Session, scoped_session
 # Celery task per entry, so the web side and the workers cannot disagree on names.
 JOB_TARGETS: dict[str, str] = {
     "send_mail": "registry.services.mail:deliver",
+    "evaluate_firm": "registry.services.evaluation:evaluate_firm",
+    "scan_chunk": "registry.services.scans:run_chunk",
+    "scan_reconcile": "registry.services.scans:reconcile",
+    "nightly_scan": "registry.services.scans:nightly_scan",
+    "scheduled": "registry.services.scans:run_scheduled",
 }
 
 _PENDING_KEY = "yanzhen_pending_jobs"

@@ -1,0 +1,102 @@
+"""A firm's engine inputs as one row of int64 (its snapshot), and 64-bit digests of inputs and verdicts.
+
+The snapshot is what a verdict was decided on: evaluating it again at the same as_of with the same
+parameters rebuilds the full explanation exactly. Digests let a scan skip firms whose inputs and
+verdict did not change, so an unchanged re-run writes nothing.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import numpy as np
+
+from registry.rules.columns import COLUMN_SPEC, YEARS, Figure, FirmColumns
+from registry.rules.engine import BatchVerdicts
+
+# Layout of a snapshot row: every column of COLUMN_SPEC in order (per-year figures as 4 values),
+# then one int64 holding every figure's known bits.
+_FIGURES = [name for name, (_dtype, _per_year, is_figure) in COLUMN_SPEC.items() if is_figure]
+_KNOWN_WIDTH = sum(YEARS if COLUMN_SPEC[name][1] else 1 for name in _FIGURES)
+assert _KNOWN_WIDTH <= 63
+
+
+def _width(name: str) -> int:
+    return YEARS if COLUMN_SPEC[name][1] else 1
+
+
+WIDTH = sum(_width(name) for name in COLUMN_SPEC) + 1
+
+
+def pack(columns: FirmColumns) -> np.ndarray:
+    """The (n, WIDTH) int64 snapshot matrix of a batch."""
+    n = len(columns)
+    parts, known_parts = [], []
+    for name in COLUMN_SPEC:
+        column = getattr(columns, name)
+        if isinstance(column, Figure):
+            known_parts.append(column.known.reshape(n, -1))
+            column = column.value
+        parts.append(column.reshape(n, -1).astype(np.int64))
+    known = np.concatenate(known_parts, axis=1).astype(np.int64)
+    bits = (known << np.arange(known.shape[1], dtype=np.int64)).sum(axis=1)
+    return np.concatenate(parts + [bits[:, None]], axis=1)
+
+
+def unpack(matrix: np.ndarray, as_of: date, ids: list[str]) -> FirmColumns:
+    """The batch whose snapshot matrix is `matrix` (inverse of `pack`)."""
+    n = len(matrix)
+    bits = matrix[:, -1]
+    arrays, position, bit = {}, 0, 0
+    for name, (dtype, per_year, is_figure) in COLUMN_SPEC.items():
+        width = _width(name)
+        block = matrix[:, position:position + width]
+        arrays[name] = (block if per_year else block[:, 0]).astype(dtype)
+        if is_figure:
+            known = (bits[:, None] >> np.arange(bit, bit + width, dtype=np.int64)) & 1 == 1
+            arrays[f"{name}_known"] = known if per_year else known[:, 0]
+            bit += width
+        position += width
+    return replace(FirmColumns.from_arrays(as_of, [str(i) for i in range(n)], arrays), ids=list(ids))
+
+
+def to_bytes(matrix: np.ndarray) -> list[bytes]:
+    """One little-endian bytes value per row."""
+    little = np.ascontiguousarray(matrix, dtype="<i8")
+    size = little.shape[1] * 8
+    raw = little.tobytes()
+    return [raw[i * size:(i + 1) * size] for i in range(len(little))]
+
+
+def from_bytes(values: list[bytes]) -> np.ndarray:
+    return np.frombuffer(b"".join(values), dtype="<i8").reshape(len(values), WIDTH).astype(np.int64)
+
+
+_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
+
+
+def digest(matrix: np.ndarray) -> np.ndarray:
+    """A 64-bit digest of each row (int64), mixing every column into the next."""
+    h = np.full(len(matrix), 0x2545F4914F6CDD1D, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for column in np.ascontiguousarray(matrix.T).view(np.uint64):
+            h = (h ^ column) * _MULTIPLIER
+            h ^= h >> np.uint64(29)
+    return h.view(np.int64)
+
+
+def verdict_matrix(verdicts: BatchVerdicts) -> np.ndarray:
+    """Every decided value of a batch (statuses, criteria, route, score, flags, incentives)."""
+    parts = []
+    for tier in verdicts.tiers.values():
+        parts.append(tier.status)
+        parts.extend(outcome.passed for outcome in tier.outcomes.values())
+        if tier.route_direct is not None:
+            parts.append(tier.route_direct)
+        if tier.score is not None:
+            parts.append(np.where(tier.score.decided, tier.score.total, -1))
+    parts.extend(verdicts.flags.values())
+    for incentive in verdicts.incentives.values():
+        parts.append(incentive.applies)
+        parts.append(np.where(incentive.applies & incentive.saving_known, incentive.saving, -1))
+    return np.stack([np.asarray(part, dtype=np.int64) for part in parts], axis=1)

@@ -1,0 +1,85 @@
+"""One firm's evaluation: queued when its facts change, run by a worker with the code path of a
+scan chunk of one firm, and read back (with the full explanation) for the portal and officers."""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+
+from sqlalchemy.orm import Session
+
+from registry import jobs
+from registry.extensions import db
+from registry.models import Firm, FirmVerdict, Scan
+from registry.models.base import utcnow
+from registry.rules.engine import evaluate
+from registry.rules import today_in_shanghai
+from registry.rules.params import ParameterSet
+from registry.scan.apply import Changes, Evaluation, evaluate_range, upsert
+from registry.scan.snapshot import from_bytes, unpack
+from registry.services.scans import parameters_for
+
+
+def request_evaluation(session: Session, firm_id: int) -> None:
+    """Mark the firm's evaluation pending and queue it for after the commit (a filing submitted,
+    facts changed). Flushes, never commits."""
+    upsert(session, FirmVerdict.__table__, [{"firm_id": firm_id, "requested_at": utcnow()}], ["firm_id"])
+    jobs.enqueue_after_commit(session, "evaluate_firm", firm_id)
+
+
+def evaluate_firm(firm_id: int, as_of: dt.date | None = None) -> Changes:
+    """Evaluate one firm now and store its verdict, candidates, flags and opportunities (the job
+    target "evaluate_firm"); recorded as a scan of kind "firm". Commits."""
+    session = db.session
+    as_of = as_of or today_in_shanghai()
+    params, key = parameters_for(as_of)
+    now = utcnow()
+    scan = Scan(kind="firm", as_of=as_of, policy_year=params.policy_year, profiles=dict(params.profiles),
+                overrides=dict(params.overrides), status="running", started_at=now, firms_total=1,
+                chunks_total=1)
+    session.add(scan)
+    session.flush()
+    changes = evaluate_range(session, firm_id, firm_id, Evaluation(as_of, params, key, scan.id, now))
+    scan.status, scan.finished_at = "done", utcnow()
+    scan.firms_done, scan.chunks_done = changes.firms, 1
+    scan.opened, scan.closed, scan.flags, scan.verdicts_written = (changes.opened, changes.closed, changes.flags,
+                                                                   changes.verdicts)
+    session.commit()
+    return changes
+
+
+def rebuild(snapshot: bytes, as_of: dt.date, params: ParameterSet, identifier: str, lang: str | None = None) -> dict:
+    """The rules §7 output entry of a stored snapshot, exactly as it was decided."""
+    columns = unpack(from_bytes([snapshot]), as_of, [identifier])
+    return evaluate(columns, params).firm_result(0, lang)
+
+
+def _parameters_of(scan: Scan | None, as_of: dt.date) -> ParameterSet:
+    if scan is None:
+        return parameters_for(as_of)[0]
+    return parameters_for(as_of, scan.overrides, scan.profiles)[0]
+
+
+def ladder(session: Session, firm_id: int, lang: str | None = None) -> dict:
+    """The firm's current verdict for "My ladder" and the officer's firm file:
+    {"pending", "evaluated_at", "as_of", "parameters", "result"} (result None if never evaluated)."""
+    verdict = session.get(FirmVerdict, firm_id)
+    pending = bool(verdict and verdict.pending)
+    if verdict is None or verdict.snapshot is None:
+        return {"pending": pending, "evaluated_at": None, "as_of": None, "parameters": None, "result": None}
+    firm = session.get(Firm, firm_id)
+    scan = session.get(Scan, verdict.scan_id) if verdict.scan_id else None
+    params = _parameters_of(scan, verdict.as_of)
+    return {"pending": pending, "evaluated_at": verdict.evaluated_at, "as_of": verdict.as_of,
+            "parameters": {"policy_year": params.policy_year, "profiles": dict(params.profiles),
+                           "overrides": dict(params.overrides)},
+            "result": rebuild(verdict.snapshot, verdict.as_of, params, firm.identifier, lang)}
+
+
+def candidate_tier_result(verdict: dict, identifier: str, lang: str | None = None) -> dict:
+    """A candidate's tier verdict with its explained criteria, rebuilt from what it was opened with."""
+    as_of = dt.date.fromisoformat(verdict["as_of"])
+    parameters = verdict["parameters"]
+    params = parameters_for(as_of, parameters.get("overrides"), parameters.get("profiles"))[0]
+    result = rebuild(base64.b64decode(verdict["snapshot"]), as_of, params, identifier, lang)
+    return result["tiers"][verdict["tier"]]
+
