@@ -1,0 +1,53 @@
+"""`flask --app registry facts export|import`: firms' facts in the rules.md §7 input shape."""
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+from flask.cli import AppGroup
+
+from registry.extensions import db
+from registry.rules import FactsError, today_in_shanghai
+from registry.rules.facts import load_json, parse_date
+from registry.rules.jsonout import dumps
+from registry.services.facts import export_facts, import_facts
+
+facts_cli = AppGroup("facts", help="Export or import firms' facts (rules.md §7 input).")
+
+
+def _as_of(_ctx, _param, value):
+    try:
+        return parse_date(value) if value is not None else None
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+@facts_cli.command("export")
+@click.option("--as-of", callback=_as_of, metavar="YYYY-MM-DD", help="Date of the facts (default: today).")
+@click.option("--firm", "firms", multiple=True, metavar="CODE", help="Only this firm (credit code or reference).")
+def export(as_of, firms: tuple[str, ...]) -> None:
+    """Print firms' facts as a §7 input document."""
+    as_of = as_of or today_in_shanghai()
+    out = sys.stdout
+    out.write('{"as_of": "%s", "firms": [' % as_of.isoformat())
+    for position, entry in enumerate(export_facts(db.session, as_of, list(firms) or None)):
+        out.write(("," if position else "") + "\n" + dumps(entry, indent=None))
+    out.write("\n]}\n")
+
+
+@facts_cli.command("import")
+@click.argument("file", type=click.File("rb"))
+def import_(file) -> None:
+    """Create or update firms, accepted filings and certificates from a §7 input document."""
+    try:
+        document = load_json(file.read())
+    except FactsError as error:
+        raise click.ClickException(str(error)) from None
+    report = import_facts(db.session, document)
+    if not report.ok:
+        db.session.rollback()
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=1))
+        raise click.ClickException(f"{len(report.errors)} error(s): nothing imported")
+    db.session.commit()
+    click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=1))

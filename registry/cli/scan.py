@@ -1,0 +1,103 @@
+"""`flask --app registry scan run|export`: whole-registry scans from the command line."""
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from registry.extensions import db
+from registry.models import Firm, FirmVerdict, Scan
+from registry.rules import ParameterError
+from registry.rules.facts import parse_date
+from registry.rules.jsonout import dumps
+from registry.services.evaluation import rebuild
+from registry.services.scans import parameters_for, run_inline, start_full_scan
+
+scan_cli = AppGroup("scan", help="Scan every firm against the current rules.")
+EXPORT_BATCH = 5000
+
+
+def _as_of(_ctx, _param, value):
+    try:
+        return parse_date(value) if value is not None else None
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+def _summary(scan: Scan, seconds: float | None = None) -> str:
+    return json.dumps({"scan_id": scan.id, "status": scan.status, "as_of": scan.as_of.isoformat(),
+                       "firms": scan.firms_done, "opened": scan.opened, "closed": scan.closed,
+                       "flags": scan.flags, "seconds": round(seconds if seconds is not None else (scan.seconds or 0), 3)})
+
+
+@scan_cli.command("run")
+@click.option("--as-of", callback=_as_of, metavar="YYYY-MM-DD", help="Evaluation date (default: today, Asia/Shanghai).")
+@click.option("--inline", is_flag=True, help="Run the chunks in this process (the workers' code).")
+@click.option("--wait", is_flag=True, help="Wait until the workers are done.")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a parameter (what-if).")
+def run(as_of, inline: bool, wait: bool, overrides: tuple[str, ...]) -> None:
+    """Queue a full scan (or return the one queued or running) and print it as JSON."""
+    started = time.monotonic()
+    try:
+        pairs = dict(item.split("=", 1) for item in overrides)
+        scan, _created = start_full_scan(db.session, as_of=as_of, overrides=pairs, dispatch=not inline)
+    except (ParameterError, ValueError) as error:
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    if inline:
+        scan = run_inline(db.session, scan.id)
+        click.echo(_summary(scan, time.monotonic() - started))
+        return
+    while wait and scan.status in ("queued", "running"):
+        time.sleep(0.5)
+        db.session.expire_all()
+        scan = db.session.get(Scan, scan.id)
+    click.echo(_summary(scan))
+
+
+@scan_cli.command("export")
+@click.argument("scan_id", type=int)
+def export(scan_id: int) -> None:
+    """Print the verdicts of a done full scan in the rules.md §7 output shape (the latest one)."""
+    scan = db.session.get(Scan, scan_id)
+    latest = db.session.scalar(select(Scan.id).where(Scan.kind == "full", Scan.status == "done")
+                               .order_by(Scan.finished_at.desc(), Scan.id.desc()).limit(1))
+    if scan is None or scan.kind != "full" or scan.status != "done":
+        raise click.ClickException(f"scan {scan_id} is not a done full scan")
+    if scan.id != latest:
+        raise click.ClickException(f"scan {scan_id} is not the latest done full scan ({latest}); "
+                                   "only the latest keeps every firm's verdict")
+    params, _key = parameters_for(scan.as_of, scan.overrides, scan.profiles)
+    out = sys.stdout
+    out.write(dumps({"as_of": scan.as_of.isoformat(), "parameters": str(params.policy_year),
+                     "profiles": dict(params.profiles), "overrides": dict(params.overrides)}, indent=None)[:-1])
+    out.write(', "firms": [')
+    later, first = 0, True
+    for firm_id, identifier, snapshot, scanned in _verdicts(scan):
+        later += scanned != scan.id
+        out.write(("" if first else ",") + "\n" + dumps(rebuild(snapshot, scan.as_of, params, identifier), indent=None))
+        first = False
+    out.write("\n]}\n")
+    if later:
+        click.echo(f"note: {later} firm(s) re-evaluated since scan {scan.id}; printed from their latest inputs",
+                   err=True)
+
+
+def _verdicts(scan: Scan):
+    last_id = 0
+    while True:
+        rows = db.session.execute(
+            select(FirmVerdict.firm_id, Firm.credit_code, Firm.external_ref, FirmVerdict.snapshot,
+                   FirmVerdict.scan_id)
+            .join(Firm, Firm.id == FirmVerdict.firm_id)
+            .where(FirmVerdict.firm_id > last_id, FirmVerdict.snapshot.is_not(None))
+            .order_by(FirmVerdict.firm_id).limit(EXPORT_BATCH)).all()
+        if not rows:
+            return
+        for firm_id, code, ref, snapshot, scanned in rows:
+            yield firm_id, code or ref, snapshot, scanned
+        last_id = rows[-1][0]
