@@ -23,7 +23,8 @@ Per-year columns, shape (n, 4), column j = FY Y-4+j (so column 3 is FY Y-1), eac
   input_vat, net_assets, taxable_income      yuan (1 万元 = 10,000 yuan); the last two may be negative
   employees, st_staff                        persons x 10^4
 
-`from_arrays` takes these names, a figure being two arrays: `name` and `name_known`.
+`from_arrays` takes these names, a figure being two arrays: `name` and `name_known`. Any memory
+layout works; column-major (Fortran) per-year arrays are the fastest, as the rules work year by year.
 """
 from __future__ import annotations
 
@@ -129,9 +130,9 @@ class FirmColumns:
         arrays = {}
         for name, (dtype, per_year, is_figure) in COLUMN_SPEC.items():
             shape = (n, YEARS) if per_year else (n,)
-            arrays[name] = np.zeros(shape, dtype)
+            arrays[name] = np.zeros(shape, dtype, order="F")
             if is_figure:
-                arrays[f"{name}_known"] = np.zeros(shape, np.bool_)
+                arrays[f"{name}_known"] = np.zeros(shape, np.bool_, order="F")
         return cls.from_arrays(as_of, [str(i) for i in range(n)], arrays)
 
     @classmethod

@@ -6,6 +6,7 @@ cross-multiplication with exact parameter fractions: `a / b >= n / d` is `a * d 
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
@@ -40,7 +41,7 @@ class Context:
         self.as_of = columns.as_of
         next_year_starts = np.array([date(year + 1, 1, 1).toordinal() for year in columns.data_years])
         # rules.md: figures filed for years before the founding year are ignored.
-        self.existed = columns.founded[:, None] < next_year_starts[None, :]
+        self.existed = np.asfortranarray(columns.founded[:, None] < next_year_starts[None, :])
         self._figures: dict[str, Figure] = {}
 
     def figure(self, name: str) -> Figure:
@@ -80,29 +81,43 @@ def at_least(num, den, value: Fraction):
     return num * d >= n * den
 
 
-def select_band(amount, bands: list[Section]) -> np.ndarray:
-    """Index of the band each amount falls in (`up_to` inclusive, `below` exclusive, last = rest)."""
-    conditions = []
-    for band in bands[:-1]:
-        conditions.append(amount <= band.money("up_to") if "up_to" in band else amount < band.money("below"))
-    return np.select(conditions, np.arange(len(conditions)), len(bands) - 1) if conditions \
-        else np.zeros(np.shape(amount), np.int64)
+def band_index(amount, bands: list[Section]) -> np.ndarray:
+    """Index of the band each amount falls in. Every band but the last bounds amounts from above,
+    by `up_to` (inclusive) or `below` (exclusive), in ascending order."""
+    bounds = [(band.money("up_to"), False) if "up_to" in band else (band.money("below"), True)
+              for band in bands[:-1]]
+    if [bound for bound, _ in bounds] != sorted(bound for bound, _ in bounds):
+        raise ParameterError(f"{bands[0].path}: band bounds must ascend")
+    index = np.zeros(np.shape(amount), np.int64)
+    for bound, exclusive in bounds:
+        index += (amount >= bound) if exclusive else (amount > bound)
+    return index
 
 
 def band_terms(amount, bands: list[Section], value: Callable[[Section], Fraction]):
-    """Per-firm (numerator, denominator) of the fraction `value(band)` of each amount's band."""
-    pairs = np.array([terms(value(band)) for band in bands], np.int64)
-    index = select_band(amount, bands)
-    return pairs[index, 0], pairs[index, 1]
+    """(numerators, denominator): the fraction `value(band)` of each amount's band, over one common
+    denominator so that comparisons multiply by a scalar."""
+    fractions = [value(band) for band in bands]
+    den = math.lcm(*(fraction.denominator for fraction in fractions))
+    nums = np.array([fraction.numerator * (den // fraction.denominator) for fraction in fractions], np.int64)
+    if den > MAX_FACTOR or nums.max() > MAX_FACTOR:
+        raise ParameterError(f"{bands[0].path}: {fractions} are too fine to compare exactly in int64")
+    return (int(nums[0]) if len(bands) == 1 else nums[band_index(amount, bands)]), den
 
 
 def window_sum(figure: Figure, window: np.ndarray) -> Figure:
-    """Sum over the years in `window` (last k columns); unknown if a window year lacks the figure or
-    the window is empty."""
-    cols = slice(YEARS - window.shape[1], YEARS)
-    value = np.where(window, figure.value[:, cols], 0).sum(axis=1)
-    known = (figure.known[:, cols] | ~window).all(axis=1) & window.any(axis=1)
-    return Figure(value, known)
+    """Sum over the years in `window` (n, k) (the last k columns); unknown if a window year lacks the
+    figure or the window is empty. Column by column: numpy is slow at reducing short rows."""
+    first = YEARS - window.shape[1]
+    value = np.zeros(len(window), np.int64)
+    known = np.zeros(len(window), bool)
+    missing = np.zeros(len(window), bool)
+    for j in range(window.shape[1]):
+        in_window = window[:, j]
+        value += np.where(in_window, figure.value[:, first + j], 0)
+        known |= in_window
+        missing |= in_window & ~figure.known[:, first + j]
+    return Figure(value, known & ~missing)
 
 
 def money_gap(needed_scaled, den) -> np.ndarray:
@@ -190,10 +205,7 @@ class TechSmeScore:
     st_staff_decided: np.ndarray
     decided: np.ndarray
     st_staff_nonzero_from: Fraction       # lowest S&T-staff ratio that scores points
-
-    @property
-    def total(self) -> np.ndarray:
-        return self.st_staff + self.rd + self.ip
+    total: np.ndarray
 
 
 def _ratio_points(num: Figure, den: Figure, bands: list[Section]) -> np.ndarray:
@@ -215,13 +227,15 @@ def _tech_sme_score(ctx: Context, p: Section) -> TechSmeScore:
     st_bands = p.section("st_staff").items("bands")
     class1_points = _count_points(class1, p.section("ip_class1").items("bands"))
     st_staff_decided = employees.known & st_staff.known & (employees.value > 0)
+    st_points = _ratio_points(st_staff, employees, st_bands)
+    # the higher of the two R&D measures
+    rd_points = np.maximum(_ratio_points(rd, revenue, p.section("rd_revenue").items("bands")),
+                           _ratio_points(rd, cost, p.section("rd_cost").items("bands")))
+    # Class I rights score on their own; otherwise Class II rights do
+    ip_points = np.where(class1_points > 0, class1_points,
+                         _count_points(class2, p.section("ip_class2").items("bands")))
     return TechSmeScore(
-        st_staff=_ratio_points(st_staff, employees, st_bands),
-        # the higher of the two R&D measures
-        rd=np.maximum(_ratio_points(rd, revenue, p.section("rd_revenue").items("bands")),
-                      _ratio_points(rd, cost, p.section("rd_cost").items("bands"))),
-        # Class I rights score on their own; otherwise Class II rights do
-        ip=np.where(class1_points > 0, class1_points, _count_points(class2, p.section("ip_class2").items("bands"))),
+        st_staff=st_points, rd=rd_points, ip=ip_points, total=st_points + rd_points + ip_points,
         st_staff_decided=st_staff_decided,
         decided=(st_staff_decided & revenue.known & rd.known & class1.known
                  & (class2.known | (class1_points > 0))),
@@ -425,16 +439,20 @@ def rd_ratio_each_year(ctx: Context, p: Section) -> Outcome:
 
     A year before the founding year fails; a year without both figures or with zero sales is unknown."""
     k = p.integer("years")
-    rd, revenue = ctx.years("rd_expense", k), ctx.years("revenue", k)
-    existed = ctx.existed[:, YEARS - k:]
-    n, d = band_terms(revenue.value, p.items("bands"), lambda band: band.ratio("min"))
-    known = rd.known & revenue.known & (revenue.value > 0)
-    yearly = np.where(existed, truth(rd.value * d >= n * revenue.value, known), FALSE)
-    passed = yearly.min(axis=1).astype(np.int8)
-    decided = (existed & known).all(axis=1)
-    gap = money_gap(n * revenue.value - d * rd.value, d).sum(axis=1)
-    return Outcome(passed, Amount((yearly == TRUE).sum(axis=1), decided, "count"),
-                   Requirement(">=", Const(k)), Amount(gap, decided))
+    n_firms = len(ctx.columns)
+    passed, decided = np.full(n_firms, TRUE), np.ones(n_firms, bool)
+    years_met, gap = np.zeros(n_firms, np.int64), np.zeros(n_firms, np.int64)
+    for column in range(YEARS - k, YEARS):
+        rd, revenue = ctx.figure("rd_expense").take((slice(None), column)), ctx.figure("revenue").take((slice(None), column))
+        existed = ctx.existed[:, column]
+        n, d = band_terms(revenue.value, p.items("bands"), lambda band: band.ratio("min"))
+        known = rd.known & revenue.known & (revenue.value > 0)
+        year = np.where(existed, truth(rd.value * d >= n * revenue.value, known), FALSE)
+        passed = np.minimum(passed, year)
+        years_met += year == TRUE
+        decided &= existed & known
+        gap += money_gap(n * revenue.value - d * rd.value, d)
+    return Outcome(passed, Amount(years_met, decided, "count"), Requirement(">=", Const(k)), Amount(gap, decided))
 
 
 @criterion("debt_ratio")

@@ -173,11 +173,15 @@ def hnte_at_risk(ctx: Context, tiers: dict[str, TierVerdicts], p: Section) -> np
 @flag("hnte_near_miss")
 def hnte_near_miss(ctx: Context, tiers: dict[str, TierVerdicts], p: Section) -> np.ndarray:
     """No certificate, and exactly one failed HNTE criterion, a fixable one, and nothing unknown."""
-    passed = np.stack([outcome.passed for outcome in tiers["hnte"].outcomes.values()], axis=1)
-    fixable = np.isin(list(tiers["hnte"].outcomes), p.get("criteria"))
-    failed = passed == FALSE
-    return (~ctx.columns.holds_hnte & (failed.sum(axis=1) == 1) & (failed & fixable).any(axis=1)
-            & ~(passed == UNKNOWN).any(axis=1))
+    fixable = p.get("criteria")
+    failures = np.zeros(len(ctx.columns), np.int64)
+    fixable_failed, unknown = np.zeros(len(ctx.columns), bool), np.zeros(len(ctx.columns), bool)
+    for criterion_id, outcome in tiers["hnte"].outcomes.items():
+        failed = outcome.passed == FALSE
+        failures += failed
+        fixable_failed |= failed & (criterion_id in fixable)
+        unknown |= outcome.passed == UNKNOWN
+    return ~ctx.columns.holds_hnte & (failures == 1) & fixable_failed & ~unknown
 
 
 def near_miss_criterion(verdicts: BatchVerdicts, i: int) -> str:

@@ -7,6 +7,8 @@ statuses: eligible = TRUE, insufficient_data = UNKNOWN, ineligible = FALSE.
 """
 from __future__ import annotations
 
+from functools import reduce
+
 import numpy as np
 
 TRUE = np.int8(1)
@@ -23,13 +25,13 @@ def truth(condition, known) -> np.ndarray:
 
 
 def all_of(*parts) -> np.ndarray:
-    """Kleene conjunction of equally shaped int8 arrays."""
-    return np.minimum.reduce(np.broadcast_arrays(*parts)).astype(np.int8, copy=False)
+    """Kleene conjunction of int8 arrays (fails if any part fails, else unknown if any is unknown)."""
+    return np.asarray(reduce(np.minimum, parts), dtype=np.int8)
 
 
 def any_of(*parts) -> np.ndarray:
-    """Kleene disjunction of equally shaped int8 arrays."""
-    return np.maximum.reduce(np.broadcast_arrays(*parts)).astype(np.int8, copy=False)
+    """Kleene disjunction of int8 arrays (passes if any part passes, else unknown if any is unknown)."""
+    return np.asarray(reduce(np.maximum, parts), dtype=np.int8)
 
 
 def negate(value) -> np.ndarray:
