@@ -1,0 +1,203 @@
+"""Full scans: exact verdicts (equal to `rules check` on `facts export`), idempotent re-runs,
+candidates' life cycle, set-based chunks, one active scan at a time, failing chunks."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from sqlalchemy import event, func, select, update
+
+from registry.extensions import db
+from registry.models import Candidate, Filing, FirmFlag, FirmVerdict, IncentiveOpportunity, Scan, ScanChunk
+from registry.rules import check_document
+from registry.rules.jsonout import dumps
+from registry.scan import apply
+from registry.services import scans
+from registry.services.evaluation import rebuild
+from registry.services.facts import export_facts
+from tests.scan.registry_data import make_registry
+
+AS_OF = dt.date(2025, 6, 30)
+
+
+def run_scan(as_of=AS_OF, **kwargs) -> Scan:
+    scan, _created = scans.start_full_scan(db.session, as_of=as_of, dispatch=False, **kwargs)
+    db.session.commit()
+    return scans.run_inline(db.session, scan.id)
+
+
+def counts() -> dict:
+    return {model.__name__: db.session.scalar(select(func.count()).select_from(model))
+            for model in (Candidate, FirmFlag, IncentiveOpportunity, FirmVerdict)}
+
+
+def exported_verdicts(scan: Scan) -> dict[str, str]:
+    params, _key = scans.parameters_for(scan.as_of, scan.overrides, scan.profiles)
+    rows = db.session.execute(select(FirmVerdict.firm_id, FirmVerdict.snapshot)).all()
+    from registry.models import Firm
+    identifiers = dict(db.session.execute(select(Firm.id, Firm.credit_code)).all())
+    return {identifiers[firm_id]: dumps(rebuild(snapshot, scan.as_of, params, identifiers[firm_id]), indent=None)
+            for firm_id, snapshot in rows}
+
+
+def test_scan_verdicts_equal_rules_check_on_facts_export(in_app):
+    make_registry(db.session, 300, seed=11)
+    scan = run_scan()
+    assert scan.status == "done" and scan.firms_done == 300 and scan.chunks_total == 8
+    document = json.loads(dumps({"as_of": AS_OF.isoformat(), "firms": list(export_facts(db.session, AS_OF))}),
+                          parse_float=__import__("decimal").Decimal)
+    expected = {firm["id"]: dumps(firm, indent=None) for firm in check_document(document)["firms"]}
+    assert exported_verdicts(scan) == expected
+
+
+def test_unchanged_rerun_writes_nothing_and_reports_zero(in_app):
+    make_registry(db.session, 120, seed=12)
+    first = run_scan()
+    assert first.opened > 0 and first.flags > 0 and first.verdicts_written == 120
+    before = counts()
+    second = run_scan()
+    assert (second.opened, second.closed, second.flags, second.verdicts_written) == (0, 0, 0, 0)
+    assert second.firms_done == 120 and counts() == before
+
+
+def test_a_chunk_delivered_twice_writes_nothing_twice(in_app):
+    make_registry(db.session, 60, seed=13)
+    scan, _ = scans.start_full_scan(db.session, as_of=AS_OF, dispatch=False)
+    db.session.commit()
+    chunk_id = db.session.scalars(select(ScanChunk.id).where(ScanChunk.scan_id == scan.id)).first()
+    scans.run_chunk(chunk_id)
+    after_first = counts()
+    scans.run_chunk(chunk_id)  # a redelivered message: the chunk is done, nothing happens
+    assert counts() == after_first
+    chunk = db.session.get(ScanChunk, chunk_id)
+    db.session.refresh(chunk)
+    assert chunk.status == "done" and chunk.attempts == 1
+    # Evaluating the same range again directly (as a duplicate would) adds no row either.
+    evaluation = scans.evaluation_of(db.session.get(Scan, scan.id))
+    changes = apply.evaluate_range(db.session, chunk.first_firm_id, chunk.last_firm_id, evaluation)
+    assert (changes.verdicts, changes.opened, changes.flags) == (0, 0, 0) and counts() == after_first
+
+
+def test_only_one_full_scan_is_queued_or_running(in_app):
+    make_registry(db.session, 10, seed=14)
+    first, created = scans.start_full_scan(db.session, as_of=AS_OF, dispatch=False)
+    again, created_again = scans.start_full_scan(db.session, as_of=AS_OF, dispatch=False)
+    assert created and not created_again and again.id == first.id
+
+
+def test_chunk_reads_with_a_handful_of_statements(in_app):
+    make_registry(db.session, 200, seed=15)
+    evaluation = scans.evaluation_of(run_scan())
+    statements = []
+    engine = db.session.get_bind()
+
+    def count(*_args):
+        statements.append(1)
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        apply.evaluate_range(db.session, 0, 10**9, evaluation)   # 200 firms, unchanged
+        unchanged = len(statements)
+        db.session.execute(update(Filing).values(rd_expense=None))  # every firm changes
+        statements.clear()
+        changes = apply.evaluate_range(db.session, 0, 10**9, evaluation)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert changes.verdicts > 150  # (firms without a counting filing did not change)
+    assert unchanged <= 8 and len(statements) <= 20, (unchanged, len(statements))
+
+
+def _candidate(tier: str) -> Candidate | None:
+    return db.session.scalar(select(Candidate).where(Candidate.tier == tier))
+
+
+def test_candidates_open_go_stale_close_and_in_review_stays(in_app):
+    from tests.factories import FilingFactory, FirmFactory
+    firm = FirmFactory(founded=dt.date(2015, 3, 1), ip_class1=1)
+    filing = FilingFactory(firm=firm, fiscal_year=2024, status="accepted")
+    db.session.commit()
+    run_scan()
+    candidate = _candidate("tech_sme")
+    assert candidate is not None and candidate.status == "open" and not candidate.stale
+    assert candidate.verdict["status"] == "eligible" and candidate.verdict["as_of"] == "2025-06-30"
+    filing.employees = None  # insufficient data: stays open, marked stale
+    db.session.commit()
+    scan = run_scan()
+    db.session.refresh(candidate)
+    assert candidate.status == "open" and candidate.stale and scan.closed == 0
+    filing.employees, filing.revenue = 50, 30000  # ineligible (size): closed by the scan
+    db.session.commit()
+    scan = run_scan()
+    db.session.refresh(candidate)
+    assert candidate.status == "closed" and scan.closed >= 1 and candidate.closed_scan_id == scan.id
+    filing.revenue = 1000  # eligible again in the same cycle: reopened
+    db.session.commit()
+    scan = run_scan()
+    db.session.refresh(candidate)
+    assert candidate.status == "open" and not candidate.stale and scan.opened >= 1
+    candidate.status = "in_review"
+    frozen = dict(candidate.verdict)
+    filing.revenue = 30000
+    db.session.commit()
+    run_scan(as_of=dt.date(2025, 7, 1))
+    db.session.refresh(candidate)
+    assert candidate.status == "in_review" and candidate.verdict == frozen
+
+
+def test_a_firm_holding_the_certificate_gets_no_candidate(in_app):
+    from tests.factories import CertificateFactory, FilingFactory, FirmFactory
+    firm = FirmFactory(founded=dt.date(2015, 3, 1))
+    FilingFactory(firm=firm, fiscal_year=2024, status="accepted")
+    CertificateFactory(firm=firm, tier="tech_sme", issued=dt.date(2025, 1, 1), expires=dt.date(2025, 12, 31))
+    db.session.commit()
+    run_scan()
+    assert _candidate("tech_sme") is None
+
+
+def test_drafts_and_returned_filings_do_not_count(in_app):
+    from tests.factories import FilingFactory, FirmFactory
+    firm = FirmFactory(founded=dt.date(2015, 3, 1))
+    filing = FilingFactory(firm=firm, fiscal_year=2024, status="returned")
+    db.session.commit()
+    run_scan()
+    assert db.session.get(FirmVerdict, firm.id).status_tech_sme == 0  # FY 2024 missing
+    filing.status = "submitted"
+    db.session.commit()
+    run_scan()
+    assert db.session.get(FirmVerdict, firm.id).status_tech_sme == 1
+
+
+def test_a_poison_chunk_fails_after_max_attempts(in_app, monkeypatch):
+    make_registry(db.session, 50, seed=16)
+
+    def poison(*_args, **_kwargs):
+        raise ValueError("poison")
+    monkeypatch.setattr(scans, "evaluate_range", poison)
+    scan = run_scan()
+    chunks = db.session.scalars(select(ScanChunk).where(ScanChunk.scan_id == scan.id)).all()
+    assert scan.status == "failed" and "poison" in scan.error
+    assert all(chunk.status == "failed" and chunk.attempts == 3 for chunk in chunks)
+
+
+def test_a_transient_database_error_is_retried_by_the_task(in_app, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+    make_registry(db.session, 30, seed=17)
+    real = scans.evaluate_range
+    calls = []
+
+    def flaky(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+        return real(*args, **kwargs)
+    monkeypatch.setattr(scans, "evaluate_range", flaky)
+    scan, _ = scans.start_full_scan(db.session, as_of=AS_OF, dispatch=False)
+    db.session.commit()
+    chunk_id = db.session.scalars(select(ScanChunk.id).where(ScanChunk.scan_id == scan.id)).one()
+    import importlib
+    tasks = importlib.import_module("workers.tasks")
+    result = tasks.TASKS["scan_chunk"].apply(args=[chunk_id])  # eager: the retry runs at once
+    assert result.successful(), result.traceback
+    chunk = db.session.get(ScanChunk, chunk_id)
+    db.session.refresh(chunk)
+    assert len(calls) == 2 and chunk.status == "done" and chunk.attempts == 2
