@@ -50,7 +50,7 @@ def export_facts(session: Session, as_of: dt.date, identifiers: list[str] | None
 
 
 def _identified_by(identifiers: list[str]):
-    codes = [normalise_credit_code(value) for value in identifiers]
+    codes = [normalise_credit_code(value) for value in identifiers if is_valid_credit_code(value)]
     return or_(Firm.credit_code.in_(codes), Firm.external_ref.in_(identifiers))
 
 
@@ -151,8 +151,9 @@ def _error(error: FactsError) -> dict:
 
 def _key(facts: FirmFacts) -> tuple[str, str]:
     """('credit_code', code) for a valid credit code, else ('external_ref', id)."""
-    code = normalise_credit_code(facts.id)
-    return ("credit_code", code) if is_valid_credit_code(code) else ("external_ref", facts.id)
+    if is_valid_credit_code(facts.id):
+        return "credit_code", normalise_credit_code(facts.id)
+    return "external_ref", facts.id
 
 
 def _key_of(firm: Firm) -> tuple[str, str]:
