@@ -3,7 +3,11 @@ from flask import Flask
 
 
 def register_commands(app: Flask) -> None:
+    from registry.cli.demo import demo_cli
     from registry.cli.facts import facts_cli
+    from registry.cli.rules import rules_cli
     from registry.cli.scan import scan_cli
     app.cli.add_command(scan_cli)
     app.cli.add_command(facts_cli)
+    app.cli.add_command(rules_cli)
+    app.cli.add_command(demo_cli)
