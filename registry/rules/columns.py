@@ -5,26 +5,28 @@ aggregates are computed in SQL). Unknown (null) numbers have value 0 and known F
 
 Firm-level columns, shape (n,):
   founded                   int32  day ordinal (date.toordinal(); 0001-01-01 = 1), required
-  resident, industry_excluded, industrial, incidents, ic_or_mother_machine, advanced_manufacturing_list
+  resident, industry_excluded, industrial, incidents, ic_or_mother_machine,
+  advanced_manufacturing_list
                             int8   three-valued: 1 true, -1 false, 0 unknown (see logic.py)
   tech_field                int8   0 unknown, 1..8 = TECH_FIELDS in rules.md order, 9 = "other"
-  direct_routes             int8   bit mask: 1 national_award, 2 provincial_rd_institution, 4 led_standard
+  direct_routes             int8   bit mask: 1 national_award, 2 provincial_rd_institution,
+                                   4 led_standard
   ip_class1, ip_class2      int64 + bool known   counts of owned IP rights
   rd_staff_fulltime         int64 + bool known   persons x 10^4
   core_product_share        int64 + bool known   share x 10^4 (0..10,000)
   holds_tech_sme, holds_hnte, holds_gazelle, holds_leader
                             bool   holds a certificate of that tier valid on as_of
                                    (issued <= as_of <= expires, status null/valid/expired)
-  hnte_expires              int32  day ordinal of the latest `expires` among valid HNTE certificates,
-                                   0 when none
+  hnte_expires              int32  day ordinal of the latest `expires` among valid HNTE
+                                   certificates, 0 when none
 
-Per-year columns, shape (n, 4), column j = FY Y-4+j (so column 3 is FY Y-1), each int64 + bool known:
+Per-year columns, shape (n, 4), column j = FY Y-4+j (column 3 is FY Y-1), int64 + bool known:
   revenue, rd_expense, rd_domestic, total_income, hightech_income, total_cost, total_assets,
   input_vat, net_assets, taxable_income      yuan (1 万元 = 10,000 yuan); the last two may be negative
   employees, st_staff                        persons x 10^4
 
 `from_arrays` takes these names, a figure being two arrays: `name` and `name_known`. Any memory
-layout works; column-major (Fortran) per-year arrays are the fastest, as the rules work year by year.
+layout works; column-major (Fortran) per-year arrays are the fastest (the rules go year by year).
 """
 from __future__ import annotations
 
@@ -55,7 +57,12 @@ class Figure:
     known: np.ndarray
 
     def take(self, index) -> Figure:
+        """The firms at `index`."""
         return Figure(self.value[index], self.known[index])
+
+    def column(self, column: int) -> Figure:
+        """One fiscal year of a per-year figure."""
+        return Figure(self.value[:, column], self.known[:, column])
 
 
 @dataclass(frozen=True)
@@ -113,8 +120,9 @@ class FirmColumns:
         return replace(self, ids=[self.ids[i] for i in np.arange(len(self))[index]], **values)
 
     @classmethod
-    def from_arrays(cls, as_of: date, ids: Sequence[str], arrays: Mapping[str, np.ndarray]) -> FirmColumns:
-        """Build from named arrays (a figure as `name` and `name_known`), checking dtypes and shapes."""
+    def from_arrays(cls, as_of: date, ids: Sequence[str],
+                    arrays: Mapping[str, np.ndarray]) -> FirmColumns:
+        """Build from named arrays (a figure as `name` and `name_known`); checks dtypes, shapes."""
         n = len(ids)
         values = {}
         for name, (dtype, per_year, is_figure) in COLUMN_SPEC.items():

@@ -1,8 +1,9 @@
-"""The criteria of the ladder, each written once over columnar int64 arrays (one firm = a batch of 1).
+"""The criteria of the ladder, each written once over columnar int64 arrays (a firm = a batch of 1).
 
 A criterion is `function(context, params) -> Outcome`, registered under its rules.md id; a tier's
 parameter table lists which criteria it runs, in report order. Ratios are compared by
 cross-multiplication with exact parameter fractions: `a / b >= n / d` is `a * d >= n * b`.
+Per-year work goes column by column: numpy is slow at reducing rows of 3 or 4 values.
 """
 from __future__ import annotations
 
@@ -15,11 +16,14 @@ from typing import Callable
 
 import numpy as np
 
-from .columns import DIRECT_ROUTE_BITS, TECH_FIELD_CODES, TECH_FIELD_NAMES, YEARS, Y_1, Y_2, Y_4, Figure, FirmColumns
+from .columns import (DIRECT_ROUTE_BITS, TECH_FIELD_CODES, TECH_FIELD_NAMES, YEARS, Y_1, Y_2, Y_4,
+                      Figure, FirmColumns)
+from .facts import TECH_FIELDS
 from .logic import FALSE, TRUE, all_of, any_of, negate, truth
-from .outcome import Amount, Const, Day, Exact, Named, Outcome, Ratio, Requirement, Truth, fraction_measure
+from .outcome import (Amount, Const, Day, Exact, Named, Outcome, Ratio, Requirement, Truth,
+                      fraction_measure)
 from .params import ParameterError, ParameterSet, Section
-from .units import MAX_FACTOR, PERSONS, SCALE, ceil_div
+from .units import MAX_FACTOR, PERSONS, SCALE, WAN, ceil_div
 
 Criterion = Callable[["Context", Section], Outcome]
 CRITERIA: dict[str, Criterion] = {}
@@ -39,7 +43,8 @@ class Context:
     def __init__(self, columns: FirmColumns, params: ParameterSet):
         self.columns, self.params = columns, params
         self.as_of = columns.as_of
-        next_year_starts = np.array([date(year + 1, 1, 1).toordinal() for year in columns.data_years])
+        next_year_starts = np.array([date(year + 1, 1, 1).toordinal()
+                                     for year in columns.data_years])
         # rules.md: figures filed for years before the founding year are ignored.
         self.existed = np.asfortranarray(columns.founded[:, None] < next_year_starts[None, :])
         self._figures: dict[str, Figure] = {}
@@ -51,27 +56,25 @@ class Context:
             self._figures[name] = Figure(raw.value, raw.known & self.existed)
         return self._figures[name]
 
+    def year(self, name: str, column: int) -> Figure:
+        """A figure of one fiscal year (column Y_4 .. Y_1)."""
+        return self.figure(name).column(column)
+
     def latest(self, name: str) -> Figure:
         """A figure of FY Y-1 (the figure a rule names without a year)."""
-        figure = self.figure(name)
-        return Figure(figure.value[:, Y_1], figure.known[:, Y_1])
-
-    def years(self, name: str, count: int) -> Figure:
-        """A figure over the last `count` fiscal years (FY Y-count .. Y-1)."""
-        figure = self.figure(name)
-        return Figure(figure.value[:, YEARS - count:], figure.known[:, YEARS - count:])
+        return self.year(name, Y_1)
 
     @cached_property
     def tech_sme_score(self) -> TechSmeScore:
         return _tech_sme_score(self, self.params.root("tech_sme").section("score"))
 
 
-# ---- shared arithmetic -------------------------------------------------------------------------
+# ---- shared arithmetic ---------------------------------------------------------------------
 
 def terms(value: Fraction) -> tuple[int, int]:
-    """(numerator, denominator) of a parameter fraction, small enough for int64 cross-multiplication."""
+    """(numerator, denominator) of a parameter fraction, small enough for int64 products."""
     if value.numerator > MAX_FACTOR or value.denominator > MAX_FACTOR:
-        raise ParameterError(f"{value} is too fine to compare exactly (terms must be <= {MAX_FACTOR})")
+        raise ParameterError(f"{value} is too fine to compare exactly (terms <= {MAX_FACTOR})")
     return value.numerator, value.denominator
 
 
@@ -95,56 +98,57 @@ def band_index(amount, bands: list[Section]) -> np.ndarray:
 
 
 def band_terms(amount, bands: list[Section], value: Callable[[Section], Fraction]):
-    """(numerators, denominator): the fraction `value(band)` of each amount's band, over one common
-    denominator so that comparisons multiply by a scalar."""
+    """(numerators, denominator): the fraction `value(band)` of each amount's band, over one
+    common denominator so that comparisons multiply by a scalar."""
     fractions = [value(band) for band in bands]
     den = math.lcm(*(fraction.denominator for fraction in fractions))
-    nums = np.array([fraction.numerator * (den // fraction.denominator) for fraction in fractions], np.int64)
+    nums = np.array([f.numerator * (den // f.denominator) for f in fractions], np.int64)
     if den > MAX_FACTOR or nums.max() > MAX_FACTOR:
-        raise ParameterError(f"{bands[0].path}: {fractions} are too fine to compare exactly in int64")
+        raise ParameterError(f"{bands[0].path}: {fractions} are too fine for exact int64 tests")
     return (int(nums[0]) if len(bands) == 1 else nums[band_index(amount, bands)]), den
 
 
 def window_sum(figure: Figure, window: np.ndarray) -> Figure:
-    """Sum over the years in `window` (n, k) (the last k columns); unknown if a window year lacks the
-    figure or the window is empty. Column by column: numpy is slow at reducing short rows."""
+    """Sum over the years in `window` (n, k), the last k columns; unknown if a window year lacks
+    the figure or the window is empty."""
     first = YEARS - window.shape[1]
     value = np.zeros(len(window), np.int64)
-    known = np.zeros(len(window), bool)
-    missing = np.zeros(len(window), bool)
+    any_year, missing = np.zeros(len(window), bool), np.zeros(len(window), bool)
     for j in range(window.shape[1]):
         in_window = window[:, j]
         value += np.where(in_window, figure.value[:, first + j], 0)
-        known |= in_window
+        any_year |= in_window
         missing |= in_window & ~figure.known[:, first + j]
-    return Figure(value, known & ~missing)
+    return Figure(value, any_year & ~missing)
 
 
-def money_gap(needed_scaled, den) -> np.ndarray:
-    """Smallest whole number of yuan x with (have + x) * den >= needed, from needed_scaled = needed - have*den."""
-    return np.maximum(ceil_div(needed_scaled, den), 0)
+def money_gap(shortfall_scaled, den) -> np.ndarray:
+    """Whole yuan x with (have + x) * den >= need, from shortfall_scaled = need - have * den."""
+    return np.maximum(ceil_div(shortfall_scaled, den), 0)
 
 
 def persons_gap(staff, total, share: Fraction) -> np.ndarray:
-    """Whole persons to add to `staff` so that staff / total >= share: ceil(share * total - staff)."""
+    """Whole persons to add to `staff` for staff / total >= share: ceil(share * total - staff)."""
     n, d = terms(share)
     return np.maximum(ceil_div(n * total - d * staff, d * SCALE), 0) * SCALE
 
 
 def fact_is(codes: np.ndarray, expected: bool) -> Outcome:
     """A criterion that a three-valued fact has the expected value."""
-    return Outcome(codes if expected else negate(codes), Truth(codes), Requirement("=", Const(expected)))
+    return Outcome(codes if expected else negate(codes), Truth(codes),
+                   Requirement("=", Const(expected)))
 
 
 def amount_at_most(figure: Figure, limit: int, unit: str) -> Outcome:
-    return Outcome(truth(figure.value <= limit, figure.known), Amount(figure.value, figure.known, unit),
-                   Requirement("<=", Amount(limit, True, unit)))
+    return Outcome(truth(figure.value <= limit, figure.known),
+                   Amount(figure.value, figure.known, unit), Requirement("<=", Amount(limit, True, unit)))
 
 
 def amount_at_least(figure: Figure, minimum: int, unit: str) -> Outcome:
-    gap = Amount(np.maximum(minimum - figure.value, 0), figure.known, unit)
-    return Outcome(truth(figure.value >= minimum, figure.known), Amount(figure.value, figure.known, unit),
-                   Requirement(">=", Amount(minimum, True, unit)), gap)
+    return Outcome(truth(figure.value >= minimum, figure.known),
+                   Amount(figure.value, figure.known, unit),
+                   Requirement(">=", Amount(minimum, True, unit)),
+                   Amount(np.maximum(minimum - figure.value, 0), figure.known, unit))
 
 
 def share_at_least(part: Figure, whole: Figure, minimum: Fraction) -> Outcome:
@@ -152,7 +156,8 @@ def share_at_least(part: Figure, whole: Figure, minimum: Fraction) -> Outcome:
     known = part.known & whole.known & (whole.value > 0)
     n, d = terms(minimum)
     return Outcome(truth(at_least(part.value, whole.value, minimum), known),
-                   Ratio(part.value, whole.value, known), Requirement(">=", fraction_measure(minimum)),
+                   Ratio(part.value, whole.value, known),
+                   Requirement(">=", fraction_measure(minimum)),
                    Amount(money_gap(n * whole.value - d * part.value, d), known))
 
 
@@ -160,11 +165,22 @@ def staff_share_at_least(staff: Figure, total: Figure, minimum: Fraction) -> Out
     """staff / total >= minimum for headcounts; unknown when total is 0; the gap is in persons."""
     known = staff.known & total.known & (total.value > 0)
     return Outcome(truth(at_least(staff.value, total.value, minimum), known),
-                   Ratio(staff.value, total.value, known), Requirement(">=", fraction_measure(minimum)),
+                   Ratio(staff.value, total.value, known),
+                   Requirement(">=", fraction_measure(minimum)),
                    Amount(persons_gap(staff.value, total.value, minimum), known, PERSONS))
 
 
-# ---- tech-based SME ----------------------------------------------------------------------------
+def grows_by(start: Figure, end: Figure, n, d) -> np.ndarray:
+    """end >= (n / d) * start; unknown when either is missing or start <= 0."""
+    return truth(end.value * d >= n * start.value, start.known & end.known & (start.value > 0))
+
+
+def growth_terms(amount, p: Section, years: int):
+    """Terms of the growth factor (1 + band's min)^years, the band chosen by `amount`."""
+    return band_terms(amount, p.items("bands"), lambda band: (1 + band.ratio("min")) ** years)
+
+
+# ---- tech-based SME ------------------------------------------------------------------------
 
 @criterion("resident")
 def resident(ctx: Context, p: Section) -> Outcome:
@@ -178,12 +194,12 @@ def size_employees(ctx: Context, p: Section) -> Outcome:
 
 @criterion("size_revenue")
 def size_revenue(ctx: Context, p: Section) -> Outcome:
-    return amount_at_most(ctx.latest("revenue"), p.money("max"), "万元")
+    return amount_at_most(ctx.latest("revenue"), p.money("max"), WAN)
 
 
 @criterion("size_assets")
 def size_assets(ctx: Context, p: Section) -> Outcome:
-    return amount_at_most(ctx.latest("total_assets"), p.money("max"), "万元")
+    return amount_at_most(ctx.latest("total_assets"), p.money("max"), WAN)
 
 
 @criterion("industry")
@@ -198,14 +214,14 @@ def no_incidents(ctx: Context, p: Section) -> Outcome:
 
 @dataclass(frozen=True)
 class TechSmeScore:
-    """The tech-SME score's parts (points arrays) and where it is decided."""
+    """The tech-SME score's points per part and in total, and where it is decided."""
     st_staff: np.ndarray
     rd: np.ndarray
     ip: np.ndarray
+    total: np.ndarray
     st_staff_decided: np.ndarray
     decided: np.ndarray
     st_staff_nonzero_from: Fraction       # lowest S&T-staff ratio that scores points
-    total: np.ndarray
 
 
 def _ratio_points(num: Figure, den: Figure, bands: list[Section]) -> np.ndarray:
@@ -225,73 +241,77 @@ def _tech_sme_score(ctx: Context, p: Section) -> TechSmeScore:
     revenue, rd, cost = ctx.latest("revenue"), ctx.latest("rd_expense"), ctx.latest("total_cost")
     class1, class2 = ctx.columns.ip_class1, ctx.columns.ip_class2
     st_bands = p.section("st_staff").items("bands")
-    class1_points = _count_points(class1, p.section("ip_class1").items("bands"))
-    st_staff_decided = employees.known & st_staff.known & (employees.value > 0)
     st_points = _ratio_points(st_staff, employees, st_bands)
     # the higher of the two R&D measures
     rd_points = np.maximum(_ratio_points(rd, revenue, p.section("rd_revenue").items("bands")),
                            _ratio_points(rd, cost, p.section("rd_cost").items("bands")))
     # Class I rights score on their own; otherwise Class II rights do
+    class1_points = _count_points(class1, p.section("ip_class1").items("bands"))
     ip_points = np.where(class1_points > 0, class1_points,
                          _count_points(class2, p.section("ip_class2").items("bands")))
+    st_staff_decided = employees.known & st_staff.known & (employees.value > 0)
     return TechSmeScore(
         st_staff=st_points, rd=rd_points, ip=ip_points, total=st_points + rd_points + ip_points,
         st_staff_decided=st_staff_decided,
         decided=(st_staff_decided & revenue.known & rd.known & class1.known
                  & (class2.known | (class1_points > 0))),
-        st_staff_nonzero_from=min(band.ratio("min") for band in st_bands if band.integer("points") > 0),
+        st_staff_nonzero_from=min(band.ratio("min") for band in st_bands
+                                  if band.integer("points") > 0),
     )
 
 
 @criterion("st_staff_score_nonzero")
 def st_staff_score_nonzero(ctx: Context, p: Section) -> Outcome:
     score = ctx.tech_sme_score
-    staff = staff_share_at_least(ctx.latest("st_staff"), ctx.latest("employees"), score.st_staff_nonzero_from)
-    return Outcome(truth(score.st_staff > 0, score.st_staff_decided), staff.actual, staff.required, staff.gap)
+    share = staff_share_at_least(ctx.latest("st_staff"), ctx.latest("employees"),
+                                 score.st_staff_nonzero_from)
+    return Outcome(truth(score.st_staff > 0, score.st_staff_decided), share.actual, share.required,
+                   share.gap)
 
 
 @criterion("score")
 def score(ctx: Context, p: Section) -> Outcome:
     points = ctx.tech_sme_score
     minimum = p.integer("min")
-    return Outcome(truth(points.total >= minimum, points.decided), Amount(points.total, points.decided, "points"),
-                   Requirement(">=", Const(minimum)))
+    return Outcome(truth(points.total >= minimum, points.decided),
+                   Amount(points.total, points.decided, "points"), Requirement(">=", Const(minimum)))
 
 
 def direct_route_available(ctx: Context) -> np.ndarray:
-    """A valid HNTE certificate or a direct route that the parameters still accept."""
+    """A valid HNTE certificate, or a direct route that the parameters accept."""
     routes = ctx.params.root("tech_sme").section("direct_route").get("routes", [])
     bits = sum(DIRECT_ROUTE_BITS[route] for route in routes)
     return ctx.columns.holds_hnte | ((ctx.columns.direct_routes & bits) != 0)
 
 
-# ---- HNTE --------------------------------------------------------------------------------------
+# ---- HNTE ----------------------------------------------------------------------------------
 
 @criterion("registered_1y")
 def registered_1y(ctx: Context, p: Section) -> Outcome:
     days = ctx.as_of.toordinal() - ctx.columns.founded.astype(np.int64)
     minimum = p.integer("min")
-    return Outcome(truth(days >= minimum, True), Amount(days, True, "days"), Requirement(">=", Const(minimum)))
+    return Outcome(truth(days >= minimum, True), Amount(days, True, "days"),
+                   Requirement(">=", Const(minimum)))
 
 
 @criterion("core_ip")
 def core_ip(ctx: Context, p: Section) -> Outcome:
+    """Class I + Class II >= min; passes as soon as a known count reaches it alone."""
     class1, class2 = ctx.columns.ip_class1, ctx.columns.ip_class2
     minimum = p.integer("min")
     both_known = class1.known & class2.known
     total = class1.value + class2.value
-    passed = any_of(truth(class1.value >= minimum, class1.known), truth(class2.value >= minimum, class2.known),
+    passed = any_of(truth(class1.value >= minimum, class1.known),
+                    truth(class2.value >= minimum, class2.known),
                     truth(total >= minimum, both_known))
     return Outcome(passed, Amount(total, both_known, "count"), Requirement(">=", Const(minimum)))
 
 
 @criterion("tech_field")
 def tech_field(ctx: Context, p: Section) -> Outcome:
-    codes = ctx.columns.tech_field
-    fields = p.get("fields")
-    unknown = [name for name in fields if name not in TECH_FIELD_CODES or name is None]
-    if unknown:
-        raise ParameterError(f"{p.path}.fields: unknown fields {unknown}")
+    codes, fields = ctx.columns.tech_field, p.get("fields")
+    if not set(fields) <= set(TECH_FIELDS):
+        raise ParameterError(f"{p.path}.fields: unknown fields {sorted(set(fields) - set(TECH_FIELDS))}")
     supported = np.isin(codes, [TECH_FIELD_CODES[name] for name in fields])
     return Outcome(truth(supported, codes != TECH_FIELD_CODES[None]), Named(codes, TECH_FIELD_NAMES),
                    Requirement("in", Const(", ".join(fields))))
@@ -302,36 +322,40 @@ def st_staff_ratio(ctx: Context, p: Section) -> Outcome:
     return staff_share_at_least(ctx.latest("st_staff"), ctx.latest("employees"), p.ratio("min"))
 
 
-def hnte_window(ctx: Context, years: int) -> np.ndarray:
-    """FY Y-years .. Y-1 without the years before the founding calendar year."""
+def hnte_window(ctx: Context) -> np.ndarray:
+    """FY Y-window .. Y-1 without the years before the founding calendar year."""
+    years = ctx.params.tier("hnte").section("rd_ratio").integer("window")
     return ctx.existed[:, YEARS - years:]
 
 
 @criterion("rd_ratio")
 def rd_ratio(ctx: Context, p: Section) -> Outcome:
-    window = hnte_window(ctx, p.integer("window"))
-    rd, revenue = window_sum(ctx.figure("rd_expense"), window), window_sum(ctx.figure("revenue"), window)
-    latest = ctx.latest("revenue")    # the band is set by FY Y-1 sales
+    """Σ R&D / Σ revenue over the window >= the band set by FY Y-1 revenue."""
+    window = hnte_window(ctx)
+    rd = window_sum(ctx.figure("rd_expense"), window)
+    revenue = window_sum(ctx.figure("revenue"), window)
+    latest = ctx.latest("revenue")
     n, d = band_terms(latest.value, p.items("bands"), lambda band: band.ratio("min"))
     known = rd.known & revenue.known & latest.known & (revenue.value > 0)
-    return Outcome(truth(rd.value * d >= n * revenue.value, known), Ratio(rd.value, revenue.value, known),
-                   Requirement(">=", Exact(n, d, latest.known)),
+    return Outcome(truth(rd.value * d >= n * revenue.value, known),
+                   Ratio(rd.value, revenue.value, known), Requirement(">=", Exact(n, d, latest.known)),
                    Amount(money_gap(n * revenue.value - d * rd.value, d), known))
 
 
 @criterion("rd_domestic_share")
 def rd_domestic_share(ctx: Context, p: Section) -> Outcome:
-    window = hnte_window(ctx, ctx.params.tier("hnte").section("rd_ratio").integer("window"))
+    window = hnte_window(ctx)
     return share_at_least(window_sum(ctx.figure("rd_domestic"), window),
                           window_sum(ctx.figure("rd_expense"), window), p.ratio("min"))
 
 
 @criterion("hightech_income_share")
 def hightech_income_share(ctx: Context, p: Section) -> Outcome:
-    return share_at_least(ctx.latest("hightech_income"), ctx.latest("total_income"), p.ratio("min"))
+    return share_at_least(ctx.latest("hightech_income"), ctx.latest("total_income"),
+                          p.ratio("min"))
 
 
-# ---- gazelle -----------------------------------------------------------------------------------
+# ---- gazelle -------------------------------------------------------------------------------
 
 @criterion("hnte_valid")
 def hnte_valid(ctx: Context, p: Section) -> Outcome:
@@ -365,40 +389,28 @@ def history(ctx: Context, p: Section) -> Outcome:
 
 @criterion("base_revenue")
 def base_revenue(ctx: Context, p: Section) -> Outcome:
-    revenue = ctx.figure("revenue")
-    base, known = revenue.value[:, Y_4], revenue.known[:, Y_4]
-    floor = p.money("above")
-    return Outcome(truth(base > floor, known), Amount(base, known), Requirement(">", Amount(floor)),
-                   Amount(np.maximum(floor + 1 - base, 0), known))
-
-
-def growth_terms(amount, p: Section, years: int):
-    """Per-firm terms of the growth factor (1 + band min)^years, banded by `amount`."""
-    return band_terms(amount, p.items("bands"), lambda band: (1 + band.ratio("min")) ** years)
-
-
-def grows_by(start: Figure, end: Figure, n, d) -> np.ndarray:
-    """end >= (n/d) * start; unknown when either is missing or start <= 0."""
-    return truth(end.value * d >= n * start.value, start.known & end.known & (start.value > 0))
+    base, floor = ctx.year("revenue", Y_4), p.money("above")
+    return Outcome(truth(base.value > floor, base.known), Amount(base.value, base.known),
+                   Requirement(">", Amount(floor)),
+                   Amount(np.maximum(floor + 1 - base.value, 0), base.known))
 
 
 @criterion("revenue_cagr")
 def revenue_cagr(ctx: Context, p: Section) -> Outcome:
-    """(R[Y-1] / R[Y-1-k])^(1/k) - 1 >= g, exactly: R[Y-1] >= (1+g)^k * R[Y-1-k]."""
+    """(R[Y-1] / R[Y-1-k])^(1/k) - 1 >= g, exactly: R[Y-1] >= (1+g)^k x R[Y-1-k]."""
     k = p.integer("years")
-    revenue = ctx.years("revenue", k + 1)
-    start, end = revenue.take((slice(None), 0)), revenue.take((slice(None), k))
+    start, end = ctx.year("revenue", Y_1 - k), ctx.latest("revenue")
     n, d = growth_terms(end.value, p, k)
     passed = grows_by(start, end, n, d)
     known = passed != 0
-    return Outcome(passed, Ratio(end.value, start.value, known), Requirement(">=", Exact(n, d, end.known)),
+    return Outcome(passed, Ratio(end.value, start.value, known),
+                   Requirement(">=", Exact(n, d, end.known)),
                    Amount(money_gap(n * start.value - d * end.value, d), known))
 
 
 @criterion("last_year_growth")
 def last_year_growth(ctx: Context, p: Section) -> Outcome:
-    revenue = ctx.figure("revenue")
-    last, before = revenue.take((slice(None), Y_1)), revenue.take((slice(None), Y_2))
+    last, before = ctx.latest("revenue"), ctx.year("revenue", Y_2)
     known = last.known & before.known
     return Outcome(truth(last.value > before.value, known), Amount(last.value, last.known),
                    Requirement(">", Amount(before.value, before.known)),
@@ -407,43 +419,45 @@ def last_year_growth(ctx: Context, p: Section) -> Outcome:
 
 @criterion("rd_intensity")
 def rd_intensity(ctx: Context, p: Section) -> Outcome:
+    """Σ R&D / Σ revenue over FY Y-4..Y-1 above the floor; every year needs both figures."""
     every_year = np.ones((len(ctx.columns), YEARS), bool)
-    rd, revenue = window_sum(ctx.figure("rd_expense"), every_year), window_sum(ctx.figure("revenue"), every_year)
+    rd = window_sum(ctx.figure("rd_expense"), every_year)
+    revenue = window_sum(ctx.figure("revenue"), every_year)
     floor = p.ratio("above")
     n, d = terms(floor)
     known = rd.known & revenue.known & (revenue.value > 0)
-    return Outcome(truth(rd.value * d > n * revenue.value, known), Ratio(rd.value, revenue.value, known),
-                   Requirement(">", fraction_measure(floor)),
+    return Outcome(truth(rd.value * d > n * revenue.value, known),
+                   Ratio(rd.value, revenue.value, known), Requirement(">", fraction_measure(floor)),
                    Amount(np.maximum((n * revenue.value) // d + 1 - rd.value, 0), known))
 
 
 @criterion("revenue")
 def revenue(ctx: Context, p: Section) -> Outcome:
-    return amount_at_least(ctx.latest("revenue"), p.money("min"), "万元")
+    return amount_at_least(ctx.latest("revenue"), p.money("min"), WAN)
 
 
 @criterion("growth_each_year")
 def growth_each_year(ctx: Context, p: Section) -> Outcome:
-    """Revenue grew by the band's rate in each of the last k years (band set by FY Y-1 revenue)."""
+    """Revenue grew by the band's rate in each of the last k years (band by FY Y-1 revenue)."""
     k = p.integer("years")
-    revenue = ctx.years("revenue", k + 1)
-    n, d = growth_terms(ctx.latest("revenue").value, p, 1)
-    yearly = [grows_by(revenue.take((slice(None), t - 1)), revenue.take((slice(None), t)), n, d)
-              for t in range(1, k + 1)]
-    return Outcome(all_of(*yearly), required=Requirement(">=", Exact(n, d, ctx.latest("revenue").known)))
+    latest = ctx.latest("revenue")
+    n, d = growth_terms(latest.value, p, 1)
+    yearly = [grows_by(ctx.year("revenue", column - 1), ctx.year("revenue", column), n, d)
+              for column in range(YEARS - k, YEARS)]
+    return Outcome(all_of(*yearly), required=Requirement(">=", Exact(n, d, latest.known)))
 
 
 @criterion("rd_ratio_each_year")
 def rd_ratio_each_year(ctx: Context, p: Section) -> Outcome:
     """R&D / revenue reaches the band of that year's revenue in each of the last k years.
 
-    A year before the founding year fails; a year without both figures or with zero sales is unknown."""
-    k = p.integer("years")
-    n_firms = len(ctx.columns)
-    passed, decided = np.full(n_firms, TRUE), np.ones(n_firms, bool)
-    years_met, gap = np.zeros(n_firms, np.int64), np.zeros(n_firms, np.int64)
+    A year before the founding year fails; a year without both figures or with zero sales is
+    unknown. The gap sums the yearly shortfalls."""
+    k, size = p.integer("years"), len(ctx.columns)
+    passed, decided = np.full(size, TRUE), np.ones(size, bool)
+    years_met, gap = np.zeros(size, np.int64), np.zeros(size, np.int64)
     for column in range(YEARS - k, YEARS):
-        rd, revenue = ctx.figure("rd_expense").take((slice(None), column)), ctx.figure("revenue").take((slice(None), column))
+        rd, revenue = ctx.year("rd_expense", column), ctx.year("revenue", column)
         existed = ctx.existed[:, column]
         n, d = band_terms(revenue.value, p.items("bands"), lambda band: band.ratio("min"))
         known = rd.known & revenue.known & (revenue.value > 0)
@@ -452,7 +466,8 @@ def rd_ratio_each_year(ctx: Context, p: Section) -> Outcome:
         years_met += year == TRUE
         decided &= existed & known
         gap += money_gap(n * revenue.value - d * rd.value, d)
-    return Outcome(passed, Amount(years_met, decided, "count"), Requirement(">=", Const(k)), Amount(gap, decided))
+    return Outcome(passed, Amount(years_met, decided, "count"), Requirement(">=", Const(k)),
+                   Amount(gap, decided))
 
 
 @criterion("debt_ratio")
@@ -463,11 +478,11 @@ def debt_ratio(ctx: Context, p: Section) -> Outcome:
     limit = p.ratio("below")
     n, d = terms(limit)
     known = assets.known & net.known & (assets.value > 0)
-    return Outcome(truth(liabilities * d < n * assets.value, known), Ratio(liabilities, assets.value, known),
-                   Requirement("<", fraction_measure(limit)))
+    return Outcome(truth(liabilities * d < n * assets.value, known),
+                   Ratio(liabilities, assets.value, known), Requirement("<", fraction_measure(limit)))
 
 
-# ---- tech leader -------------------------------------------------------------------------------
+# ---- tech leader ---------------------------------------------------------------------------
 
 @criterion("rd_staff")
 def rd_staff(ctx: Context, p: Section) -> Outcome:
@@ -476,7 +491,7 @@ def rd_staff(ctx: Context, p: Section) -> Outcome:
 
 @criterion("core_product_share")
 def core_product_share(ctx: Context, p: Section) -> Outcome:
-    share = ctx.columns.core_product_share
-    minimum = p.ratio("min")
-    return Outcome(truth(at_least(share.value, SCALE, minimum), share.known), Amount(share.value, share.known, "share"),
+    share, minimum = ctx.columns.core_product_share, p.ratio("min")
+    return Outcome(truth(at_least(share.value, SCALE, minimum), share.known),
+                   Amount(share.value, share.known, "share"),
                    Requirement(">=", fraction_measure(minimum)))

@@ -1,21 +1,22 @@
-"""Per-firm reports derived from a batch's arrays: the rules.md §7 entry, a compact summary, and the
-readable text of `rules explain`. Nothing here decides anything: it reads what the engine computed.
+"""Per-firm reports derived from a batch's arrays: the rules.md §7 entry, a compact summary and
+the readable text of `rules explain`. Nothing here decides: it reads what the engine computed.
 """
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from .columns import Y_1, Y_2, Y_3
 from .facts import TIERS
 from .i18n import LANGS, Message, translate
-from .logic import FALSE, STATUS_NAMES, as_bool
+from .logic import FALSE, STATUS_NAMES, UNKNOWN, as_bool
 from .units import SAVING_SCALE, from_fixed
 
-if TYPE_CHECKING:
-    from .engine import BatchVerdicts, TierVerdicts
+if TYPE_CHECKING:   # the engine imports this module; types only, no cycle at run time
+    from .engine import BatchVerdicts, IncentiveVerdicts, TierVerdicts
+    from .outcome import Outcome
     from .params import Section
 
 
@@ -27,8 +28,7 @@ class Texts:
             raise ValueError(f"unknown language {lang!r}; use one of {LANGS}")
         self.lang = lang
 
-    def __call__(self, key: str, params: dict[str, Any] | None = None, /, **more: Any) -> str | dict[str, str]:
-        params = {**(params or {}), **more}
+    def __call__(self, key: str, params: dict[str, Any] | None = None) -> str | dict[str, str]:
         if self.lang:
             return translate(key, params, self.lang)
         return {lang: translate(key, params, lang) for lang in LANGS}
@@ -41,43 +41,49 @@ def firm_result(verdicts: BatchVerdicts, i: int, lang: str | None = None) -> dic
         "id": verdicts.columns.ids[i],
         "tiers": {tier: _tier(verdicts, verdicts.tiers[tier], i, texts) for tier in TIERS},
         "flags": _flags(verdicts, i, texts),
-        "incentives": _incentives(verdicts, i, texts),
+        "incentives": [{"id": incentive_id, "saving": _saving(incentive, i),
+                        "label": texts(f"incentive.{incentive_id}")}
+                       for incentive_id, incentive in _applying(verdicts, i)],
         "next_step": _next_step(verdicts, i),
     }
 
 
 def summary(verdicts: BatchVerdicts, i: int) -> dict:
-    """Statuses, failed ids, flags, incentive savings (exact decimal strings) and next-step tier."""
+    """Statuses, failed ids, flags, savings (exact decimal strings) and the next-step tier."""
+    savings = {incentive_id: _saving(incentive, i) for incentive_id, incentive in _applying(verdicts, i)}
     return {
         "statuses": {tier: STATUS_NAMES[int(tv.status[i])] for tier, tv in verdicts.tiers.items()},
-        "failed": {tier: _failed_ids(tv, i) for tier, tv in verdicts.tiers.items()},
+        "failed": {tier: _ids(tv, i, FALSE) for tier, tv in verdicts.tiers.items()},
         "flags": [flag_id for flag_id, raised in verdicts.flags.items() if raised[i]],
-        "incentives": {incentive_id: _saving_text(incentive, i)
-                       for incentive_id, incentive in verdicts.incentives.items() if incentive.applies[i]},
+        "incentives": {key: None if saving is None else str(saving) for key, saving in savings.items()},
         "next_step": _next_tier(verdicts, i),
     }
 
 
-def _listed(tv: TierVerdicts, i: int) -> list[str]:
-    return [cid for cid in tv.outcomes if tv.listed(cid, i)]
+def _ids(tv: TierVerdicts, i: int, code: int) -> list[str]:
+    """The listed criteria of firm i whose result is `code` (FALSE: the failed ones)."""
+    return [cid for cid, outcome in tv.outcomes.items()
+            if tv.listed(cid, i) and outcome.passed[i] == code]
 
 
-def _failed_ids(tv: TierVerdicts, i: int) -> list[str]:
-    return [cid for cid in _listed(tv, i) if tv.outcomes[cid].passed[i] == FALSE]
+def _gap(outcome: Outcome, i: int) -> tuple[Decimal | None, str | None]:
+    """(gap, unit) of a criterion for firm i; the gap is null when the result is unknown."""
+    if outcome.gap is None:
+        return None, None
+    return (outcome.gap.at(i) if outcome.passed[i] != UNKNOWN else None), outcome.gap.unit
 
 
 def _tier(verdicts: BatchVerdicts, tv: TierVerdicts, i: int, texts: Texts) -> dict:
-    entry: dict[str, Any] = {"status": STATUS_NAMES[int(tv.status[i])], "failed": _failed_ids(tv, i)}
+    entry: dict[str, Any] = {"status": STATUS_NAMES[int(tv.status[i])], "failed": _ids(tv, i, FALSE)}
     if tv.route_direct is not None:
-        direct = bool(tv.route_direct[i])
-        entry["route"] = "direct" if direct else "score"
-        if not direct and tv.score.decided[i]:
+        entry["route"] = "direct" if tv.route_direct[i] else "score"
+        if not tv.route_direct[i] and tv.score.decided[i]:
             entry["score"] = int(tv.score.total[i])
-            entry["score_parts"] = {"st_staff": int(tv.score.st_staff[i]), "rd": int(tv.score.rd[i]),
-                                    "ip": int(tv.score.ip[i])}
+            entry["score_parts"] = {part: int(getattr(tv.score, part)[i])
+                                    for part in ("st_staff", "rd", "ip")}
     if tv.profile is not None:
         entry["profile"] = tv.profile
-    entry["criteria"] = [_criterion(tv, cid, i, texts) for cid in _listed(tv, i)]
+    entry["criteria"] = [_criterion(tv, cid, i, texts) for cid in tv.outcomes if tv.listed(cid, i)]
     if tv.tier == "hnte":
         entry["innovation_estimate"] = innovation_estimate(verdicts, i)
     return entry
@@ -85,48 +91,53 @@ def _tier(verdicts: BatchVerdicts, tv: TierVerdicts, i: int, texts: Texts) -> di
 
 def _criterion(tv: TierVerdicts, cid: str, i: int, texts: Texts) -> dict:
     outcome = tv.outcomes[cid]
-    passed = as_bool(outcome.passed[i])
-    actual = outcome.actual.at(i) if outcome.actual else None
-    required = outcome.required.at(i) if outcome.required else None
-    gap = outcome.gap.at(i) if outcome.gap and passed is not None else None
-    unit = outcome.gap.unit if outcome.gap else None
-    label = Message(f"criterion.{cid}")
-    return {"id": cid, "passed": passed, "actual": actual, "required": required, "gap": gap, "unit": unit,
-            "clause": tv.clauses[cid], "label": texts(label.key),
-            "explanation": texts(*_explanation(tv, cid, i, passed, label, actual, required, gap, unit))}
-
-
-def _explanation(tv, cid, i, passed, label, actual, required, gap, unit) -> tuple:
+    gap, unit = _gap(outcome, i)
+    entry = {"id": cid, "passed": as_bool(outcome.passed[i]),
+             "actual": outcome.actual.at(i) if outcome.actual else None,
+             "required": outcome.required.at(i) if outcome.required else None,
+             "gap": gap, "unit": unit, "clause": tv.clauses[cid]}
     gate = tv.gates.get(cid)
-    if passed is None and gate and tv.outcomes[gate].passed[i] == FALSE:
-        return "explain.not_evaluated", {"label": label, "gate": Message(f"criterion.{gate}")}
-    params = {"label": label, "actual": actual, "required": required or ""}
-    if passed is None:
+    gate_failed = gate is not None and tv.outcomes[gate].passed[i] == FALSE
+    entry["label"] = texts(f"criterion.{cid}")
+    entry["explanation"] = texts(*_explanation(entry, gate if gate_failed else None))
+    return entry
+
+
+def _explanation(entry: dict, failed_gate: str | None) -> tuple[str, dict]:
+    """The message key and parameters explaining one criterion entry."""
+    label = Message(f"criterion.{entry['id']}")
+    if failed_gate:
+        return "explain.not_evaluated", {"label": label, "gate": Message(f"criterion.{failed_gate}")}
+    params = {"label": label, "actual": entry["actual"], "required": entry["required"] or ""}
+    if entry["passed"] is None:
         return "explain.unknown", params
-    if passed:
+    if entry["passed"]:
         return "explain.passed", params
-    if gap:
-        return "explain.failed_gap", {**params, "gap": gap, "unit": Message(f"unit.{unit}")}
+    if entry["gap"]:
+        return "explain.failed_gap", {**params, "gap": entry["gap"],
+                                      "unit": Message(f"unit.{entry['unit']}")}
     return "explain.failed", params
 
 
 def _flags(verdicts: BatchVerdicts, i: int, texts: Texts) -> list[dict]:
-    from .engine import near_miss_criterion
     flags = []
-    for flag_id, raised in verdicts.flags.items():
-        if not raised[i]:
-            continue
+    for flag_id in (flag_id for flag_id, raised in verdicts.flags.items() if raised[i]):
         entry: dict[str, Any] = {"id": flag_id}
         if flag_id == "hnte_near_miss":
             cid = near_miss_criterion(verdicts, i)
-            gap = verdicts.tiers["hnte"].outcomes[cid].gap
-            entry.update(criterion=cid, gap=gap.at(i), unit=gap.unit)
-            entry["detail"] = texts("flag.hnte_near_miss.detail", criterion=Message(f"criterion.{cid}"),
-                                    gap=gap.at(i), unit=Message(f"unit.{gap.unit}"))
+            gap, unit = _gap(verdicts.tiers["hnte"].outcomes[cid], i)
+            entry.update(criterion=cid, gap=gap, unit=unit)
+            entry["detail"] = texts("flag.hnte_near_miss.detail", {
+                "criterion": Message(f"criterion.{cid}"), "gap": gap, "unit": Message(f"unit.{unit}")})
         else:
-            entry["detail"] = texts(f"flag.{flag_id}.detail", expires=_hnte_expires(verdicts, i))
+            entry["detail"] = texts(f"flag.{flag_id}.detail", {"expires": _hnte_expires(verdicts, i)})
         flags.append(entry)
     return flags
+
+
+def near_miss_criterion(verdicts: BatchVerdicts, i: int) -> str:
+    """The one failed HNTE criterion of a firm with the near-miss flag."""
+    return _ids(verdicts.tiers["hnte"], i, FALSE)[0]
 
 
 def _hnte_expires(verdicts: BatchVerdicts, i: int) -> str | None:
@@ -134,18 +145,12 @@ def _hnte_expires(verdicts: BatchVerdicts, i: int) -> str | None:
     return date.fromordinal(ordinal).isoformat() if ordinal else None
 
 
-def _saving(incentive, i: int) -> Decimal | None:
+def _applying(verdicts: BatchVerdicts, i: int) -> list[tuple[str, IncentiveVerdicts]]:
+    return [(key, incentive) for key, incentive in verdicts.incentives.items() if incentive.applies[i]]
+
+
+def _saving(incentive: IncentiveVerdicts, i: int) -> Decimal | None:
     return from_fixed(int(incentive.saving[i]), SAVING_SCALE) if incentive.saving_known[i] else None
-
-
-def _saving_text(incentive, i: int) -> str | None:
-    saving = _saving(incentive, i)
-    return None if saving is None else str(saving)
-
-
-def _incentives(verdicts: BatchVerdicts, i: int, texts: Texts) -> list[dict]:
-    return [{"id": incentive_id, "saving": _saving(incentive, i), "label": texts(f"incentive.{incentive_id}")}
-            for incentive_id, incentive in verdicts.incentives.items() if incentive.applies[i]]
 
 
 def _next_tier(verdicts: BatchVerdicts, i: int) -> str | None:
@@ -154,22 +159,23 @@ def _next_tier(verdicts: BatchVerdicts, i: int) -> str | None:
 
 
 def _next_step(verdicts: BatchVerdicts, i: int) -> dict | None:
+    """The next tier to apply for, with its failed and unknown criteria and their gaps."""
     tier = _next_tier(verdicts, i)
     if tier is None:
         return None
     tv = verdicts.tiers[tier]
 
-    def entries(code) -> list[dict]:
-        return [{"id": cid, "gap": tv.outcomes[cid].gap.at(i) if tv.outcomes[cid].gap else None,
-                 "unit": tv.outcomes[cid].gap.unit if tv.outcomes[cid].gap else None}
-                for cid in _listed(tv, i) if tv.outcomes[cid].passed[i] == code]
-    return {"tier": tier, "status": STATUS_NAMES[int(tv.status[i])], "failed": entries(-1), "unknown": entries(0)}
+    def criteria(code: int) -> list[dict]:
+        return [dict(zip(("id", "gap", "unit"), (cid, *_gap(tv.outcomes[cid], i))))
+                for cid in _ids(tv, i, code)]
+    return {"tier": tier, "status": STATUS_NAMES[int(tv.status[i])], "failed": criteria(FALSE),
+            "unknown": criteria(UNKNOWN)}
 
 
-# ---- HNTE innovation score: an estimate range, never a decision ---------------------------------
+# ---- HNTE innovation score: an estimate range, never a decision ----------------------------
 
 def innovation_estimate(verdicts: BatchVerdicts, i: int) -> dict:
-    """min/max of the estimable parts (growth, IP quantity) and of the total (others 0..their max)."""
+    """min/max of the estimable parts (growth, IP quantity) and of the total (others 0..max)."""
     p = verdicts.params.tier("hnte").section("innovation_estimate")
     growth = p.section("growth")
     parts = {
@@ -211,36 +217,38 @@ def _ip_quantity_points(verdicts: BatchVerdicts, i: int, p: Section) -> tuple[in
     return 0, 0
 
 
-# ---- readable text (rules explain) --------------------------------------------------------------
+# ---- readable text (rules explain) ---------------------------------------------------------
+
+MARKS = {True: "✓", False: "✗", None: "?"}
+
 
 def render_text(result: dict, lang: str, as_of: str, policy_year: str) -> str:
     """A firm's report (firm_result in one language) as readable lines."""
     def t(key: str, **params: Any) -> str:
         return translate(key, params, lang)
 
-    marks = {True: "✓", False: "✗", None: "?"}
     lines = [t("text.header", firm=result["id"], as_of=as_of, parameters=policy_year)]
     for tier, entry in result["tiers"].items():
-        heading = t("text.tier", tier=Message(f"tier.{tier}"), status=Message(f"status.{entry['status']}"))
-        if "route" in entry:
-            heading += " " + t(f"route.{entry['route']}")
-        if "score" in entry:
-            heading += " " + t("text.score", score=entry["score"])
-        lines.append(heading)
-        lines.extend(f"  {marks[c['passed']]} {c['explanation']}  [{c['clause']}]" for c in entry["criteria"])
+        lines.append(" ".join([t("text.tier", tier=Message(f"tier.{tier}"),
+                                 status=Message(f"status.{entry['status']}"))]
+                              + ([t(f"route.{entry['route']}")] if "route" in entry else [])
+                              + ([t("text.score", score=entry["score"])] if "score" in entry else [])))
+        lines.extend(f"  {MARKS[c['passed']]} {c['explanation']}  [{c['clause']}]"
+                     for c in entry["criteria"])
         if "innovation_estimate" in entry:
             estimate = entry["innovation_estimate"]
-            lines.append("  " + t("text.innovation_estimate", low=estimate["min"], high=estimate["max"],
-                                  pass_above=estimate["pass_above"]))
+            lines.append("  " + t("text.innovation_estimate", low=estimate["min"],
+                                  high=estimate["max"], pass_above=estimate["pass_above"]))
     lines.append(t("text.flags"))
     lines.extend(_items([flag["detail"] for flag in result["flags"]], t))
     lines.append(t("text.incentives"))
     lines.extend(_items([f"{item['label']}: {t('text.saving', saving=item['saving'])}"
                          for item in result["incentives"]], t))
     step = result["next_step"]
-    lines.append(t("text.next_step", tier=Message(f"tier.{step['tier']}")) if step else t("text.top"))
+    lines.append(t("text.next_step", tier=Message(f"tier.{step['tier']}")) if step
+                 else t("text.top"))
     return "\n".join(lines)
 
 
-def _items(texts: list[str], t) -> list[str]:
+def _items(texts: list[str], t: Callable[..., str]) -> list[str]:
     return [f"  - {text}" for text in texts] or ["  " + t("text.none")]
