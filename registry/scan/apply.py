@@ -23,10 +23,11 @@ from sqlalchemy.orm import Session
 
 from registry.models import Candidate, FirmFlag, FirmVerdict, IncentiveOpportunity
 from registry.models.candidate import CANDIDATE_STATUSES
-from registry.rules.engine import BatchVerdicts, evaluate, near_miss_criterion
+from registry.rules.engine import BatchVerdicts, evaluate
 from registry.rules.facts import TIERS
 from registry.rules.logic import FALSE, STATUS_NAMES, TRUE, UNKNOWN
 from registry.rules.params import ParameterSet
+from registry.rules.report import near_miss_criterion
 from registry.rules.units import SAVING_SCALE, from_fixed
 from registry.scan.loader import fetch_ints, load_columns
 from registry.scan.snapshot import digest, pack, to_bytes, verdict_matrix
