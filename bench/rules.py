@@ -32,16 +32,19 @@ def synthetic_columns(n: int, seed: int) -> FirmColumns:
     columns.founded[:] = rng.integers(date(1995, 1, 1).toordinal(), AS_OF.toordinal(), n)
     for name in ("resident", "industry_excluded", "industrial", "incidents", "ic_or_mother_machine",
                  "advanced_manufacturing_list"):
-        getattr(columns, name)[:] = rng.choice(np.array([1, -1, 0], np.int8), n, p=[0.5, 0.45, 0.05])
+        getattr(columns, name)[:] = rng.choice(np.array([1, -1, 0], np.int8), n,
+                                               p=[0.5, 0.45, 0.05])
     columns.tech_field[:] = rng.integers(0, 10, n)
-    columns.direct_routes[:] = rng.choice(np.array([0, 1, 2, 4], np.int8), n, p=[0.9, 0.03, 0.04, 0.03])
+    columns.direct_routes[:] = rng.choice(np.array([0, 1, 2, 4], np.int8), n,
+                                          p=[0.9, 0.03, 0.04, 0.03])
     _fill(columns.ip_class1, rng.integers(0, 4, n), rng)
     _fill(columns.ip_class2, rng.integers(0, 10, n), rng)
     _fill(columns.rd_staff_fulltime, rng.integers(0, 200, n) * YUAN, rng)
     _fill(columns.core_product_share, rng.integers(0, YUAN + 1, n), rng)
     columns.holds_hnte[:] = rng.random(n) < 0.3
     columns.holds_tech_sme[:] = rng.random(n) < 0.4
-    columns.hnte_expires[:] = np.where(columns.holds_hnte, AS_OF.toordinal() + rng.integers(0, 1100, n), 0)
+    expires = AS_OF.toordinal() + rng.integers(0, 1100, n)
+    columns.hnte_expires[:] = np.where(columns.holds_hnte, expires, 0)
     base = rng.integers(100, 100_000, n) * YUAN                       # revenue of FY Y-4, yuan
     growth = 1000 + rng.integers(-100, 400, (n, YEARS))                # per-mille growth, integer
     revenue = base[:, None] * np.cumprod(growth, axis=1) // 1000**np.arange(1, YEARS + 1)
@@ -77,7 +80,8 @@ def best_of(runs: int, action) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--firms", type=int, default=1_000_000)
     parser.add_argument("--single", type=int, default=2_000, help="firms evaluated one by one")
     parser.add_argument("--seed", type=int, default=7)
@@ -89,7 +93,8 @@ def main() -> None:
     print(f"generated {args.firms:,} firms in {time.perf_counter() - start:.2f} s")
 
     batch_seconds = best_of(3, lambda: evaluate(columns, params))
-    print(f"batch:  {args.firms:,} firms in {batch_seconds:.3f} s = {args.firms / batch_seconds:,.0f} firms/s")
+    print(f"batch:  {args.firms:,} firms in {batch_seconds:.3f} s = "
+          f"{args.firms / batch_seconds:,.0f} firms/s")
 
     singles = [columns.take(np.array([i])) for i in range(min(args.single, args.firms))]
     single_seconds = best_of(1, lambda: [evaluate(one, params) for one in singles])

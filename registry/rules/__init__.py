@@ -2,7 +2,7 @@
 
 Pure: imports nothing from Flask, SQLAlchemy or the rest of `registry`.
 
-    check_document(obj, as_of=None, profiles=None, overrides=None, lang=None) -> dict   # the §7 output
+    check_document(obj, as_of=None, profiles=None, overrides=None, lang=None) -> dict  (§7 output)
     evaluate_document(obj, as_of=None, profiles=None, overrides=None) -> BatchVerdicts
     evaluate_firms(firms, as_of, params) -> BatchVerdicts
 """
@@ -16,9 +16,9 @@ from .engine import BatchVerdicts, evaluate
 from .facts import FactsError, FactsErrors, FirmFacts, parse_document
 from .params import ParameterError, ParameterSet, load_parameters
 
-__all__ = ["check_document", "evaluate_document", "evaluate_firms", "evaluate", "load_parameters", "parse_document",
-           "today_in_shanghai", "BatchVerdicts", "FirmColumns", "FirmFacts", "FactsError", "FactsErrors",
-           "ParameterError", "ParameterSet"]
+__all__ = ["check_document", "evaluate_document", "evaluate_firms", "evaluate", "load_parameters",
+           "parse_document", "today_in_shanghai", "BatchVerdicts", "FirmColumns", "FirmFacts",
+           "FactsError", "FactsErrors", "ParameterError", "ParameterSet"]
 
 # China has kept UTC+8 without daylight saving since 1991, so a fixed offset is Asia/Shanghai.
 SHANGHAI = timezone(timedelta(hours=8))
@@ -34,13 +34,14 @@ def evaluate_firms(firms: Sequence[FirmFacts], as_of: date, params: ParameterSet
     return evaluate(FirmColumns.from_facts(firms, as_of), params)
 
 
-def evaluate_document(obj: Any, as_of: date | None = None, profiles: Mapping[str, str] | None = None,
+def evaluate_document(obj: Any, as_of: date | None = None,
+                      profiles: Mapping[str, str] | None = None,
                       overrides: Mapping[str, Any] | None = None) -> BatchVerdicts:
     """Parse and evaluate an input document (JSON parsed with decimals as Decimal).
 
-    as_of: the argument, else the document's, else today in Asia/Shanghai. Raises FactsErrors for bad
-    input (every bad field; the document is rejected whole) and ParameterError for bad profiles or
-    overrides."""
+    as_of: the argument, else the document's, else today in Asia/Shanghai. Raises FactsErrors
+    for bad input (every bad field; the document is rejected whole) and ParameterError for bad
+    profiles or overrides."""
     document_as_of, firms = parse_document(obj)
     as_of = as_of or document_as_of or today_in_shanghai()
     return evaluate_firms(firms, as_of, load_parameters(as_of, profiles, overrides))

@@ -141,7 +141,8 @@ def fact_is(codes: np.ndarray, expected: bool) -> Outcome:
 
 def amount_at_most(figure: Figure, limit: int, unit: str) -> Outcome:
     return Outcome(truth(figure.value <= limit, figure.known),
-                   Amount(figure.value, figure.known, unit), Requirement("<=", Amount(limit, True, unit)))
+                   Amount(figure.value, figure.known, unit),
+                   Requirement("<=", Amount(limit, True, unit)))
 
 
 def amount_at_least(figure: Figure, minimum: int, unit: str) -> Outcome:
@@ -274,7 +275,8 @@ def score(ctx: Context, p: Section) -> Outcome:
     points = ctx.tech_sme_score
     minimum = p.integer("min")
     return Outcome(truth(points.total >= minimum, points.decided),
-                   Amount(points.total, points.decided, "points"), Requirement(">=", Const(minimum)))
+                   Amount(points.total, points.decided, "points"),
+                   Requirement(">=", Const(minimum)))
 
 
 def direct_route_available(ctx: Context) -> np.ndarray:
@@ -310,11 +312,12 @@ def core_ip(ctx: Context, p: Section) -> Outcome:
 @criterion("tech_field")
 def tech_field(ctx: Context, p: Section) -> Outcome:
     codes, fields = ctx.columns.tech_field, p.get("fields")
-    if not set(fields) <= set(TECH_FIELDS):
-        raise ParameterError(f"{p.path}.fields: unknown fields {sorted(set(fields) - set(TECH_FIELDS))}")
+    unknown = sorted(set(fields) - set(TECH_FIELDS))
+    if unknown:
+        raise ParameterError(f"{p.path}.fields: unknown fields {unknown}")
     supported = np.isin(codes, [TECH_FIELD_CODES[name] for name in fields])
-    return Outcome(truth(supported, codes != TECH_FIELD_CODES[None]), Named(codes, TECH_FIELD_NAMES),
-                   Requirement("in", Const(", ".join(fields))))
+    return Outcome(truth(supported, codes != TECH_FIELD_CODES[None]),
+                   Named(codes, TECH_FIELD_NAMES), Requirement("in", Const(", ".join(fields))))
 
 
 @criterion("st_staff_ratio")
@@ -338,7 +341,8 @@ def rd_ratio(ctx: Context, p: Section) -> Outcome:
     n, d = band_terms(latest.value, p.items("bands"), lambda band: band.ratio("min"))
     known = rd.known & revenue.known & latest.known & (revenue.value > 0)
     return Outcome(truth(rd.value * d >= n * revenue.value, known),
-                   Ratio(rd.value, revenue.value, known), Requirement(">=", Exact(n, d, latest.known)),
+                   Ratio(rd.value, revenue.value, known),
+                   Requirement(">=", Exact(n, d, latest.known)),
                    Amount(money_gap(n * revenue.value - d * rd.value, d), known))
 
 
@@ -479,7 +483,8 @@ def debt_ratio(ctx: Context, p: Section) -> Outcome:
     n, d = terms(limit)
     known = assets.known & net.known & (assets.value > 0)
     return Outcome(truth(liabilities * d < n * assets.value, known),
-                   Ratio(liabilities, assets.value, known), Requirement("<", fraction_measure(limit)))
+                   Ratio(liabilities, assets.value, known),
+                   Requirement("<", fraction_measure(limit)))
 
 
 # ---- tech leader ---------------------------------------------------------------------------

@@ -211,7 +211,8 @@ def _incentives(ctx: Context, tiers: dict[str, TierVerdicts]) -> dict[str, Incen
     small_p, rates = p.section("small_low_profit"), p.section("rates")
     extra = p.section("rd_super_deduction")
     small = _small_low_profit(ctx, small_p)
-    rd, income, input_vat = ctx.latest("rd_expense"), ctx.latest("taxable_income"), ctx.latest("input_vat")
+    rd, income = ctx.latest("rd_expense"), ctx.latest("taxable_income")
+    input_vat = ctx.latest("input_vat")
     # k (row): 1.0, or 1.2 for IC / mother-machine firms; r (column): 5% small low-profit (even
     # with HNTE: the reliefs do not stack), else 15% with HNTE, else 25%
     k_options = (extra.ratio("extra"), extra.ratio("extra_ic_or_mother_machine"))
@@ -235,6 +236,7 @@ def _incentives(ctx: Context, tiers: dict[str, TierVerdicts]) -> dict[str, Incen
         "rd_super_deduction": IncentiveVerdicts(super_applies, super_saving, r_known & k_known),
         "hnte_rate": IncentiveVerdicts(cols.holds_hnte | (tiers["hnte"].status == TRUE),
                                        hnte_saving, hnte_known),
-        "vat_credit": IncentiveVerdicts(cols.holds_hnte & (cols.advanced_manufacturing_list == TRUE),
-                                        input_vat.value * vat_factor, input_vat.known),
+        "vat_credit": IncentiveVerdicts(
+            cols.holds_hnte & (cols.advanced_manufacturing_list == TRUE),
+            input_vat.value * vat_factor, input_vat.known),
     }

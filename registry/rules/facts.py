@@ -1,9 +1,10 @@
 """Typed facts about firms (rules.md §7 input) and their strict parsing.
 
-Everything may be null/absent (unknown) except a firm's `id` and `founded` and a certificate's `tier`,
-`issued` and `expires`. Money is 万元 with at most 4 decimals; headcounts, shares and IP counts are
-checked against the ranges of rules.md "Input". Errors name the firm and the field; a document is
-parsed whole and every error is reported together (`FactsErrors`).
+Everything may be null/absent (unknown) except a firm's `id` and `founded` and a certificate's
+`tier`, `issued` and `expires`. Money (万元), headcounts (fractional averages allowed) and shares
+take at most 4 decimals and |value| <= 10^10, so that they are exact int64 fixed point; other
+ranges are those of rules.md "Input". Errors name the firm and the field; a document is parsed
+whole and every error is reported together (`FactsErrors`).
 
 JSON must be read with `parse_float=Decimal` (see `load_json`): a float is rejected, never guessed.
 """
@@ -77,7 +78,8 @@ class IPCounts:
 
 @dataclass(frozen=True)
 class Certificate:
-    """A certificate of one ladder tier; valid on a day iff issued <= day <= expires and status counts."""
+    """A certificate of a ladder tier; valid on a day iff issued <= day <= expires and its
+    status counts."""
     tier: str
     issued: date
     expires: date
@@ -85,7 +87,7 @@ class Certificate:
     status: str | None = None
 
     def valid_on(self, day: date) -> bool:
-        """rules.md "Certificates": both ends inclusive; public_notice/revoked/withdrawn never count."""
+        """Both ends inclusive; public_notice, revoked and withdrawn never count."""
         return self.status in COUNTING_STATUSES and self.issued <= day <= self.expires
 
 
@@ -135,7 +137,9 @@ def load_json(text: str | bytes) -> Any:
 
 
 def parse_document(obj: Any) -> tuple[date | None, list[FirmFacts]]:
-    """Parse a §7 input document into (as_of or None, firms); raise FactsErrors listing every bad field."""
+    """Parse a §7 input document into (as_of or None, firms).
+
+    Raises FactsErrors listing every bad field of every firm."""
     if not isinstance(obj, dict):
         raise FactsErrors([FactsError(None, "document", "must be an object with 'firms'")])
     errors: list[FactsError] = []
@@ -238,8 +242,8 @@ def _boolean(raw: Any) -> bool:
 def _decimal(raw: Any) -> Decimal:
     """An exact number: int or Decimal (floats are refused: they are not exact)."""
     if isinstance(raw, bool) or not isinstance(raw, (int, Decimal)):
-        raise TypeError(f"must be a number, not {raw!r}"
-                        + (" (parse JSON with parse_float=Decimal)" if isinstance(raw, float) else ""))
+        hint = " (parse JSON with parse_float=Decimal)" if isinstance(raw, float) else ""
+        raise TypeError(f"must be a number, not {raw!r}{hint}")
     value = Decimal(raw)
     if not value.is_finite():
         raise ValueError(f"must be a finite number, not {raw!r}")
@@ -309,7 +313,8 @@ def _ip(fields: _FieldReader, raw: Any) -> IPCounts:
 def _certificates(fields: _FieldReader, raw: Any) -> tuple[Certificate, ...]:
     if not isinstance(raw, list):
         raise TypeError("must be a list")
-    return tuple(filter(None, (_certificate(fields, item, index) for index, item in enumerate(raw))))
+    parsed = (_certificate(fields, item, index) for index, item in enumerate(raw))
+    return tuple(certificate for certificate in parsed if certificate is not None)
 
 
 def _certificate(fields: _FieldReader, raw: Any, index: int) -> Certificate | None:

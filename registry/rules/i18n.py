@@ -20,6 +20,7 @@ from .units import tidy
 TRANSLATIONS_DIR = Path(__file__).with_name("translations")
 DOMAIN = "rules"
 LANGS = ("zh", "en")
+VALUE_KEYS = {True: "value.true", False: "value.false", None: "value.unknown"}
 
 
 class Message(NamedTuple):
@@ -40,7 +41,7 @@ def _text(value: Any, lang: str) -> str:
     if isinstance(value, Message):
         return translate(value.key, value.params, lang)
     if isinstance(value, bool) or value is None:
-        return translate({True: "value.true", False: "value.false", None: "value.unknown"}[value], None, lang)
+        return translate(VALUE_KEYS[value], None, lang)
     if isinstance(value, Decimal):
         return str(tidy(value))
     return str(value)
@@ -50,7 +51,7 @@ def _text(value: Any, lang: str) -> str:
 def _catalog(lang: str) -> Translations:
     translations = Translations.load(str(TRANSLATIONS_DIR), [lang], DOMAIN)
     if not isinstance(translations, Translations):
-        raise RuntimeError(f"missing compiled catalog {lang}/LC_MESSAGES/{DOMAIN}.mo: run compile_catalogs()")
+        raise RuntimeError(f"missing {lang}/LC_MESSAGES/{DOMAIN}.mo: run compile_catalogs()")
     return translations
 
 

@@ -1,9 +1,9 @@
 """Parameters as data: one TOML file per policy year under `params/`, read exactly (Decimal).
 
-`load_parameters(Y or as_of)` takes the newest policy year <= Y, selects the city's profiles (gazelle,
-leader) and applies what-if overrides (dotted paths to existing numeric leaves, list items by index),
-without touching files. Every numeric leaf is checked against the unit its table declares, so a value
-the engine cannot compare exactly in fixed point is refused here, as a ParameterError.
+`load_parameters(Y or as_of)` takes the newest policy year <= Y, selects the city's profiles
+(gazelle, leader) and applies what-if overrides (dotted paths to existing numeric leaves, list items
+by index) without touching files. Every numeric leaf is checked against the unit its table
+declares, so a value the engine cannot compare exactly in fixed point is refused here.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
-from .units import SCALE, to_fixed
+from .units import MAX_MAGNITUDE, to_fixed
 
 PARAMS_DIR = Path(__file__).with_name("params")
 PROFILE_TIERS = ("gazelle", "leader")
@@ -46,10 +46,11 @@ class Section:
 
     def section(self, key: str) -> Section:
         """A sub-table (units are not inherited by sub-tables)."""
+        path = f"{self.path}.{key}" if self.path else key
         table = self.data.get(key)
         if not isinstance(table, dict):
-            raise ParameterError(f"missing table {self.path}.{key}")
-        return Section(f"{self.path}.{key}", table, table.get("units", {}))
+            raise ParameterError(f"missing table {path}")
+        return Section(path, table, table.get("units", {}))
 
     def items(self, key: str) -> list[Section]:
         """The tables of a list (bands), each inheriting this table's units."""
@@ -90,16 +91,12 @@ class ParameterSet:
 
     def root(self, key: str) -> Section:
         """A top-level table: tech_sme, hnte, flags, incentives."""
-        return Section(self.policy_year_name, self.data).section(key)
+        return Section("", self.data).section(key)
 
     def tier(self, tier: str) -> Section:
         """The criteria table of a tier: its own table, or the selected profile's."""
         table = self.root(tier)
         return table.section(self.profiles[tier]) if tier in PROFILE_TIERS else table
-
-    @property
-    def policy_year_name(self) -> str:
-        return str(self.policy_year)
 
 
 def available_years() -> list[int]:
@@ -121,7 +118,8 @@ def load_parameters(year_or_as_of: int | date, profiles: Mapping[str, str] | Non
     policy_year = candidates[-1]
     data = copy.deepcopy(_read(policy_year))
     chosen = _choose_profiles(data, profiles or {})
-    applied = {path: _apply_override(data, path, value) for path, value in (overrides or {}).items()}
+    applied = {path: _apply_override(data, path, value)
+               for path, value in (overrides or {}).items()}
     _check_units(data, "", {})
     return ParameterSet(policy_year, chosen, applied, data)
 
@@ -135,7 +133,7 @@ def _read(policy_year: int) -> dict:
 def _choose_profiles(data: dict, requested: Mapping[str, str]) -> dict[str, str]:
     unknown_tiers = set(requested) - set(PROFILE_TIERS)
     if unknown_tiers:
-        raise ParameterError(f"no profiles for {sorted(unknown_tiers)}; profiles exist for {PROFILE_TIERS}")
+        raise ParameterError(f"no profiles for {sorted(unknown_tiers)}; only for {PROFILE_TIERS}")
     return {tier: _profile_key(data[tier], tier, {**DEFAULT_PROFILES, **requested}[tier])
             for tier in PROFILE_TIERS}
 
@@ -197,7 +195,8 @@ def _check_units(node: Any, path: str, units: Mapping[str, str]) -> None:
             _check_leaf_or_descend(item, f"{path}.{index}", None, units)
 
 
-def _check_leaf_or_descend(value: Any, path: str, key: str | None, units: Mapping[str, str]) -> None:
+def _check_leaf_or_descend(value: Any, path: str, key: str | None,
+                           units: Mapping[str, str]) -> None:
     if isinstance(value, (dict, list)):
         _check_units(value, path, units)
     elif isinstance(value, (int, Decimal)) and not isinstance(value, bool):
@@ -210,12 +209,13 @@ def _check_value(path: str, value: Decimal | int, unit: str | None) -> None:
             raise ParameterError(f"{path} = {value}: {unit} must be a whole number >= 0")
     elif unit in FIXED_POINT_UNITS:
         try:
-            fixed = to_fixed(value)
+            to_fixed(value)
         except ValueError:
             raise ParameterError(f"{path} = {value}: at most 4 decimal places") from None
-        if unit in FRACTION_BOUNDS and not 0 <= value <= FRACTION_BOUNDS[unit]:
-            raise ParameterError(f"{path} = {value}: a {unit} must be within 0..{FRACTION_BOUNDS[unit]}")
-        if abs(fixed) > SCALE * 10**10:
+        bound = FRACTION_BOUNDS.get(unit)
+        if bound is not None and not 0 <= value <= bound:
+            raise ParameterError(f"{path} = {value}: a {unit} must be in 0..{bound}")
+        if abs(value) > MAX_MAGNITUDE:
             raise ParameterError(f"{path} = {value}: beyond the 10^10 bound")
     else:
         raise ParameterError(f"{path}: no unit declared (units = {{...}} in its table)")

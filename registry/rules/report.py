@@ -50,12 +50,13 @@ def firm_result(verdicts: BatchVerdicts, i: int, lang: str | None = None) -> dic
 
 def summary(verdicts: BatchVerdicts, i: int) -> dict:
     """Statuses, failed ids, flags, savings (exact decimal strings) and the next-step tier."""
-    savings = {incentive_id: _saving(incentive, i) for incentive_id, incentive in _applying(verdicts, i)}
+    savings = {key: _saving(incentive, i) for key, incentive in _applying(verdicts, i)}
     return {
         "statuses": {tier: STATUS_NAMES[int(tv.status[i])] for tier, tv in verdicts.tiers.items()},
         "failed": {tier: _ids(tv, i, FALSE) for tier, tv in verdicts.tiers.items()},
         "flags": [flag_id for flag_id, raised in verdicts.flags.items() if raised[i]],
-        "incentives": {key: None if saving is None else str(saving) for key, saving in savings.items()},
+        "incentives": {key: saving if saving is None else str(saving)
+                       for key, saving in savings.items()},
         "next_step": _next_tier(verdicts, i),
     }
 
@@ -74,7 +75,8 @@ def _gap(outcome: Outcome, i: int) -> tuple[Decimal | None, str | None]:
 
 
 def _tier(verdicts: BatchVerdicts, tv: TierVerdicts, i: int, texts: Texts) -> dict:
-    entry: dict[str, Any] = {"status": STATUS_NAMES[int(tv.status[i])], "failed": _ids(tv, i, FALSE)}
+    entry: dict[str, Any] = {"status": STATUS_NAMES[int(tv.status[i])],
+                             "failed": _ids(tv, i, FALSE)}
     if tv.route_direct is not None:
         entry["route"] = "direct" if tv.route_direct[i] else "score"
         if not tv.route_direct[i] and tv.score.decided[i]:
@@ -107,7 +109,8 @@ def _explanation(entry: dict, failed_gate: str | None) -> tuple[str, dict]:
     """The message key and parameters explaining one criterion entry."""
     label = Message(f"criterion.{entry['id']}")
     if failed_gate:
-        return "explain.not_evaluated", {"label": label, "gate": Message(f"criterion.{failed_gate}")}
+        return "explain.not_evaluated", {"label": label,
+                                         "gate": Message(f"criterion.{failed_gate}")}
     params = {"label": label, "actual": entry["actual"], "required": entry["required"] or ""}
     if entry["passed"] is None:
         return "explain.unknown", params
@@ -128,9 +131,11 @@ def _flags(verdicts: BatchVerdicts, i: int, texts: Texts) -> list[dict]:
             gap, unit = _gap(verdicts.tiers["hnte"].outcomes[cid], i)
             entry.update(criterion=cid, gap=gap, unit=unit)
             entry["detail"] = texts("flag.hnte_near_miss.detail", {
-                "criterion": Message(f"criterion.{cid}"), "gap": gap, "unit": Message(f"unit.{unit}")})
+                "criterion": Message(f"criterion.{cid}"), "gap": gap,
+                "unit": Message(f"unit.{unit}")})
         else:
-            entry["detail"] = texts(f"flag.{flag_id}.detail", {"expires": _hnte_expires(verdicts, i)})
+            entry["detail"] = texts(f"flag.{flag_id}.detail",
+                                    {"expires": _hnte_expires(verdicts, i)})
         flags.append(entry)
     return flags
 
@@ -146,7 +151,8 @@ def _hnte_expires(verdicts: BatchVerdicts, i: int) -> str | None:
 
 
 def _applying(verdicts: BatchVerdicts, i: int) -> list[tuple[str, IncentiveVerdicts]]:
-    return [(key, incentive) for key, incentive in verdicts.incentives.items() if incentive.applies[i]]
+    return [(key, incentive) for key, incentive in verdicts.incentives.items()
+            if incentive.applies[i]]
 
 
 def _saving(incentive: IncentiveVerdicts, i: int) -> Decimal | None:
@@ -229,10 +235,13 @@ def render_text(result: dict, lang: str, as_of: str, policy_year: str) -> str:
 
     lines = [t("text.header", firm=result["id"], as_of=as_of, parameters=policy_year)]
     for tier, entry in result["tiers"].items():
-        lines.append(" ".join([t("text.tier", tier=Message(f"tier.{tier}"),
-                                 status=Message(f"status.{entry['status']}"))]
-                              + ([t(f"route.{entry['route']}")] if "route" in entry else [])
-                              + ([t("text.score", score=entry["score"])] if "score" in entry else [])))
+        heading = [t("text.tier", tier=Message(f"tier.{tier}"),
+                     status=Message(f"status.{entry['status']}"))]
+        if "route" in entry:
+            heading.append(t(f"route.{entry['route']}"))
+        if "score" in entry:
+            heading.append(t("text.score", score=entry["score"]))
+        lines.append(" ".join(heading))
         lines.extend(f"  {MARKS[c['passed']]} {c['explanation']}  [{c['clause']}]"
                      for c in entry["criteria"])
         if "innovation_estimate" in entry:

@@ -12,7 +12,6 @@ cross-multiplication has numerator and denominator <= 10^4, so every product sta
 from __future__ import annotations
 
 from decimal import Decimal
-from fractions import Fraction
 
 SCALE = 10_000                 # fixed-point factor of money (yuan per 万元), headcounts and shares
 SAVING_SCALE = 10**8           # savings in 10^-8 万元
@@ -40,11 +39,6 @@ def tidy(value: Decimal) -> Decimal:
     """Drop trailing zeros but never switch to exponent notation (2.0 -> 2, 100 stays 100)."""
     value = value.normalize()
     return value.quantize(Decimal(1)) if value.as_tuple().exponent > 0 else value
-
-
-def fraction(value: Decimal | int) -> Fraction:
-    """Exact fraction of a parameter value."""
-    return Fraction(Decimal(value))
 
 
 def ceil_div(numerator, denominator):

@@ -14,7 +14,9 @@ FORBIDDEN_ROOTS = ("flask", "sqlalchemy", "flask_sqlalchemy", "werkzeug", "celer
 # what registry.rules itself imports.
 PROBE = """
 import importlib, json, pkgutil, sys, types
-package = types.ModuleType("registry"); package.__path__ = [{registry!r}]; sys.modules["registry"] = package
+package = types.ModuleType("registry")
+package.__path__ = [{registry!r}]
+sys.modules["registry"] = package
 import registry.rules
 for module in pkgutil.walk_packages(registry.rules.__path__, "registry.rules."):
     importlib.import_module(module.name)
@@ -24,11 +26,12 @@ print(json.dumps(sorted(sys.modules)))
 
 def test_importing_every_rules_module_loads_nothing_forbidden():
     probe = PROBE.format(registry=str(RULES.parent))
-    loaded = json.loads(subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True,
-                                       text=True).stdout)
+    run = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True)
+    loaded = json.loads(run.stdout)
     assert any(name == "registry.rules.engine" for name in loaded)
     assert not [name for name in loaded if name.split(".")[0] in FORBIDDEN_ROOTS]
-    assert not [name for name in loaded if name.startswith("registry.") and not name.startswith("registry.rules")]
+    assert not [name for name in loaded
+                if name.startswith("registry.") and not name.startswith("registry.rules")]
 
 
 def test_import_statements_stay_inside_the_package():
