@@ -12,3 +12,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(portal.bp)
     from registry.views import scans
     app.register_blueprint(scans.bp)
+    from registry.views import inbox, officer
+    app.register_blueprint(officer.bp)
+    app.register_blueprint(inbox.bp)

@@ -1,0 +1,210 @@
+"""The annual filing's figures: sections, units, official definitions, parsing and checks.
+
+One vocabulary for the web form, the Excel template and the filing service, so a figure is
+labelled, explained, parsed and checked the same way wherever a firm enters it. Definitions
+follow 《高新技术企业认定管理工作指引》(国科发火〔2016〕195号) and 《科技型中小企业评价办法》.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import lazy_gettext as _l
+
+from registry.models.filing import FIGURES, SIGNED_FIGURES
+from registry.rules.units import MAX_MAGNITUDE, tidy
+
+PLACES = 4  # 万元 to one yuan; headcounts as yearly averages to the same precision
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str
+    kind: str            # money, headcount or percent
+    label: object        # lazy translated strings
+    help: object
+    prefill: bool = False          # copied from last year's filing into a new one
+    optional: bool = False         # may stay blank when submitting
+
+    @property
+    def signed(self) -> bool:
+        return self.name in SIGNED_FIGURES
+
+    @property
+    def unit(self):
+        return UNITS[self.kind]
+
+
+UNITS = {"money": _l("10k yuan (万元)"), "headcount": _l("persons"), "percent": "%"}
+
+_FIGURES = (
+    Figure("total_income", "money", _l("Total income"), _l(
+        "Total income (总收入) is the gross income of the corporate income-tax return minus "
+        "non-taxable income: sales, services, property transfers, dividends, interest, rents, "
+        "royalties, donations and other income. It is not the same as sales revenue. "
+        "High-tech income is measured against it (at least 60% for HNTE).")),
+    Figure("revenue", "money", _l("Sales revenue"), _l(
+        "Sales revenue (销售收入) is main-business plus other-business revenue from the income "
+        "statement. It decides the size limits and the R&D intensity band.")),
+    Figure("hightech_income", "money", _l("High-tech product (service) income"), _l(
+        "Income from products and services that rely on the firm's core technology, plus "
+        "technology income (transfer, licensing, technical services). Part of total income, "
+        "so it cannot exceed it.")),
+    Figure("rd_expense", "money", _l("R&D expenses"), _l(
+        "R&D expenses collected under the HNTE guideline: staff costs, direct inputs, "
+        "depreciation, amortisation of intangibles, design, equipment tuning and trials, "
+        "commissioned and joint R&D (80% of commissioned R&D counts) and other costs (at most "
+        "20% of the total). Routine upgrades and production costs do not count.")),
+    Figure("rd_domestic", "money", _l("of which R&D in mainland China"), _l(
+        "The part of R&D expenses incurred inside mainland China (domestic R&D). It cannot "
+        "exceed the R&D expenses; HNTE requires at least 60% over three years.")),
+    Figure("employees", "headcount", _l("Employees"), _l(
+        "All staff on contract or social insurance, plus part-time and temporary staff who "
+        "worked at least 183 days in the year. Use the yearly average of monthly averages; "
+        "decimals are allowed. Copied from last year as a starting point: check it."),
+        prefill=True),
+    Figure("st_staff", "headcount", _l("S&T staff"), _l(
+        "Staff who do R&D and related technical innovation, or manage it or give it direct "
+        "technical service, and worked at least 183 days in the year (full-time, part-time "
+        "or temporary). Yearly average like employees; at most the number of employees. "
+        "Copied from last year as a starting point: check it."), prefill=True),
+    Figure("total_cost", "money", _l("Total costs and expenses"), _l(
+        "Operating costs, taxes and surcharges, selling, administrative, R&D and financial "
+        "expenses from the income statement (成本费用总额). The tech-SME score compares R&D "
+        "with it.")),
+    Figure("total_assets", "money", _l("Total assets"), _l(
+        "Total assets on the balance sheet at the end of the year.")),
+    Figure("net_assets", "money", _l("Net assets"), _l(
+        "Owners' equity at the end of the year (total assets minus liabilities). May be "
+        "negative.")),
+    Figure("taxable_income", "money", _l("Taxable income before the R&D super-deduction"), _l(
+        "Taxable income of the year's corporate income-tax return before the R&D "
+        "super-deduction. A loss is negative.")),
+    Figure("input_vat", "money", _l("Deductible input VAT"), _l(
+        "Input VAT deductible in the year. Needed only by advanced manufacturers claiming the "
+        "5% VAT credit; leave blank otherwise."), optional=True),
+)
+FIGURE_SPECS: dict[str, Figure] = {figure.name: figure for figure in _FIGURES}
+assert set(FIGURE_SPECS) == set(FIGURES)
+
+SECTIONS = (
+    ("income", _l("Income and revenue"), ("total_income", "revenue", "hightech_income")),
+    ("rd", _l("Research and development"), ("rd_expense", "rd_domestic")),
+    ("staff", _l("Staff"), ("employees", "st_staff")),
+    ("assets", _l("Costs, assets and tax"),
+     ("total_cost", "total_assets", "net_assets", "taxable_income", "input_vat")),
+)
+# The figures in the order the form, the template and the receipt show them.
+ORDERED = tuple(name for _id, _label, names in SECTIONS for name in names)
+assert sorted(ORDERED) == sorted(FIGURES)
+
+# (part, whole): a part may not exceed its whole (rules.md "Input").
+PARTS = (("rd_domestic", "rd_expense"), ("st_staff", "employees"),
+         ("hightech_income", "total_income"))
+
+_NUMBER = re.compile(r"[+-]?([0-9]+|[0-9]{1,3}(,[0-9]{3})+)(\.[0-9]+)?")
+
+
+class FigureError(ValueError):
+    """A typed value that is not an acceptable figure; the message is for the person typing."""
+
+
+def parse_figure(text, figure: Figure) -> Decimal | None:
+    """Parse what a person typed (or an Excel cell) into an exact Decimal; blank is None.
+
+    Accepts thousands separators ("1,234.5") and full-width digits; refuses exponents, more
+    than 4 decimal places, negative values where the figure cannot be negative and values
+    beyond 10^10.
+    """
+    if text is None:
+        return None
+    if isinstance(text, (int, Decimal)) and not isinstance(text, bool):
+        text = str(text)
+    elif isinstance(text, float):  # an Excel number: its shortest exact repr, without exponent
+        text = format(Decimal(repr(text)), "f")
+    elif not isinstance(text, str):
+        raise FigureError(_l("Enter a number."))
+    cleaned = unicodedata.normalize("NFKC", text).strip().replace(" ", "")
+    if cleaned == "":
+        return None
+    if not _NUMBER.fullmatch(cleaned):
+        raise FigureError(_l("Enter a number such as 1234.5 (a dot for decimals)."))
+    try:
+        value = Decimal(cleaned.replace(",", ""))
+    except InvalidOperation:  # pragma: no cover - the pattern admits only decimals
+        raise FigureError(_l("Enter a number.")) from None
+    if -value.as_tuple().exponent > PLACES:
+        raise FigureError(_l("At most 4 decimal places."))
+    if value < 0 and not figure.signed:
+        raise FigureError(_l("Cannot be negative."))
+    if abs(value) > MAX_MAGNITUDE:
+        raise FigureError(_l("Too large: at most 10,000,000,000."))
+    return value + 0  # normalises -0 to 0
+
+
+def format_figure(value: Decimal | None) -> str:
+    """A figure as typed back into an input: plain digits, no trailing zeros."""
+    return "" if value is None else str(tidy(value))
+
+
+def display_figure(value: Decimal | None) -> str:
+    """A figure for reading: thousands separators, no trailing zeros; blank is an em dash."""
+    return "—" if value is None else f"{tidy(value):,}"
+
+
+def cross_field_errors(figures: dict) -> dict[str, object]:
+    """{part: message} for each known part larger than its known whole."""
+    errors = {}
+    for part, whole in PARTS:
+        if figures.get(part) is not None and figures.get(whole) is not None \
+                and figures[part] > figures[whole]:
+            errors[part] = _l("Cannot exceed %(whole)s (%(value)s).",
+                              whole=FIGURE_SPECS[whole].label,
+                              value=display_figure(figures[whole]))
+    return errors
+
+
+def missing_for_submission(figures: dict) -> list[str]:
+    """The figures a submitted filing must have (every one but the optional)."""
+    return [name for name in ORDERED
+            if figures.get(name) is None and not FIGURE_SPECS[name].optional]
+
+
+# Plausibility checks: warnings a firm may confirm, never errors.
+RD_SHARE_LIMIT = Decimal("0.5")
+REVENUE_CHANGE_FACTOR = 5
+
+
+def plausibility_warnings(figures: dict, previous: dict | None) -> list[dict]:
+    """Warnings as JSON-able dicts ({"id", ...values}), stored with the revision."""
+    warnings = []
+    rd, revenue = figures.get("rd_expense"), figures.get("revenue")
+    if rd is not None and revenue is not None and rd > RD_SHARE_LIMIT * revenue:
+        warnings.append({"id": "rd_above_half_revenue", "rd_expense": str(rd),
+                         "revenue": str(revenue)})
+    before = (previous or {}).get("revenue")
+    if revenue is not None and before is not None and revenue > 0 and before > 0 and (
+            revenue > REVENUE_CHANGE_FACTOR * before or before > REVENUE_CHANGE_FACTOR * revenue):
+        warnings.append({"id": "revenue_fivefold_change", "revenue": str(revenue),
+                         "previous": str(before)})
+    return warnings
+
+
+WARNING_FIELDS = {"rd_above_half_revenue": "rd_expense", "revenue_fivefold_change": "revenue"}
+
+
+def warning_message(warning: dict) -> str:
+    """The warning in the current language."""
+    if warning["id"] == "rd_above_half_revenue":
+        return str(_l("R&D expenses (%(rd)s) are more than half of sales revenue (%(revenue)s). "
+                      "Please check both figures.",
+                      rd=display_figure(Decimal(warning["rd_expense"])),
+                      revenue=display_figure(Decimal(warning["revenue"]))))
+    if warning["id"] == "revenue_fivefold_change":
+        return str(_l("Sales revenue changed more than five-fold from last year "
+                      "(%(previous)s → %(revenue)s). Please check it.",
+                      previous=display_figure(Decimal(warning["previous"])),
+                      revenue=display_figure(Decimal(warning["revenue"]))))
+    return warning["id"]

@@ -1,0 +1,57 @@
+"""The firm portal: a firm's own profile, annual filings, colleagues and place on the ladder.
+
+Every page reads the current user's firm only (there is no firm id in any portal URL), and
+every object reached by an id (a revision, an invitation) is looked up within that firm, so
+another firm's ids answer 404. A firm whose registration awaits approval sees nothing else.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import Blueprint, abort, render_template
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from registry.auth.permissions import Permission
+from registry.figures import display_figure
+from registry.navigation import add_nav
+from registry.views.portal.keep import init_blueprint
+
+bp = Blueprint("portal", __name__, url_prefix="/portal")
+init_blueprint(bp)
+
+
+@bp.record_once
+def _firm_users_start_in_the_portal(state) -> None:
+    homes = dict(state.app.config.get("HOME_ENDPOINTS") or {})
+    homes.setdefault("firm", ("portal.ladder",))
+    state.app.config["HOME_ENDPOINTS"] = homes
+
+
+@bp.before_request
+def _only_approved_firms():
+    if getattr(current_user, "role", None) == "firm" and current_user.firm.status != "active":
+        return render_template("portal/pending.html", firm=current_user.firm)
+    return None
+
+
+@bp.app_template_filter("figure")
+def _figure_filter(value) -> str:
+    """A figure for reading (thousands separators); accepts Decimal, a decimal string or None."""
+    return display_figure(None if value is None else Decimal(value))
+
+
+def current_firm():
+    """The current user's firm (the `requires` check has made sure it is a firm user)."""
+    firm = current_user.firm
+    if firm is None:  # pragma: no cover - the users table forbids a firm user without a firm
+        abort(404)
+    return firm
+
+
+from registry.views.portal import colleagues, filings, ladder, profile  # noqa: E402,F401
+
+add_nav("portal.ladder", _l("My ladder"), Permission.PORTAL_USE, order=10)
+add_nav("portal.filing_list", _l("Annual filings"), Permission.PORTAL_USE, order=11)
+add_nav("portal.profile", _l("Firm profile"), Permission.PORTAL_USE, order=12)
+add_nav("portal.colleagues", _l("Colleagues"), Permission.PORTAL_ADMIN, order=13)

@@ -1,0 +1,81 @@
+"""My ladder: the certificates a firm holds, every tier's verdict with each criterion explained,
+the next tier and what it takes, flags and the incentives it may claim."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import jsonify, render_template
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from registry.auth.permissions import Permission, requires
+from registry.extensions import db
+from registry.figures import display_figure
+from registry.i18n import current_locale
+from registry.models import Certificate, FirmVerdict
+from registry.rules.i18n import translate
+from registry.services import evaluation, filings
+from registry.views.portal import bp, current_firm
+
+# Where a firm supplies what a criterion reads: its profile, else its annual filings.
+PROFILE_CRITERIA = frozenset({
+    "resident", "industry", "no_incidents", "core_ip", "tech_field", "registered_1y", "age",
+    "history", "rd_staff", "core_product_share", "score"})
+CERTIFICATE_CRITERIA = frozenset({"hnte_valid"})
+
+# The policy behind each incentive the rules estimate (rules.md §6).
+INCENTIVE_POLICIES = {
+    "rd_super_deduction": _l(
+        "MOF/STA Announcement 2023 No. 7: R&D expenses are deducted once more (100%) from "
+        "taxable income; integrated-circuit and industrial-mother-machine firms 120% under "
+        "Announcement 2023 No. 44, until the end of 2027."),
+    "hnte_rate": _l(
+        "Enterprise Income Tax Law, article 28: high and new technology enterprises pay 15% "
+        "instead of 25% corporate income tax."),
+    "vat_credit": _l(
+        "MOF/STA Announcement 2023 No. 43: advanced manufacturers credit an extra 5% of "
+        "deductible input VAT against VAT payable, until the end of 2027."),
+}
+
+
+def rules_text(key: str, **params) -> str:
+    """A message of the rules' own catalog (tier, status, criterion names) in this language."""
+    return translate(key, params, current_locale())
+
+
+def show_value(value) -> str:
+    """A criterion's actual/required/gap value for reading."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return str(_l("yes") if value else _l("no"))
+    if isinstance(value, (Decimal, int)):
+        return display_figure(Decimal(value))
+    return str(value)
+
+
+@bp.get("/")
+@requires(Permission.PORTAL_USE)
+def ladder():
+    firm = current_firm()
+    state = evaluation.ladder(db.session, firm.id, current_locale())
+    certificates = list(db.session.scalars(select(Certificate).where(
+        Certificate.firm_id == firm.id).order_by(Certificate.expires.desc())))
+    last_year = filings.today().year - 1
+    last_filing = filings.get_filing(db.session, firm, last_year)
+    return render_template(
+        "portal/ladder.html", firm=firm, state=state, result=state["result"],
+        certificates=certificates, today=filings.today(), last_year=last_year,
+        last_filing=last_filing, can_file_last_year=last_year in filings.fiscal_years(firm),
+        rules_text=rules_text, show_value=show_value, policies=INCENTIVE_POLICIES,
+        profile_criteria=PROFILE_CRITERIA, certificate_criteria=CERTIFICATE_CRITERIA)
+
+
+@bp.get("/ladder/status")
+@requires(Permission.PORTAL_USE)
+def ladder_status():
+    """Polled by the ladder page while the firm is being evaluated."""
+    verdict = db.session.get(FirmVerdict, current_firm().id)
+    evaluated_at = verdict.evaluated_at if verdict is not None else None
+    return jsonify(pending=bool(verdict and verdict.pending),
+                   evaluated_at=evaluated_at.isoformat() if evaluated_at else None)
