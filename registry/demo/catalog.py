@@ -115,11 +115,13 @@ INDUSTRIES = (
              {"other": 0.5, None: 0.5}, ("餐饮管理",)),
 )
 
-# 字号 (trade names) are two characters, one from each list.
+# 字号 (trade names): a character from each of the first two lists; once every pair is taken,
+# one or two more characters from the third list.
 TRADE_NAME_FIRST = tuple("华东永金明天新宏恒盛瑞泰联中凯博德精海鑫远光亿嘉兴立信隆达安福创"
                          "汇正宇佳伟源通力丰旭科欣晶瀚甬鄞舜慈姚浙锦荣昌振腾鼎诚卓")
 TRADE_NAME_SECOND = tuple("达鑫泰隆盛宇辉源兴成通瑞丰安力创科远华光特誉能恒威峰杰康美"
                           "顺驰航琪越晟楷瀚铭翔骏阳仁和邦捷锐润昊川弘朗")
+TRADE_NAME_THIRD = tuple("博远达通泰华盛德科源丰汇鼎铭宏瑞嘉信诚越晟睿航捷锐骏鹏腾飞翔宸奥菱杉柏樟")
 # The most common surnames, weighted roughly as in Zhejiang, and given-name characters.
 SURNAMES = tuple("王陈张李周吴徐林胡杨黄朱郑孙钱沈赵刘何叶方施蒋俞金邵潘袁姚")
 GIVEN_NAME_CHARS = tuple("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国志红玉兰海波"

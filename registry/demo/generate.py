@@ -105,7 +105,7 @@ def generate(firms: int, seed: int, as_of: dt.date,
     """
     if firms < len(SHOWCASES):
         raise ValueError(f"a demo registry has at least {len(SHOWCASES)} firms (the showcases)")
-    codes = _CreditCodes(seed)
+    identities = _Identities(seed)
     next_filing_id = next_certificate_id = 1
     for index, start in enumerate(range(0, firms, chunk_size)):
         rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, index])))
@@ -113,35 +113,60 @@ def generate(firms: int, seed: int, as_of: dt.date,
         if index == 0:
             draw.plant_showcases()
         draw.derive()
-        chunk = Chunk(firms=draw.firm_rows(codes), filings=draw.filing_rows(next_filing_id),
+        chunk = Chunk(firms=draw.firm_rows(identities), filings=draw.filing_rows(next_filing_id),
                       certificates=draw.certificate_rows(next_certificate_id))
         next_filing_id += len(chunk.filings)
         next_certificate_id += len(chunk.certificates)
         yield chunk
 
 
-class _CreditCodes:
-    """Unique Ningbo credit codes: 91 + division + a 9-character organisation code + check.
+class _Identities:
+    """What tells firms apart, unique by construction: credit codes and trade names.
 
-    The organisation code's 8 digits are an affine permutation of the firm id (unique for up to
-    10^8 firms, scattered like real ones), followed by its GB 11714 check character.
+    A credit code is 91 + division + a 9-character organisation code + check: the organisation
+    code's 8 digits are an affine permutation of the firm id (unique for up to 10^8 firms,
+    scattered like real ones), followed by its GB 11714 check character. The trade name's two
+    characters permute the ids of each block of as many firms as there are pairs; the block
+    number adds characters from a third list, so no two firms share a name.
     """
 
     ORG_WEIGHTS = np.array([3, 7, 9, 10, 5, 8, 4, 2])
+    PAIRS = len(catalog.TRADE_NAME_FIRST) * len(catalog.TRADE_NAME_SECOND)
 
     def __init__(self, seed: int):
         rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, 2**32])))
         # Coprime to 10^8 (odd, not a multiple of 5): the map is a bijection.
-        self.multiplier = int(rng.integers(10**6, 10**7)) * 10 + int(rng.choice([1, 3, 7, 9]))
-        self.offset = int(rng.integers(0, 10**8))
+        self.code_multiplier = int(rng.integers(10**6, 10**7)) * 10 + int(rng.choice([1, 3, 7, 9]))
+        self.code_offset = int(rng.integers(0, 10**8))
+        self.name_multiplier = int(rng.choice([m for m in range(101, 1000)
+                                               if np.gcd(m, self.PAIRS) == 1]))
+        self.name_offset = int(rng.integers(0, self.PAIRS))
 
-    def make(self, firm_ids: np.ndarray, divisions: list[str]) -> list[str]:
-        body = (firm_ids.astype(np.int64) * self.multiplier + self.offset) % 10**8
+    def credit_codes(self, firm_ids: np.ndarray, divisions: list[str]) -> list[str]:
+        body = (firm_ids.astype(np.int64) * self.code_multiplier + self.code_offset) % 10**8
         digits = body[:, None] // 10 ** np.arange(7, -1, -1) % 10
         check = 11 - digits @ self.ORG_WEIGHTS % 11
         check_chars = np.where(check == 10, "X", np.where(check == 11, "0", check.astype(str)))
         return [make_credit_code(f"91{division}{number:08d}{char}")
                 for division, number, char in zip(divisions, body.tolist(), check_chars.tolist())]
+
+    def trade_names(self, firm_ids: np.ndarray) -> list[str]:
+        pair = (firm_ids.astype(np.int64) * self.name_multiplier + self.name_offset) % self.PAIRS
+        first, second = np.divmod(pair, len(catalog.TRADE_NAME_SECOND))
+        return [catalog.TRADE_NAME_FIRST[i] + catalog.TRADE_NAME_SECOND[j] + self._extra(block)
+                for i, j, block in zip(first.tolist(), second.tolist(),
+                                       (firm_ids // self.PAIRS).tolist())]
+
+    @staticmethod
+    def _extra(block: int) -> str:
+        """"" for block 0, then one character, then two (distinct for every block)."""
+        third = catalog.TRADE_NAME_THIRD
+        if block == 0:
+            return ""
+        if block <= len(third):
+            return third[block - 1]
+        high, low = divmod(block - 1 - len(third), len(third))
+        return third[high] + third[low]
 
 
 def _dates(years, months, days) -> np.ndarray:
@@ -185,10 +210,11 @@ class _Draw:
             weights = np.array(list(industry.tech_fields.values()))
             choices = [TECH_FIELD_CODES.index(code) for code in industry.tech_fields]
             self.tech_field[members] = rng.choice(choices, members.size, p=weights / weights.sum())
-        # Most firms are 3 to 30 years old; 6% were founded in Y-2..Y (fewer filings).
-        self.young = rng.random(n) < 0.06
-        founded_year = np.where(self.young, year - rng.integers(0, 3, n),
-                                np.clip(np.rint(rng.normal(year - 12, 7, n)), 1995, year - 3))
+        # Most firms are 4 to 31 years old (typically 9-15); 7% were founded in Y-3..Y and
+        # have fewer filings.
+        self.young = rng.random(n) < 0.07
+        founded_year = np.where(self.young, year - rng.integers(0, 4, n),
+                                np.maximum(year - 4 - np.rint(rng.gamma(2, 5, n)), 1995))
         founded = _dates(founded_year, 1, 1) + rng.integers(0, 365, n)
         self.founded = np.minimum(founded, np.datetime64(self.as_of, "D"))
         self.scenario = rng.choice(len(SCENARIOS), n, p=SCENARIO_P)
@@ -198,8 +224,6 @@ class _Draw:
                                rng.uniform(-1, 1, n) * SCENARIO_SPREAD[self.scenario])
         self.status_pending = rng.random(n) < 0.003
         self.name_prefix_choice = rng.random(n)
-        self.trade_name = rng.integers(0, [len(catalog.TRADE_NAME_FIRST),
-                                           len(catalog.TRADE_NAME_SECOND)], (n, 2))
         self.suffix_choice = rng.random(n)
         self.incidents = rng.choice([0, 1, 2], n, p=[0.985, 0.005, 0.01])  # false, true, unknown
         self.resident = rng.choice([1, 0, 2], n, p=[0.995, 0.002, 0.003])
@@ -373,7 +397,7 @@ class _Draw:
                         whole)
 
     # -- rows ------------------------------------------------------------------------------
-    def firm_rows(self, codes: _CreditCodes) -> Rows:
+    def firm_rows(self, identities: _Identities) -> Rows:
         n, industry = self.n, self.industry
         ids = np.arange(self.first_id, self.first_id + n)
         districts = [catalog.DISTRICTS[i] for i in self.district.tolist()]
@@ -387,8 +411,8 @@ class _Draw:
         unknown_flags = self.unknown_flags
         columns = {
             "id": ids,
-            "credit_code": codes.make(ids, [district.division for district in districts]),
-            "name": self._names(districts, industries),
+            "credit_code": identities.credit_codes(ids, [d.division for d in districts]),
+            "name": self._names(districts, industries, identities.trade_names(ids)),
             "district": [district.code for district in districts],
             "industry_code": [industry.code for industry in industries],
             "status": np.where(self.status_pending, "pending", "active"),
@@ -430,18 +454,14 @@ class _Draw:
             self._override_showcase_columns(rows)
         return rows
 
-    def _names(self, districts, industries) -> list[str]:
-        first, second = self.trade_name.T.tolist()
+    def _names(self, districts, industries, trade_names: list[str]) -> list[str]:
         big = (self.figures["revenue"][:, 3] >= 20000 * YUAN).tolist()
-        names = []
-        for district, industry, i, j, prefix, suffix, listed in zip(
-                districts, industries, first, second, self.name_prefix_choice.tolist(),
-                self.suffix_choice.tolist(), big):
-            prefixes, suffixes = district.name_prefixes, industry.suffixes
-            names.append(f"{prefixes[int(prefix * len(prefixes))]}{catalog.TRADE_NAME_FIRST[i]}"
-                         f"{catalog.TRADE_NAME_SECOND[j]}{suffixes[int(suffix * len(suffixes))]}"
-                         f"{'股份' if listed else ''}有限公司")
-        return names
+        return [f"{district.name_prefixes[int(prefix * len(district.name_prefixes))]}{trade_name}"
+                f"{industry.suffixes[int(suffix * len(industry.suffixes))]}"
+                f"{'股份' if listed else ''}有限公司"
+                for district, industry, trade_name, prefix, suffix, listed in zip(
+                    districts, industries, trade_names, self.name_prefix_choice.tolist(),
+                    self.suffix_choice.tolist(), big)]
 
     def _contact_names(self) -> list[str]:
         surnames, given, two_chars = self.contact[0], self.contact[1], self.contact[2]

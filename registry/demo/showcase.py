@@ -76,14 +76,14 @@ SHOWCASES = (
     Showcase(
         account="firm3",
         story="Tech-SME candidate scoring 100, also HNTE-eligible; FY Y-1 filing awaits review",
-        name="宁波科锐新材料技术有限公司", district="haishu", industry="M73",
+        name="宁波科睿新材料技术有限公司", district="haishu", industry="M73",
         tech_field="new_materials", founded=(5, 9, 20), ip=(1, 3),
         revenue=(420, 560, 780, 1050), rd_ratio=(0.11,) * 4, employees=28, st_ratio=0.36,
         hightech_share=0.8, statuses=("accepted", "accepted", "accepted", "submitted")),
     Showcase(
         account="firm4",
         story="Gazelle candidate: HNTE holder whose sales grew 2.6-fold in three years",
-        name="宁波恒锐智能装备有限公司", district="beilun", industry="C35",
+        name="宁波恒屹智能装备有限公司", district="beilun", industry="C35",
         tech_field="advanced_manufacturing", founded=(10, 5, 8), ip=(4, 22),
         revenue=(1800, 2500, 3400, 4600), rd_ratio=(0.055,) * 4, employees=95, st_ratio=0.22,
         hightech_share=0.75, advanced_manufacturing_list=True,
