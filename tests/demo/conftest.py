@@ -42,11 +42,16 @@ def registry_digest(app) -> str:
         for name in DIGESTED_TABLES:
             table = Base.metadata.tables[name]
             for row in db.session.execute(select(table).order_by(*table.primary_key.columns)):
-                digest.update(repr(tuple(row)).encode())
+                digest.update(repr(tuple(map(_in_utc, row))).encode())
         for user in db.session.scalars(select(User).order_by(User.id)):
             digest.update(repr((user.email, user.role, user.name, user.firm_id,
                                 user.is_firm_admin, sorted(user.district_codes))).encode())
     return digest.hexdigest()
+
+
+def _in_utc(value):
+    """Timestamps compare as instants: PostgreSQL returns them in the session's time zone."""
+    return value.astimezone(dt.timezone.utc) if isinstance(value, dt.datetime) else value
 
 
 @pytest.fixture
