@@ -1,4 +1,4 @@
-"""Builders for rule tests: a baseline firm as §7 JSON (with Decimal numbers) and one-call evaluation."""
+"""Builders for rule tests: a baseline firm as §7 JSON (Decimal numbers) and one-call evaluation."""
 from __future__ import annotations
 
 import copy
@@ -11,23 +11,26 @@ from registry.rules.facts import load_json, parse_firm
 from registry.rules.logic import as_bool
 
 AS_OF = date(2025, 6, 30)
-VECTORS = Path(__file__).resolve().parents[2] / ".." / "shared" / "domain" / "vectors" / "public.json"
+REPO = Path(__file__).resolve().parents[2]
+VECTORS = REPO / ".." / "shared" / "domain" / "vectors" / "public.json"
 
 _BASE = {
-    "id": "T01", "founded": "2012-01-01", "resident": True, "industry_excluded": False, "industrial": True,
-    "incidents": False, "tech_field": "electronic_information", "ip": {"class1": 1, "class2": 4},
+    "id": "T01", "founded": "2012-01-01", "resident": True, "industry_excluded": False,
+    "industrial": True, "incidents": False, "tech_field": "electronic_information", "ip": {"class1": 1, "class2": 4},
     "direct_routes": [], "rd_staff_fulltime": 60, "core_product_share": Decimal("0.8"),
     "ic_or_mother_machine": False, "advanced_manufacturing_list": False, "certificates": [],
     "years": {
         "2021": {"revenue": 10000, "rd_expense": 1000, "rd_domestic": 1000},
         "2022": {"revenue": 13000, "rd_expense": 1300, "rd_domestic": 1300},
         "2023": {"revenue": 16000, "rd_expense": 1600, "rd_domestic": 1600},
-        "2024": {"revenue": 20000, "rd_expense": 2000, "rd_domestic": 2000, "employees": 400, "st_staff": 120,
-                 "total_income": 20000, "hightech_income": 15000, "total_cost": 18000, "total_assets": 15000,
-                 "net_assets": 8000, "taxable_income": 1000, "input_vat": 100},
+        "2024": {"revenue": 20000, "rd_expense": 2000, "rd_domestic": 2000, "employees": 400,
+                 "st_staff": 120, "total_income": 20000, "hightech_income": 15000,
+                 "total_cost": 18000, "total_assets": 15000, "net_assets": 8000,
+                 "taxable_income": 1000, "input_vat": 100},
     },
 }
-HNTE_CERTIFICATE = {"tier": "hnte", "number": "GR2024", "issued": "2024-01-01", "expires": "2026-12-31"}
+HNTE_CERTIFICATE = {"tier": "hnte", "number": "GR2024", "issued": "2024-01-01",
+                    "expires": "2026-12-31"}
 
 
 def dec(text: str) -> Decimal:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 from click.testing import CliRunner
@@ -31,7 +32,7 @@ def test_reads_stdin_and_as_of_overrides_the_file():
 
 def test_default_as_of_is_today_in_shanghai(monkeypatch):
     import registry.rules as rules
-    monkeypatch.setattr(rules, "today_in_shanghai", lambda: __import__("datetime").date(2025, 7, 1))
+    monkeypatch.setattr(rules, "today_in_shanghai", lambda: date(2025, 7, 1))
     output = json.loads(run("check", "-", stdin=document(base_firm(), as_of=None)).output)
     assert output["as_of"] == "2025-07-01"
 
@@ -63,16 +64,17 @@ def test_bad_options_are_errors(args):
 
 
 def test_profile_and_set_reach_the_output():
-    result = run("check", "-", "--profile", "gazelle=binjiang_2017", "--set", "hnte.rd_ratio.bands.1.min=0.035",
-                 stdin=document(base_firm()))
+    result = run("check", "-", "--profile", "gazelle=binjiang_2017",
+                 "--set", "hnte.rd_ratio.bands.1.min=0.035", stdin=document(base_firm()))
     output = json.loads(result.output)
     assert output["profiles"]["gazelle"] == "binjiang_2017"
     assert output["overrides"] == {"hnte.rd_ratio.bands.1.min": "0.035"}
 
 
-@pytest.mark.parametrize("lang, words", [("en", ["Firm F01", "High and New Technology Enterprise: ineligible",
-                                                 "Next step"]),
-                                         ("zh", ["企业 F01", "高新技术企业：不符合条件", "下一步"])])
+@pytest.mark.parametrize("lang, words", [
+    ("en", ["Firm F01", "High and New Technology Enterprise: ineligible", "Next step"]),
+    ("zh", ["企业 F01", "高新技术企业：不符合条件", "下一步"]),
+])
 def test_explain(lang, words):
     result = run("explain", str(VECTORS), "--firm", "F01", "--lang", lang)
     assert result.exit_code == 0, result.output

@@ -1,7 +1,8 @@
-"""FirmColumns: fixed-point integer columns only (no float anywhere) and the SQL-facing constructors."""
+"""FirmColumns: fixed-point integer columns only (no float anywhere), SQL-facing constructors."""
 from __future__ import annotations
 
 from dataclasses import fields
+from datetime import date
 
 import numpy as np
 import pytest
@@ -26,8 +27,12 @@ def arrays_of(value) -> list[np.ndarray]:
     return []
 
 
+def columns_with_certificate() -> FirmColumns:
+    return FirmColumns.from_facts([parse_firm(base_firm(certificates=[HNTE_CERTIFICATE]))], AS_OF)
+
+
 def test_no_float_in_columns_or_verdicts():
-    columns = FirmColumns.from_facts([parse_firm(base_firm(certificates=[HNTE_CERTIFICATE]))], AS_OF)
+    columns = columns_with_certificate()
     verdicts = evaluate(columns, load_parameters(AS_OF))
     arrays = arrays_of(columns) + arrays_of(verdicts.tiers) + arrays_of(verdicts.flags) \
         + arrays_of(verdicts.incentives)
@@ -40,11 +45,12 @@ def test_no_float_in_columns_or_verdicts():
 
 
 def test_from_facts_fixed_point_and_certificates():
-    columns = FirmColumns.from_facts([parse_firm(base_firm(certificates=[HNTE_CERTIFICATE]))], AS_OF)
+    columns = columns_with_certificate()
     assert columns.revenue.value[0].tolist() == [100_000_000, 130_000_000, 160_000_000, 200_000_000]
-    assert columns.employees.value[0, 3] == 4_000_000 and columns.core_product_share.value[0] == 8000
+    assert columns.employees.value[0, 3] == 4_000_000
+    assert columns.core_product_share.value[0] == 8000
     assert columns.holds_hnte[0] and not columns.holds_gazelle[0]
-    assert columns.hnte_expires[0] == __import__("datetime").date(2026, 12, 31).toordinal()
+    assert columns.hnte_expires[0] == date(2026, 12, 31).toordinal()
     assert columns.net_assets.known[0].tolist() == [False, False, False, True]
 
 
@@ -54,7 +60,8 @@ def test_from_arrays_checks_names_dtypes_and_shapes():
     arrays = {"founded": np.zeros(2, np.int32)}
     with pytest.raises(ValueError, match="missing column"):
         FirmColumns.from_arrays(AS_OF, ["a", "b"], arrays)
-    wrong = {name: np.zeros((2, 4) if per_year else 2, np.float64) for name, (_, per_year, _) in COLUMN_SPEC.items()}
+    wrong = {name: np.zeros((2, 4) if per_year else 2, np.float64)
+             for name, (_, per_year, _) in COLUMN_SPEC.items()}
     with pytest.raises(ValueError, match="must be"):
         FirmColumns.from_arrays(AS_OF, ["a", "b"], wrong)
 

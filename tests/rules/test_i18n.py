@@ -17,7 +17,10 @@ KEYS = ([f"criterion.{cid}" for cid in CRITERIA] + [f"flag.{flag}.detail" for fl
         + [f"incentive.{name}" for name in ("rd_super_deduction", "hnte_rate", "vat_credit")]
         + [f"tier.{tier}" for tier in TIERS] + [f"status.{name}" for name in STATUS_NAMES.values()]
         + ["unit.万元", "unit.persons", "route.direct", "route.score"]
-        + [f"explain.{name}" for name in ("passed", "failed", "failed_gap", "unknown", "not_evaluated")])
+        + [f"explain.{name}"
+           for name in ("passed", "failed", "failed_gap", "unknown", "not_evaluated")])
+PARAMS = {name: "" for name in ("label", "actual", "required", "gap", "unit", "gate", "criterion",
+                                "expires")}
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -29,14 +32,14 @@ def test_compiled_catalog_is_up_to_date(lang):
     with (folder / "rules.mo").open("rb") as compiled:
         actual = {m.id: m.string for m in read_mo(compiled) if m.id}
     expected.seek(0)
-    assert actual == {m.id: m.string for m in read_mo(expected) if m.id}, "run: python -m registry.rules.i18n"
+    expected_messages = {m.id: m.string for m in read_mo(expected) if m.id}
+    assert actual == expected_messages, "run: python -m registry.rules.i18n"
 
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_every_key_is_translated(lang):
     for key in KEYS:
-        assert translate(key, {"label": "", "actual": "", "required": "", "gap": "", "unit": "", "gate": "",
-                               "criterion": "", "expires": ""}, lang) != key, key
+        assert translate(key, PARAMS, lang) != key, key
 
 
 def test_languages_differ_and_unknown_language_is_refused():

@@ -28,12 +28,15 @@ def test_every_value_has_a_unit_and_every_criterion_a_clause():
 
 def test_override_changes_a_verdict_without_touching_files():
     # Σ R&D 1441 / Σ revenue 49000 = 2.94%: fails the 4% band (FY Y-1 sales 20,000), passes at 2.9%
-    firm = with_year(with_year(with_year(base_firm(), 2022, rd_expense=720), 2023, rd_expense=720), 2024,
-                     rd_expense=1)
+    firm = base_firm()
+    for year, rd in ((2022, 720), (2023, 720), (2024, 1)):
+        firm = with_year(firm, year, rd_expense=rd)
     assert passed(firm, "hnte", "rd_ratio") is False
-    assert passed(firm, "hnte", "rd_ratio", overrides={"hnte.rd_ratio.bands.1.min": "0.029"}) is True
+    lowered = {"hnte.rd_ratio.bands.1.min": "0.029"}
+    assert passed(firm, "hnte", "rd_ratio", overrides=lowered) is True
     assert passed(firm, "hnte", "rd_ratio") is False
-    assert load_parameters(2025).tier("hnte").section("rd_ratio").items("bands")[1].ratio("min") == Decimal("0.04")
+    bands = load_parameters(2025).tier("hnte").section("rd_ratio").items("bands")
+    assert bands[1].ratio("min") == Decimal("0.04")
 
 
 def test_override_is_recorded():
@@ -73,6 +76,7 @@ def test_profiles():
 
 
 def test_gazelle_profile_changes_the_criteria_reported():
-    result = verdicts(base_firm(), profiles={"gazelle": "binjiang_2017"}).firm_result(0)["tiers"]["gazelle"]
+    result = verdicts(base_firm(), profiles={"gazelle": "binjiang_2017"}).firm_result(0)
+    result = result["tiers"]["gazelle"]
     assert result["profile"] == "binjiang_2017"
     assert [c["id"] for c in result["criteria"]] == ["revenue", "growth_each_year"]

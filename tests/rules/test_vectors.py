@@ -48,7 +48,8 @@ def test_vector(cli_output, firm_id):
 
 
 def test_output_records_parameters_profiles_and_overrides():
-    result = CliRunner().invoke(rules_cli, ["check", str(VECTORS), "--set", "hnte.rd_ratio.bands.1.min=0.035"])
+    result = CliRunner().invoke(rules_cli, ["check", str(VECTORS),
+                                            "--set", "hnte.rd_ratio.bands.1.min=0.035"])
     output = json.loads(result.output)
     assert list(output)[:5] == ["as_of", "parameters", "profiles", "overrides", "firms"]
     assert output["parameters"] == "2025"
