@@ -144,6 +144,11 @@ def parse_figure(text, figure: Figure) -> Decimal | None:
     return value + 0  # normalises -0 to 0
 
 
+def figure_json(value: Decimal | None) -> str | None:
+    """A figure as stored in revisions and warnings: an exact decimal string, or None."""
+    return None if value is None else str(tidy(value))
+
+
 def format_figure(value: Decimal | None) -> str:
     """A figure as typed back into an input: plain digits, no trailing zeros."""
     return "" if value is None else str(tidy(value))
@@ -182,13 +187,13 @@ def plausibility_warnings(figures: dict, previous: dict | None) -> list[dict]:
     warnings = []
     rd, revenue = figures.get("rd_expense"), figures.get("revenue")
     if rd is not None and revenue is not None and rd > RD_SHARE_LIMIT * revenue:
-        warnings.append({"id": "rd_above_half_revenue", "rd_expense": str(rd),
-                         "revenue": str(revenue)})
+        warnings.append({"id": "rd_above_half_revenue", "rd_expense": figure_json(rd),
+                         "revenue": figure_json(revenue)})
     before = (previous or {}).get("revenue")
     if revenue is not None and before is not None and revenue > 0 and before > 0 and (
             revenue > REVENUE_CHANGE_FACTOR * before or before > REVENUE_CHANGE_FACTOR * revenue):
-        warnings.append({"id": "revenue_fivefold_change", "revenue": str(revenue),
-                         "previous": str(before)})
+        warnings.append({"id": "revenue_fivefold_change", "revenue": figure_json(revenue),
+                         "previous": figure_json(before)})
     return warnings
 
 

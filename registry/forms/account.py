@@ -7,7 +7,7 @@ import datetime as dt
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, PasswordField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from registry.auth.passwords import MIN_PASSWORD_LENGTH
 from registry.creditcode import CreditCodeError, normalise_credit_code
@@ -25,8 +25,8 @@ class CreditCodeField(StringField):
             try:
                 self.data = normalise_credit_code(self.data)
             except CreditCodeError:
-                raise ValueError(_l("Not a valid unified social credit code (18 characters, "
-                                    "check character last).")) from None
+                raise ValidationError(_l("Not a valid unified social credit code (18 characters, "
+                                         "check character last).")) from None
 
 
 def password_fields():
@@ -41,7 +41,7 @@ def password_fields():
 
 def _founded_in_the_past(form, field) -> None:
     if field.data and field.data > dt.date.today():
-        raise ValueError(_l("The founding date cannot be in the future."))
+        raise ValidationError(_l("The founding date cannot be in the future."))
 
 
 class RegisterFirmForm(FlaskForm):

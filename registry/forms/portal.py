@@ -6,7 +6,9 @@ import datetime as dt
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, EmailField, IntegerField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (DataRequired, Email, Length, NumberRange, Optional, Regexp,
+                                ValidationError)
 
 from registry.figures import Figure
 from registry.forms.auth import strip
@@ -41,7 +43,8 @@ def _tri_state(value):
 def tri_state_field(label, description=None) -> SelectField:
     """A fact that may be true, false or not stated (unknown, never guessed)."""
     return SelectField(label, description=description, coerce=_tri_state,
-                       choices=[("", _l("Not stated")), ("yes", _l("Yes")), ("no", _l("No"))])
+                       choices=[SelectChoice("", _l("Not stated")), SelectChoice("yes", _l("Yes")),
+                                SelectChoice("no", _l("No"))])
 
 
 class PercentField(FigureField):
@@ -82,7 +85,8 @@ class ProfileForm(FlaskForm):
     industrial = tri_state_field(_l("Industrial enterprise"))
     tech_field = SelectField(
         _l("Technology field of the core technology"),
-        choices=[("", _l("Not stated"))] + list(TECH_FIELD_LABELS.items()),
+        choices=[SelectChoice("", _l("Not stated"))]
+        + [SelectChoice(key, label) for key, label in TECH_FIELD_LABELS.items()],
         description=_l("One of the eight fields supported for high-tech enterprises."))
     resident = tri_state_field(_l("Resident enterprise paying income tax on actual accounts"))
     industry_excluded = tri_state_field(
@@ -123,7 +127,7 @@ class ProfileForm(FlaskForm):
 
     def validate_founded(self, field) -> None:
         if field.data and field.data > dt.date.today():
-            raise ValueError(_l("The founding date cannot be in the future."))
+            raise ValidationError(_l("The founding date cannot be in the future."))
 
     def values(self) -> dict:
         """The facts as the model stores them (blank text is None)."""

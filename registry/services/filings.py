@@ -9,19 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from registry.figures import (FIGURE_SPECS, ORDERED, cross_field_errors, missing_for_submission,
-                              plausibility_warnings)
+from registry.figures import (FIGURE_SPECS, ORDERED, cross_field_errors, figure_json,
+                              missing_for_submission, plausibility_warnings)
 from registry.models import Filing, FilingRevision, Firm
 from registry.models.base import utcnow
+from registry.rules import today_in_shanghai
 from registry.services import audit
 
 EDITABLE_STATUSES = ("draft", "returned")
@@ -34,9 +33,9 @@ class FilingError(Exception):
     message = _l("This filing cannot be changed now.")
 
     def __init__(self, message=None):
-        super().__init__(str(message or self.message))
         if message is not None:
             self.message = message
+        super().__init__(self.message)  # kept lazy: rendered in the reader's language
 
 
 class NotAllowed(FilingError):
@@ -73,8 +72,8 @@ class UnconfirmedWarnings(FilingError):
 # --- Reading ---------------------------------------------------------------------------------
 
 def today() -> dt.date:
-    """Today in the bureau's time zone (Asia/Shanghai by default)."""
-    return dt.datetime.now(ZoneInfo(current_app.config.get("TIMEZONE", "Asia/Shanghai"))).date()
+    """Today in Asia/Shanghai, the day the rules evaluate on."""
+    return today_in_shanghai()
 
 
 def fiscal_years(firm: Firm, as_of: dt.date | None = None) -> range:
@@ -255,17 +254,13 @@ def _apply(filing: Filing, figures: dict) -> dict:
             continue
         old, new = getattr(filing, name), figures[name]
         if not _same(old, new):
-            changes[name] = [_text(old), _text(new)]
+            changes[name] = [figure_json(old), figure_json(new)]
             setattr(filing, name, new)
     return changes
 
 
 def _same(old: Decimal | None, new: Decimal | None) -> bool:
     return old == new if old is not None and new is not None else old is new
-
-
-def _text(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
 
 
 def _record(session: Session, filing: Filing, actor, action: str, changes: dict, *,

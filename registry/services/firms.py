@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from registry.figures import figure_json
 from registry.models import Firm, FirmFactChange, User
 from registry.models.firm import FACT_FIELDS
 from registry.services import audit
@@ -25,7 +26,7 @@ CONTACT_FIELDS = ("contact_name", "contact_phone", "contact_email")
 
 class ProfileError(Exception):
     def __init__(self, message):
-        super().__init__(str(message))
+        super().__init__(message)
         self.message = message
 
 
@@ -72,7 +73,7 @@ def _json(value):
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, Decimal):
-        return str(value)
+        return figure_json(value)
     return value
 
 

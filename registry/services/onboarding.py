@@ -28,7 +28,7 @@ class OnboardingError(Exception):
     """An onboarding step that cannot happen; `field` names the form field it concerns."""
 
     def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
+        super().__init__(message)
         self.message, self.field = message, field
 
 

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from registry.extensions import db, limiter
 from registry.forms.account import (AcceptInvitationForm, RegisterFirmForm, RequestResetForm,
@@ -23,9 +24,9 @@ bp = Blueprint("account", __name__, url_prefix="/account")
 init_blueprint(bp)
 
 
-def district_choices() -> list[tuple[str, str]]:
+def district_choices() -> list[SelectChoice]:
     name = District.name_zh if current_locale() == "zh" else District.name_en
-    return [(code, label) for code, label in db.session.execute(
+    return [SelectChoice(code, label) for code, label in db.session.execute(
         select(District.code, name).order_by(District.code))]
 
 

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from registry.auth.permissions import Permission, requires
 from registry.auth.scope import scoped_firm_or_404
@@ -24,11 +25,11 @@ bp = Blueprint("onboarding", __name__, url_prefix="/onboarding")
 init_blueprint(bp)
 
 
-def _officer_districts() -> list[tuple[str, str]]:
+def _officer_districts() -> list[SelectChoice]:
     if current_user.role == "admin":
         return district_choices()
     codes = current_user.district_codes
-    return [(code, label) for code, label in district_choices() if code in codes]
+    return [choice for choice in district_choices() if choice.value in codes]
 
 
 def _render(invite_form=None, reject_form=None, rejecting: int | None = None, status=200):
@@ -43,7 +44,7 @@ def _render(invite_form=None, reject_form=None, rejecting: int | None = None, st
 
 def _invite_form() -> InviteFirmForm:
     form = InviteFirmForm()
-    form.district.choices = [("", "—")] + _officer_districts()
+    form.district.choices = [SelectChoice("", "—")] + _officer_districts()
     return form
 
 

@@ -36,7 +36,10 @@ def firm_user(db_session, firm):
 
 
 def login(client, user) -> None:
-    response = client.post("/login", data={"email": user.email, "password": PASSWORD})
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]*)"',
+                      client.get("/login").get_data(as_text=True))
+    response = client.post("/login", data={"email": user.email, "password": PASSWORD,
+                                           "csrf_token": token.group(1) if token else ""})
     assert response.status_code == 302, response.get_data(as_text=True)
 
 
