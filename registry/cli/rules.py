@@ -1,4 +1,4 @@
-"""`flask --app registry rules check|explain`: run the ladder's rules on a facts file (rules.md §7)."""
+"""`flask --app registry rules check|explain`: the ladder's rules on a facts file (rules.md §7)."""
 from __future__ import annotations
 
 from datetime import date
@@ -37,7 +37,8 @@ def evaluation_options(command):
     options = [
         click.argument("file", type=click.File("rb")),
         click.option("--as-of", callback=_as_of, metavar="YYYY-MM-DD",
-                     help="Evaluation date (default: the file's as_of, else today in Asia/Shanghai)."),
+                     help="Evaluation date (default: the file's as_of, else today in "
+                          "Asia/Shanghai)."),
         click.option("--profile", "profiles", multiple=True, callback=_pairs, metavar="TIER=NAME",
                      help="Profile of a tier, e.g. gazelle=binjiang_2017."),
         click.option("--set", "overrides", multiple=True, callback=_pairs, metavar="KEY=VALUE",
@@ -82,8 +83,9 @@ def explain(file: IO[bytes], as_of: date | None, profiles: dict, overrides: dict
         verdicts = evaluate_document(_read(file), as_of, profiles, overrides)
     except (FactsError, ParameterError) as error:
         raise _fail(error) from None
-    if firm_id not in verdicts.columns.ids:
+    ids = list(verdicts.columns.ids)
+    if firm_id not in ids:
         raise click.ClickException(f"no firm {firm_id!r} in the file")
-    index = list(verdicts.columns.ids).index(firm_id)
-    click.echo(render_text(verdicts.firm_result(index, lang), lang, verdicts.columns.as_of.isoformat(),
-                           str(verdicts.params.policy_year)))
+    index = ids.index(firm_id)
+    click.echo(render_text(verdicts.firm_result(index, lang), lang,
+                           verdicts.columns.as_of.isoformat(), str(verdicts.params.policy_year)))
