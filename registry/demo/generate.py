@@ -490,14 +490,14 @@ class _Draw:
             "id": np.arange(first_id, first_id + m),
             "firm_id": firm_index + self.first_id,
             "fiscal_year": fiscal_year,
-            "status": np.array(FILING_STATUSES)[status],
+            "status": _texts(FILING_STATUSES)[status],
             "revision": np.zeros(m, dtype=np.int64),
         }
         nulls = {}
         for name in FIGURES:
             columns[name] = self.figures[name][firm_index, k]
             nulls[name] = self.missing[name][firm_index, k]
-        comments = np.array(catalog.RETURN_COMMENTS)[self.comment_choice[firm_index, k]]
+        comments = _texts(catalog.RETURN_COMMENTS)[self.comment_choice[firm_index, k]]
         columns |= {"officer_comment": comments, "submitted_at": submitted,
                     "accepted_at": reviewed, "created_at": created,
                     "updated_at": np.where(accepted | returned, reviewed, submitted)}
@@ -505,9 +505,8 @@ class _Draw:
         return Rows("filings", columns, nulls)
 
     def certificate_rows(self, first_id: int) -> Rows:
-        hnte = self._hnte_certificates()
-        parts = [hnte, self._tech_sme_registrations(), self._title_certificates(),
-                 self._showcase_certificates()]
+        parts = [self._hnte_certificates(), self._tech_sme_registrations(),
+                 *self._title_certificates(), *self._showcase_certificates()]
         firm_index, tier, issued, expires, status, reason = (
             np.concatenate([part[column] for part in parts]) for column in range(6))
         order = np.lexsort((issued, firm_index))
@@ -604,22 +603,22 @@ class _Draw:
         leader = (self.hnte_holder & (revenue[:, 3] >= 40000 * YUAN) & rd_each_year
                   & (rng.random(n) < 0.3))
         day = rng.integers(1, 29, n)
-        gazelles = _certificate_part("gazelle", [
-            (gazelle, _dates(year - 1, 10, day), _dates(year + 2, 10, day) - 1, "valid", "")])
-        leaders = _certificate_part("leader", [
-            (leader, _dates(year - 2, 11, day), _dates(year + 1, 11, day) - 1, "valid", "")])
-        return tuple(np.concatenate(pair) for pair in zip(gazelles, leaders))
+        return [
+            _certificate_part("gazelle", [(gazelle, _dates(year - 1, 10, day),
+                                           _dates(year + 2, 10, day) - 1, "valid", "")]),
+            _certificate_part("leader", [(leader, _dates(year - 2, 11, day),
+                                          _dates(year + 1, 11, day) - 1, "valid", "")]),
+        ]
 
-    def _showcase_certificates(self):
-        as_of = self.as_of
-        rows = [(index, tier, issued, expires, "expired" if expires < as_of else "valid", "")
-                for index, showcase in enumerate(SHOWCASES) if self.first_id == 1
-                for tier, issued, expires in showcase.certificates(as_of) if issued <= as_of]
-        columns = list(zip(*rows)) or [()] * 6
-        return (np.array(columns[0], dtype=np.int64), np.array(columns[1], dtype="U16"),
-                np.array(columns[2], dtype="datetime64[D]"),
-                np.array(columns[3], dtype="datetime64[D]"), np.array(columns[4], dtype="U16"),
-                np.array(columns[5], dtype="U64"))
+    def _showcase_certificates(self) -> list[tuple]:
+        if self.first_id != 1:
+            return []
+        return [_certificate_part(tier, [(np.arange(self.n) == index, np.datetime64(issued),
+                                          np.datetime64(expires),
+                                          "expired" if expires < self.as_of else "valid", "")])
+                for index, showcase in enumerate(SHOWCASES)
+                for tier, issued, expires in showcase.certificates(self.as_of)
+                if issued <= self.as_of]
 
     def _not_showcase(self) -> np.ndarray:
         mask = np.ones(self.n, dtype=bool)
@@ -669,6 +668,11 @@ class _Draw:
                     rows.columns[name][i] = round(value * scale)
 
 
+def _texts(values) -> np.ndarray:
+    """An object array of a few strings: indexing it shares them (a "U" array copies each)."""
+    return np.array(values, dtype=object)
+
+
 def _rd_band(revenue_yuan: np.ndarray) -> np.ndarray:
     """HNTE R&D band in percent by FY Y-1 revenue: <= 5,000 -> 5; <= 20,000 -> 4; above -> 3."""
     return np.where(revenue_yuan <= 5000 * YUAN, 5, np.where(revenue_yuan <= 20000 * YUAN, 4, 3))
@@ -687,9 +691,10 @@ def _certificate_part(tier: str, parts):
     for chosen, *values in parts:
         where = np.flatnonzero(chosen)
         columns[0].append(where)
-        columns[1].append(np.full(where.size, tier, dtype="U16"))
+        columns[1].append(np.full(where.size, tier, dtype=object))
         for column, value in zip(columns[2:], values):
-            column.append(np.broadcast_to(value, chosen.shape)[where])
+            value = np.broadcast_to(value, chosen.shape)[where]
+            column.append(value.astype(object) if value.dtype.kind == "U" else value)
     return tuple(np.concatenate(column) for column in columns)
 
 

@@ -22,6 +22,7 @@ from registry.demo.generate import CHUNK_SIZE, Rows, generate
 from registry.models import Base, District
 
 BULK_TABLES = ("firms", "filings", "certificates")
+ROW_BATCH = 20_000
 
 
 class DemoRefused(RuntimeError):
@@ -94,20 +95,25 @@ def count_firms(connection: Connection) -> int:
     return connection.execute(text("SELECT count(*) FROM firms")).scalar()
 
 
-def _cells(rows: Rows, timestamps: Callable[[np.ndarray], np.ndarray]) -> list[list]:
-    """Each column as a list of Python values the driver takes, None for NULL."""
-    columns = []
-    for name, values in rows.columns.items():
-        if isinstance(values, np.ndarray) and values.dtype.kind == "M":
-            values = (np.datetime_as_string(values) if values.dtype == np.dtype("datetime64[D]")
-                      else timestamps(values))
-        values = values.tolist() if isinstance(values, np.ndarray) else list(values)
-        mask = rows.nulls.get(name)
-        if mask is not None:
-            for index in np.flatnonzero(mask).tolist():
-                values[index] = None
-        columns.append(values)
-    return columns
+def _row_batches(rows: Rows, timestamps: Callable[[np.ndarray], np.ndarray],
+                 size: int = ROW_BATCH) -> Iterator[list[tuple]]:
+    """The rows as tuples of the Python values drivers take (None for NULL), a batch at a time
+    (Python objects for a whole chunk would take ten times the arrays' memory)."""
+    for start in range(0, len(rows), size):
+        part = slice(start, start + size)
+        columns = []
+        for name, values in rows.columns.items():
+            values = values[part]
+            if isinstance(values, np.ndarray) and values.dtype.kind == "M":
+                values = (np.datetime_as_string(values) if values.dtype == np.dtype("datetime64[D]")
+                          else timestamps(values))
+            values = values.tolist() if isinstance(values, np.ndarray) else list(values)
+            mask = rows.nulls.get(name)
+            if mask is not None:
+                for index in np.flatnonzero(mask[part]).tolist():
+                    values[index] = None
+            columns.append(values)
+        yield list(zip(*columns))
 
 
 class _SQLiteWriter:
@@ -128,7 +134,8 @@ class _SQLiteWriter:
         names = list(rows.columns)
         sql = (f"INSERT INTO {rows.table} ({', '.join(names)}) "
                f"VALUES ({', '.join('?' * len(names))})")
-        self.connection.exec_driver_sql(sql, list(zip(*_cells(rows, _sqlite_timestamps))))
+        for batch in _row_batches(rows, _sqlite_timestamps):
+            self.connection.exec_driver_sql(sql, batch)
 
     def analyze(self) -> None:
         pass
@@ -171,8 +178,9 @@ class _PostgresWriter:
     def write(self, rows: Rows) -> None:
         columns = ", ".join(rows.columns)
         with self.cursor.copy(f"COPY {rows.table} ({columns}) FROM STDIN WITH (FREEZE)") as copy:
-            for row in zip(*_cells(rows, _postgres_timestamps)):
-                copy.write_row(row)
+            for batch in _row_batches(rows, _postgres_timestamps):
+                for row in batch:
+                    copy.write_row(row)
 
     def analyze(self) -> None:
         with self.engine.connect() as connection:
