@@ -27,6 +27,7 @@ JOB_TARGETS: dict[str, str] = {
     "scan_reconcile": "registry.services.scans:reconcile",
     "nightly_scan": "registry.services.scans:nightly_scan",
     "scheduled": "registry.services.scans:run_scheduled",
+    "certificate_pass": "registry.services.certificates:daily_pass_job",
 }
 
 _PENDING_KEY = "yanzhen_pending_jobs"

@@ -11,6 +11,7 @@ from registry.auth.passwords import hash_password
 from registry.creditcode import make_credit_code
 from registry.extensions import db
 from registry.models import Certificate, District, Filing, Firm, User
+from registry.models import Candidate, FirmFlag, IncentiveOpportunity
 
 PASSWORD = "correct horse battery"
 _PASSWORD_HASH = hash_password(PASSWORD)  # one hash for all: argon2 is slow on purpose
@@ -96,3 +97,37 @@ class UserFactory(_Base):
     class Params:
         officer = factory.Trait(role="officer", firm=None)
         admin = factory.Trait(role="admin", firm=None)
+
+
+class CandidateFactory(_Base):
+    """An open candidate; its verdict carries no snapshot unless a test gives one."""
+    class Meta:
+        model = Candidate
+
+    firm = factory.SubFactory(FirmFactory)
+    tier = "hnte"
+    cycle = 2025
+    status = "open"
+    verdict = factory.LazyAttribute(lambda o: {"tier": o.tier, "status": "eligible", "failed": []})
+
+
+class FirmFlagFactory(_Base):
+    class Meta:
+        model = FirmFlag
+
+    firm = factory.SubFactory(FirmFactory)
+    flag = "hnte_near_miss"
+    cycle = 2025
+    detail = factory.LazyFunction(lambda: {"criterion": "rd_ratio", "gap": "18", "unit": "万元"})
+    status = "open"
+
+
+class IncentiveOpportunityFactory(_Base):
+    class Meta:
+        model = IncentiveOpportunity
+
+    firm = factory.SubFactory(FirmFactory)
+    incentive = "rd_super_deduction"
+    cycle = 2025
+    saving = Decimal("12.5")
+    status = "open"

@@ -1,0 +1,277 @@
+"""Certificates over time: the daily pass, numbering, and lists granted by the province.
+
+The daily pass ("certificate_pass", run by beat every day) is idempotent: public notices whose
+period has ended with no objection upheld (and none left undecided) make their certificate
+valid, numbered and dated; valid certificates past `expires` become expired; deferred
+candidates whose date has come are opened again.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+
+from flask_babel import lazy_gettext as _l
+from openpyxl import load_workbook
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+
+from registry.creditcode import CreditCodeError, normalise_credit_code
+from registry.extensions import db
+from registry.models import AuditEvent, Certificate, CertificateImport, Firm, PublicNotice
+from registry.models.base import utcnow
+from registry.models.certificate import TIERS
+from registry.params import bureau
+from registry.rules import today_in_shanghai
+from registry.services import audit, review
+
+
+# --- The daily pass ----------------------------------------------------------------------------
+
+def daily_pass_job() -> dict:
+    """The "certificate_pass" job: today's pass in its own transaction."""
+    summary = daily_pass(db.session, today_in_shanghai())
+    db.session.commit()
+    return summary
+
+
+def daily_pass(session: Session, today: dt.date) -> dict:
+    """Conclude ended public notices, expire certificates, reopen deferred candidates."""
+    return {"certified": conclude_notices(session, today),
+            "expired": expire_certificates(session, today),
+            "reopened": review.reopen_due(session, today)}
+
+
+def conclude_notices(session: Session, today: dt.date) -> int:
+    """Notices that ended before today with no undecided objection: the certificate is valid."""
+    ended = session.scalars(select(PublicNotice).where(PublicNotice.status == "running",
+                                                       PublicNotice.last_day < today)
+                            .order_by(PublicNotice.id)).all()
+    certified = 0
+    for notice in ended:
+        if notice.undecided_objections:
+            continue  # an officer decides first; the notice waits
+        certificate = notice.certificate
+        certificate.issued = notice.last_day + dt.timedelta(days=1)
+        certificate.expires = review.expiry_date(certificate.tier, certificate.issued,
+                                                 certificate.expires)
+        certificate.number = next_number(session, certificate.tier, certificate.issued.year)
+        review.move_certificate(session, certificate, "validate", None,
+                                 number=certificate.number, notice_id=notice.id)
+        notice.status, notice.concluded_on = "concluded", today
+        review.notify(session, notice.firm_id, "certified", candidate=notice.candidate,
+                      certificate=certificate, tier=certificate.tier, number=certificate.number,
+                      issued=certificate.issued.isoformat(),
+                      expires=certificate.expires.isoformat())
+        session.flush()
+        certified += 1
+    return certified
+
+
+def expire_certificates(session: Session, today: dt.date) -> int:
+    """Valid certificates whose last day has passed become expired (set-based, audited)."""
+    rows = session.execute(select(Certificate.id, Certificate.firm_id, Certificate.tier)
+                           .where(Certificate.status == "valid", Certificate.expires < today)).all()
+    if not rows:
+        return 0
+    now = utcnow()
+    session.execute(insert(AuditEvent), [
+        {"at": now, "actor_id": None, "action": "certificate_expire", "object_type": "certificate",
+         "object_id": row.id, "firm_id": row.firm_id,
+         "details": {"from_status": "valid", "to_status": "expired", "tier": row.tier}}
+        for row in rows])
+    session.execute(update(Certificate).where(Certificate.id.in_([row.id for row in rows]))
+                    .values(status="expired").execution_options(synchronize_session=False))
+    return len(rows)
+
+
+def next_number(session: Session, tier: str, year: int) -> str:
+    """The next certificate number of `tier` for `year` in the bureau's format."""
+    rules = bureau()["certificates"]
+    template = rules[tier]["number_format"]
+    prefix = template.split("{seq", 1)[0].format(year=year, region=rules["region"])
+    last = session.scalar(select(func.max(Certificate.number))
+                          .where(Certificate.tier == tier, Certificate.number.like(f"{prefix}%")))
+    sequence = int(last[len(prefix):]) + 1 if last and last[len(prefix):].isdigit() else 1
+    return template.format(year=year, region=rules["region"], seq=sequence)
+
+
+# --- Lists granted by the province -------------------------------------------------------------
+
+IMPORT_COLUMNS = ("credit_code", "tier", "number", "issued", "expires")
+# Header names accepted for each column (English ids or the province's Chinese headings).
+HEADER_ALIASES = {
+    "credit_code": ("credit_code", "统一社会信用代码", "信用代码"),
+    "tier": ("tier", "类型", "层级", "认定类型"),
+    "number": ("number", "证书编号", "编号", "登记编号"),
+    "issued": ("issued", "发证日期", "认定日期", "发证时间"),
+    "expires": ("expires", "有效期至", "到期日期", "截止日期"),
+}
+TIER_ALIASES = {"tech_sme": ("tech_sme", "科技型中小企业"),
+                "hnte": ("hnte", "高新技术企业", "高企"),
+                "gazelle": ("gazelle", "瞪羚企业", "瞪羚"),
+                "leader": ("leader", "科技领军企业", "领军企业")}
+MAX_IMPORT_ROWS = 20000
+
+
+@dataclass
+class ImportRow:
+    row: int
+    values: dict
+    errors: list = field(default_factory=list)
+    outcome: str = ""  # created, unchanged or error
+
+
+def import_certificates(session: Session, officer, filename: str, data: bytes,
+                        scope) -> CertificateImport:
+    """Import a province's certificate list (CSV or XLSX) all or nothing.
+
+    Every row is checked (credit code of a firm within `scope`, tier, number, dates, duplicates);
+    if any row fails nothing is written, and the batch records the row-by-row report either way.
+    A row already present with the same number is "unchanged", so a list imported twice adds
+    nothing.
+    """
+    rows, file_error = read_table(filename, data)
+    batch = CertificateImport(filename=filename[:255], uploaded_by_id=officer.id)
+    if file_error is None:
+        _check_rows(session, rows, scope)
+    failed = file_error is not None or any(row.errors for row in rows)
+    batch.status = "rejected" if failed else "applied"
+    batch.rows = len(rows)
+    if not failed:
+        for row in rows:
+            if row.outcome == "created":
+                v = row.values
+                session.add(Certificate(firm_id=v["firm_id"], tier=v["tier"], number=v["number"],
+                                        issued=v["issued"], expires=v["expires"], status="valid"))
+    batch.created = sum(row.outcome == "created" for row in rows) if not failed else 0
+    batch.unchanged = sum(row.outcome == "unchanged" for row in rows) if not failed else 0
+    batch.report = ([{"row": 0, "errors": [str(file_error)], "outcome": "error"}]
+                    if file_error is not None else [_report(row) for row in rows])
+    session.add(batch)
+    session.flush()
+    audit.record(session, officer, "certificate_import", batch, filename=batch.filename,
+                 status=batch.status, rows=batch.rows, created=batch.created)
+    return batch
+
+
+def _report(row: ImportRow) -> dict:
+    values = row.values
+    return {"row": row.row, "credit_code": values.get("credit_code") or "",
+            "number": values.get("number") or "", "tier": values.get("tier") or "",
+            "outcome": row.outcome, "errors": [str(error) for error in row.errors]}
+
+
+def read_table(filename: str, data: bytes) -> tuple[list[ImportRow], object | None]:
+    """The rows of an uploaded CSV or XLSX keyed by IMPORT_COLUMNS, or a file-level error."""
+    try:
+        if filename.lower().endswith(".xlsx"):
+            table = _xlsx_rows(data)
+        elif filename.lower().endswith(".csv"):
+            table = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+        else:
+            return [], _l("Upload a .csv or .xlsx file.")
+    except UnicodeDecodeError:
+        return [], _l("The CSV file is not UTF-8 text.")
+    except Exception:  # untrusted bytes: any parser failure means "not a workbook we can read"
+        return [], _l("This file cannot be read as a spreadsheet.")
+    table = [row for row in table if any(str(cell or "").strip() for cell in row)]
+    if not table:
+        return [], _l("The file is empty.")
+    columns, missing = _header(table[0])
+    if missing:
+        return [], _l("Missing columns: %(columns)s.", columns=", ".join(missing))
+    if len(table) - 1 > MAX_IMPORT_ROWS:
+        return [], _l("At most %(count)s rows per file.", count=MAX_IMPORT_ROWS)
+    rows = []
+    for number, raw in enumerate(table[1:], start=2):
+        values = {name: (raw[index] if index < len(raw) else None)
+                  for name, index in columns.items()}
+        rows.append(ImportRow(number, values))
+    return rows, None
+
+
+def _xlsx_rows(data: bytes) -> list[list]:
+    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        return [list(row) for row in workbook.active.iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+
+
+def _header(cells: list) -> tuple[dict[str, int], list[str]]:
+    names = [str(cell or "").strip().lower() for cell in cells]
+    columns = {}
+    for column, aliases in HEADER_ALIASES.items():
+        for index, name in enumerate(names):
+            if name in aliases:
+                columns[column] = index
+                break
+    return columns, [column for column in IMPORT_COLUMNS if column not in columns]
+
+
+def _check_rows(session: Session, rows: list[ImportRow], scope) -> None:
+    for row in rows:
+        _parse_row(row)
+    codes = {row.values["credit_code"] for row in rows if row.values["code_ok"]}
+    firms = dict(session.execute(select(Firm.credit_code, Firm.id)
+                                 .where(Firm.credit_code.in_(codes), scope)).all()) if codes else {}
+    numbers = {row.values["number"] for row in rows if row.values.get("number")}
+    existing = {number: (firm_id, tier) for number, firm_id, tier in session.execute(
+        select(Certificate.number, Certificate.firm_id, Certificate.tier)
+        .where(Certificate.number.in_(numbers)))} if numbers else {}
+    seen: dict[str, int] = {}
+    for row in rows:
+        values = row.values
+        firm_id = firms.get(values.get("credit_code"))
+        if values["code_ok"] and firm_id is None:
+            row.errors.append(_l("No firm with this credit code in your districts."))
+        values["firm_id"] = firm_id
+        number = values.get("number")
+        if number in seen:
+            row.errors.append(_l("Number %(number)s appears twice (also row %(row)s).",
+                                 number=number, row=seen[number]))
+        elif number:
+            seen[number] = row.row
+        if number in existing and existing[number] != (firm_id, values.get("tier")):
+            row.errors.append(_l("Number %(number)s belongs to another firm or tier.",
+                                 number=number))
+        row.outcome = ("error" if row.errors else
+                       "unchanged" if number in existing else "created")
+
+
+def _parse_row(row: ImportRow) -> None:
+    values, errors = row.values, row.errors
+    raw_code = str(values.get("credit_code") or "").strip().upper()
+    values["credit_code"], values["code_ok"] = raw_code, False
+    try:
+        values["credit_code"], values["code_ok"] = normalise_credit_code(raw_code), True
+    except CreditCodeError as error:
+        errors.append(_l("The credit code %(code)s is not valid (%(why)s).",
+                         code=raw_code or "—", why=str(error)))
+    raw_tier = str(values.get("tier") or "").strip().lower()
+    values["tier"] = next((tier for tier, names in TIER_ALIASES.items() if raw_tier in names), None)
+    if values["tier"] not in TIERS:
+        errors.append(_l("Unknown tier %(tier)s.", tier=raw_tier or "—"))
+    values["number"] = str(values.get("number") or "").strip()[:64]
+    if not values["number"]:
+        errors.append(_l("The certificate number is missing."))
+    for name in ("issued", "expires"):
+        values[name] = _date(values.get(name))
+        if values[name] is None:
+            errors.append(_l("%(column)s is not a date (YYYY-MM-DD).", column=name))
+    if values["issued"] and values["expires"] and values["issued"] > values["expires"]:
+        errors.append(_l("The certificate expires before it is issued."))
+
+
+def _date(value) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value or "").strip().replace("/", "-").replace(".", "-")
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None

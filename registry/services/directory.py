@@ -1,0 +1,344 @@
+"""The officers' lists at registry scale: the candidate queue, the firm directory and the firms
+that have not filed, each scoped to the officer's districts and keyset-paginated.
+
+Keyset pagination (`WHERE (sort key, id) > last seen ORDER BY ... LIMIT n`) reads one page from
+an index whatever the page number; OFFSET would read and drop every earlier row. The queue's
+counts per filter come from one grouped statement over the candidates' own columns (district
+and industry are copied onto candidates for this), summed per facet in Python.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+from collections import Counter
+from dataclasses import dataclass, field, replace
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (and_, exists, false, func, literal, null, or_, select, true, tuple_,
+                        union_all)
+from sqlalchemy.orm import Session
+
+from registry.auth.scope import firm_scope
+from registry.models import Candidate, Certificate, Filing, Firm, FirmFlag
+from registry.models.certificate import TIERS
+from registry.models.filing import COUNTING_STATUSES
+from registry.params import bureau, month_day
+
+PAGE_SIZE = 50
+
+# GB/T 4754-2017 sections (门类): the queue and directory filter by the section letter of a
+# firm's industry code, or by a code prefix typed in full (e.g. C39).
+INDUSTRY_SECTIONS = {
+    "A": _l("Agriculture, forestry, animal husbandry and fishery"), "B": _l("Mining"),
+    "C": _l("Manufacturing"), "D": _l("Electricity, heat, gas and water supply"),
+    "E": _l("Construction"), "F": _l("Wholesale and retail trade"),
+    "G": _l("Transport, storage and postal services"), "H": _l("Accommodation and catering"),
+    "I": _l("Information transmission, software and IT services"), "J": _l("Finance"),
+    "K": _l("Real estate"), "L": _l("Leasing and business services"),
+    "M": _l("Scientific research and technical services"),
+    "N": _l("Water, environment and public facilities management"),
+    "O": _l("Resident, repair and other services"), "P": _l("Education"),
+    "Q": _l("Health and social work"), "R": _l("Culture, sports and entertainment"),
+    "S": _l("Public administration and social organisations"),
+    "T": _l("International organisations"),
+}
+
+
+# --- Keyset pagination -------------------------------------------------------------------------
+
+def encode_cursor(values) -> str:
+    return base64.urlsafe_b64encode(json.dumps(list(values)).encode()).decode().rstrip("=")
+
+
+def decode_cursor(token: str | None, width: int) -> tuple | None:
+    """The sort key of the last row seen, or None (first page) for a missing or forged token."""
+    if not token:
+        return None
+    try:
+        values = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    except (ValueError, binascii.Error):
+        return None
+    if not isinstance(values, list) or len(values) != width or \
+            not all(isinstance(value, (str, int)) for value in values):
+        return None
+    return tuple(values)
+
+
+@dataclass
+class Page:
+    rows: list
+    next_cursor: str | None
+    total: int | None = None
+    counts: dict = field(default_factory=dict)
+
+
+def keyset_page(session: Session, query, keys: tuple, descending: bool, after: str | None,
+                size: int = PAGE_SIZE) -> Page:
+    """One page of `query` ordered by `keys` (the last one unique), after the cursor.
+
+    The keys are selected too (labelled _key0..), so the next cursor is read from the last row."""
+    last = decode_cursor(after, len(keys))
+    if last is not None:
+        key = tuple_(*keys) if len(keys) > 1 else keys[0]
+        bound = tuple_(*[literal(value) for value in last]) if len(keys) > 1 else last[0]
+        query = query.where(key < bound if descending else key > bound)
+    query = query.add_columns(*[key.label(f"_key{index}") for index, key in enumerate(keys)])
+    order = [key.desc() if descending else key.asc() for key in keys]
+    rows = session.execute(query.order_by(*order).limit(size + 1)).all()
+    more = len(rows) > size
+    rows = rows[:size]
+    cursor = [getattr(rows[-1], f"_key{index}") for index in range(len(keys))] if rows else None
+    return Page(rows, encode_cursor(cursor) if more else None)
+
+
+# --- Search ------------------------------------------------------------------------------------
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def firm_search(text: str):
+    """Firms whose name contains `text` or whose credit code starts with it.
+
+    On PostgreSQL the name test uses the trigram index (pg_trgm), the code test the pattern
+    index; on SQLite both are LIKE scans."""
+    text = (text or "").strip()[:100]
+    pattern = _like_escape(text)
+    return or_(Firm.name.ilike(f"%{pattern}%", escape="\\"),
+               Firm.credit_code.like(f"{_like_escape(text.upper())}%", escape="\\"))
+
+
+def industry_filter(column, value: str):
+    """A section letter (C) or a code prefix (C39)."""
+    return column.like(f"{_like_escape(value.upper())}%", escape="\\")
+
+
+# --- The candidate queue -----------------------------------------------------------------------
+
+QUEUE_SORTS = {
+    "newest": ((Candidate.id,), True),
+    "oldest": ((Candidate.id,), False),
+    "district": ((Candidate.district, Candidate.id), False),
+}
+FACETS = ("status", "tier", "district", "section")
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    cycle: int | None = None
+    status: str | None = "open"
+    tier: str | None = None
+    district: str | None = None
+    industry: str | None = None      # a section letter, or a code prefix
+    flag: str | None = None
+    scan: int | None = None          # candidates opened by this scan
+    assigned: str | None = None      # "me", "none" or a user id
+    q: str | None = None
+    sort: str = "newest"
+
+    def without(self, name: str) -> QueueFilters:
+        return replace(self, **{name: None})
+
+
+def candidate_scope(user):
+    """A WHERE clause on Candidate: an officer's districts, all for an admin."""
+    if user.role == "admin":
+        return true()
+    codes = user.district_codes if user.role == "officer" else set()
+    return Candidate.district.in_(codes) if codes else false()
+
+
+def _open_flag(flag: str | None = None):
+    """An open flag of the candidate's firm in the candidate's cycle."""
+    condition = and_(FirmFlag.firm_id == Candidate.firm_id, FirmFlag.cycle == Candidate.cycle,
+                     FirmFlag.status == "open")
+    return and_(condition, FirmFlag.flag == flag) if flag else condition
+
+
+def _conditions(filters: QueueFilters, user, *, facets: bool = True) -> list:
+    """The WHERE clauses of `filters`; with facets=False, only those that are not facets."""
+    conditions = [candidate_scope(user)]
+    if filters.cycle is not None:
+        conditions.append(Candidate.cycle == filters.cycle)
+    if filters.flag:
+        conditions.append(exists().where(_open_flag(filters.flag)))
+    if filters.scan is not None:
+        conditions.append(Candidate.opened_scan_id == filters.scan)
+    if filters.assigned == "me":
+        conditions.append(Candidate.assigned_to_id == user.id)
+    elif filters.assigned == "none":
+        conditions.append(Candidate.assigned_to_id.is_(None))
+    elif filters.assigned and filters.assigned.isdigit():
+        conditions.append(Candidate.assigned_to_id == int(filters.assigned))
+    if filters.q:
+        conditions.append(Candidate.firm_id.in_(select(Firm.id).where(firm_search(filters.q))))
+    if facets:
+        conditions.extend(_facet_conditions(filters))
+    return conditions
+
+
+def _facet_conditions(filters: QueueFilters) -> list:
+    conditions = []
+    if filters.status:
+        conditions.append(Candidate.status == filters.status)
+    if filters.tier:
+        conditions.append(Candidate.tier == filters.tier)
+    if filters.district:
+        conditions.append(Candidate.district == filters.district)
+    if filters.industry:
+        conditions.append(industry_filter(Candidate.industry_code, filters.industry))
+    return conditions
+
+
+def queue_page(session: Session, user, filters: QueueFilters, after: str | None = None,
+               size: int = PAGE_SIZE) -> Page:
+    """A page of candidates with their firm, and the counts per filter value."""
+    keys, descending = QUEUE_SORTS.get(filters.sort, QUEUE_SORTS["newest"])
+    query = (select(Candidate, Firm.name, Firm.credit_code)
+             .join(Firm, Firm.id == Candidate.firm_id)
+             .where(*_conditions(filters, user)))
+    page = keyset_page(session, query, keys, descending, after, size)
+    page.counts = queue_counts(session, user, filters)
+    statuses = page.counts["status"]
+    page.total = statuses[filters.status] if filters.status else sum(statuses.values())
+    return page
+
+
+def queue_counts(session: Session, user, filters: QueueFilters) -> dict[str, Counter]:
+    """For each filter, how many candidates each of its values would show, the other filters
+    kept: one statement grouping the candidates by their facet columns (an index-only scan),
+    plus the open flags of the matching candidates; the sums per facet are done here."""
+    groups = (select(literal("g").label("kind"), Candidate.status, Candidate.tier,
+                     Candidate.district, Candidate.industry_code, func.count().label("n"))
+              .where(*_conditions(filters, user, facets=False))
+              .group_by(Candidate.status, Candidate.tier, Candidate.district,
+                        Candidate.industry_code))
+    flags = (select(literal("f"), null(), null(), null(), FirmFlag.flag, func.count())
+             .select_from(Candidate).join(FirmFlag, _open_flag())
+             .where(*_conditions(filters.without("flag"), user))
+             .group_by(FirmFlag.flag))
+    counts = {facet: Counter() for facet in (*FACETS, "flag")}
+    industry = (filters.industry or "").upper()
+    selected = {"status": lambda value: filters.status in (None, value),
+                "tier": lambda value: filters.tier in (None, value),
+                "district": lambda value: filters.district in (None, value),
+                "section": lambda code: (code or "").startswith(industry)}
+    for kind, status, tier, district, code, n in session.execute(union_all(groups, flags)):
+        if kind == "f":
+            counts["flag"][code] += n
+            continue
+        values = {"status": status, "tier": tier, "district": district, "section": code}
+        for facet in FACETS:
+            if all(selected[other](values[other]) for other in FACETS if other != facet):
+                key = (code or "")[:1] if facet == "section" else values[facet]
+                counts[facet][key] += n
+    return counts
+
+
+def cycles(session: Session) -> list[int]:
+    """The cycles that have candidates, latest first."""
+    return list(session.scalars(select(Candidate.cycle).distinct().order_by(Candidate.cycle.desc())))
+
+
+def scoped_candidate_or_none(session: Session, user, candidate_id: int) -> Candidate | None:
+    return session.scalar(select(Candidate).where(Candidate.id == candidate_id,
+                                                  candidate_scope(user)))
+
+
+# --- The firm directory ------------------------------------------------------------------------
+
+DIRECTORY_SORTS = {
+    "name": ((Firm.name, Firm.id), False),
+    "newest": ((Firm.id,), True),
+}
+
+
+@dataclass(frozen=True)
+class DirectoryFilters:
+    district: str | None = None
+    industry: str | None = None
+    status: str | None = None
+    holds: str | None = None         # a tier the firm holds a valid certificate of today
+    q: str | None = None
+    sort: str = "name"
+
+
+def holds_valid(tier: str, day: dt.date):
+    """The firm holds a valid certificate of `tier` on `day` (rules.md: Certificates)."""
+    return exists().where(Certificate.firm_id == Firm.id, Certificate.tier == tier,
+                          Certificate.status.in_(("valid", "expired")),
+                          Certificate.issued <= day, Certificate.expires >= day)
+
+
+def directory_page(session: Session, user, filters: DirectoryFilters, today: dt.date,
+                   after: str | None = None, size: int = PAGE_SIZE) -> Page:
+    conditions = [firm_scope(user)]
+    if filters.district:
+        conditions.append(Firm.district == filters.district)
+    if filters.industry:
+        conditions.append(industry_filter(Firm.industry_code, filters.industry))
+    if filters.status:
+        conditions.append(Firm.status == filters.status)
+    if filters.holds in TIERS:
+        conditions.append(holds_valid(filters.holds, today))
+    if filters.q:
+        conditions.append(firm_search(filters.q))
+    keys, descending = DIRECTORY_SORTS.get(filters.sort, DIRECTORY_SORTS["name"])
+    query = select(Firm).where(*conditions)
+    page = keyset_page(session, query, keys, descending, after, size)
+    page.rows = [row[0] for row in page.rows]
+    return page
+
+
+# --- Firms that have not filed -----------------------------------------------------------------
+
+def filing_deadline(fiscal_year: int) -> dt.date:
+    """The bureau's deadline for filing `fiscal_year` (default 31 May of the next year)."""
+    return month_day(bureau()["filings"]["deadline"], fiscal_year + 1)
+
+
+@dataclass(frozen=True)
+class NotFiledFilters:
+    fiscal_year: int
+    district: str | None = None
+    industry: str | None = None
+    q: str | None = None
+
+
+def _not_filed_conditions(user, filters: NotFiledFilters) -> list:
+    counted = exists().where(Filing.firm_id == Firm.id, Filing.fiscal_year == filters.fiscal_year,
+                             Filing.status.in_(COUNTING_STATUSES))
+    conditions = [firm_scope(user), Firm.status == "active",
+                  Firm.founded <= dt.date(filters.fiscal_year, 12, 31), ~counted]
+    if filters.district:
+        conditions.append(Firm.district == filters.district)
+    if filters.industry:
+        conditions.append(industry_filter(Firm.industry_code, filters.industry))
+    if filters.q:
+        conditions.append(firm_search(filters.q))
+    return conditions
+
+
+def not_filed_page(session: Session, user, filters: NotFiledFilters, after: str | None = None,
+                   size: int = PAGE_SIZE) -> Page:
+    """Active firms (founded by the end of the year) with no submitted or accepted filing for
+    the fiscal year, with the status of the draft or returned filing they may have."""
+    draft = (select(Filing.status).where(Filing.firm_id == Firm.id,
+                                         Filing.fiscal_year == filters.fiscal_year)
+             .scalar_subquery())
+    query = select(Firm, draft.label("filing_status")).where(*_not_filed_conditions(user, filters))
+    page = keyset_page(session, query, (Firm.id,), False, after, size)
+    page.counts = dict(session.execute(
+        select(Firm.district, func.count()).where(*_not_filed_conditions(user, filters))
+        .group_by(Firm.district)).all())
+    page.total = sum(page.counts.values())
+    return page
+
+
+def not_filed_rows(session: Session, user, filters: NotFiledFilters):
+    """Every not-filed firm of the filter, for an export (streamed by id)."""
+    query = select(Firm).where(*_not_filed_conditions(user, filters)).order_by(Firm.id)
+    return session.scalars(query.execution_options(yield_per=2000))
+

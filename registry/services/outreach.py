@@ -1,0 +1,156 @@
+"""Outreach lists: the firms a flag or a tax incentive points at, and the officers' work on them.
+
+A list is a flag (rules.md §5) or an incentive (§6) of one cycle, as the scan left them open;
+each firm on it has an outreach status (to contact, contacted, applied, declined) and notes,
+kept per firm, list and cycle.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import BigInteger, and_, func, select, type_coerce
+from sqlalchemy.orm import Session
+
+from registry.auth.scope import firm_scope
+from registry.models import Firm, FirmFlag, IncentiveOpportunity, OutreachEntry
+from registry.models.review import OUTREACH_STATUSES
+from registry.services import audit
+from registry.services.directory import Page, firm_search, industry_filter, keyset_page
+
+
+@dataclass(frozen=True)
+class OutreachList:
+    key: str
+    source: str      # "flag" or "incentive"
+    title: object
+    purpose: object
+
+
+OUTREACH_LISTS: dict[str, OutreachList] = {item.key: item for item in (
+    OutreachList("hnte_zero_rd", "flag", _l("HNTEs with zero R&D"),
+                 _l("Visit: a certified HNTE reported no R&D last year (review and claw-back risk).")),
+    OutreachList("hnte_renewal_due", "flag", _l("HNTE renewals due"),
+                 _l("The certificate expires this year: re-apply, or repay the tax relief.")),
+    OutreachList("hnte_at_risk", "flag", _l("HNTEs at risk"),
+                 _l("Certified, but last year's figures no longer meet the HNTE criteria.")),
+    OutreachList("hnte_near_miss", "flag", _l("HNTE near misses"),
+                 _l("One criterion short of HNTE; the gap says by how much.")),
+    OutreachList("guishang_zero_rd", "flag", _l("Large industrial firms without R&D"),
+                 _l("Industrial firms above 20 million yuan revenue that reported no R&D.")),
+    OutreachList("rd_super_deduction", "incentive", _l("R&D super-deduction"),
+                 _l("Firms that can deduct 100% (120%) extra of their R&D; estimated tax saving.")),
+    OutreachList("hnte_rate", "incentive", _l("HNTE 15% tax rate"),
+                 _l("Certified or eligible HNTEs; estimated saving of the 15% rate.")),
+    OutreachList("vat_credit", "incentive", _l("Advanced-manufacturing VAT credit"),
+                 _l("HNTEs on the advanced-manufacturing list: 5% extra input VAT credit.")),
+)}
+STATUS_LABELS = {"to_contact": _l("To contact"), "contacted": _l("Contacted"),
+                 "applied": _l("Applied"), "declined": _l("Declined")}
+SORTS = ("saving", "name")
+
+
+class OutreachError(Exception):
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+@dataclass(frozen=True)
+class OutreachFilters:
+    list_key: str
+    cycle: int
+    district: str | None = None
+    industry: str | None = None
+    status: str | None = None
+    q: str | None = None
+    sort: str = "saving"
+
+
+def _source(item: OutreachList, cycle: int):
+    """(model, the row's subject condition): the open flags or opportunities of the list."""
+    if item.source == "flag":
+        return FirmFlag, and_(FirmFlag.flag == item.key, FirmFlag.cycle == cycle,
+                              FirmFlag.status == "open")
+    return IncentiveOpportunity, and_(IncentiveOpportunity.incentive == item.key,
+                                      IncentiveOpportunity.cycle == cycle,
+                                      IncentiveOpportunity.status == "open")
+
+
+def _query(user, filters: OutreachFilters):
+    item = OUTREACH_LISTS[filters.list_key]
+    model, subject = _source(item, filters.cycle)
+    status = func.coalesce(OutreachEntry.status, "to_contact")
+    query = (select(model, Firm, OutreachEntry, status.label("outreach_status"))
+             .join(Firm, Firm.id == model.firm_id)
+             .outerjoin(OutreachEntry, and_(OutreachEntry.firm_id == model.firm_id,
+                                            OutreachEntry.list_key == item.key,
+                                            OutreachEntry.cycle == filters.cycle))
+             .where(subject, firm_scope(user)))
+    if filters.district:
+        query = query.where(Firm.district == filters.district)
+    if filters.industry:
+        query = query.where(industry_filter(Firm.industry_code, filters.industry))
+    if filters.status in OUTREACH_STATUSES:
+        query = query.where(status == filters.status)
+    if filters.q:
+        query = query.where(firm_search(filters.q))
+    return item, model, query
+
+
+def _keys(item: OutreachList, model, sort: str):
+    """Sort keys: by estimated saving (unknown last) for incentives, else by firm id."""
+    if item.source == "incentive" and sort == "saving":
+        # Compared as the stored integer, so the cursor carries no decimal.
+        return (func.coalesce(type_coerce(model.saving, BigInteger), -1), model.id), True
+    return (model.id,), False
+
+
+def list_page(session: Session, user, filters: OutreachFilters, after: str | None = None) -> Page:
+    """One page of the list, with the number of firms per outreach status."""
+    item, model, query = _query(user, filters)
+    keys, descending = _keys(item, model, filters.sort)
+    page = keyset_page(session, query, keys, descending, after)
+    _item, _model, all_statuses = _query(user, OutreachFilters(
+        filters.list_key, filters.cycle, filters.district, filters.industry, None, filters.q))
+    counted = all_statuses.with_only_columns(all_statuses.selected_columns.outreach_status,
+                                             func.count()).group_by("outreach_status")
+    page.counts = dict(session.execute(counted).all())
+    page.total = sum(page.counts.values())
+    return page
+
+
+def list_rows(session: Session, user, filters: OutreachFilters):
+    """Every row of the list in the page order, for an export."""
+    item, model, query = _query(user, filters)
+    keys, descending = _keys(item, model, filters.sort)
+    order = [key.desc() if descending else key.asc() for key in keys]
+    return session.execute(query.order_by(*order).execution_options(yield_per=2000))
+
+
+def update_entry(session: Session, officer, firm: Firm, list_key: str, cycle: int, *,
+                 status: str, notes: str) -> OutreachEntry:
+    """Set a firm's outreach status and notes on a list (audited)."""
+    if list_key not in OUTREACH_LISTS:
+        raise OutreachError(_l("Unknown outreach list."))
+    if status not in OUTREACH_STATUSES:
+        raise OutreachError(_l("Unknown outreach status."))
+    entry = session.scalar(select(OutreachEntry).where(OutreachEntry.firm_id == firm.id,
+                                                       OutreachEntry.list_key == list_key,
+                                                       OutreachEntry.cycle == cycle))
+    if entry is None:
+        entry = OutreachEntry(firm_id=firm.id, list_key=list_key, cycle=cycle)
+        session.add(entry)
+    previous = entry.status or "to_contact"
+    entry.status, entry.notes, entry.updated_by_id = status, (notes or "").strip(), officer.id
+    session.flush()
+    audit.record(session, officer, "outreach_update", entry, firm_id=firm.id, list=list_key,
+                 cycle=cycle, from_status=previous, to_status=status)
+    return entry
+
+
+def cycles(session: Session) -> list[int]:
+    """The cycles that have flags or opportunities, latest first."""
+    years = set(session.scalars(select(FirmFlag.cycle).distinct()))
+    years |= set(session.scalars(select(IncentiveOpportunity.cycle).distinct()))
+    return sorted(years, reverse=True)

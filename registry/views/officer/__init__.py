@@ -1,0 +1,104 @@
+"""The officer workspace: the candidate queue and review, firm files, outreach, spot checks, the
+registry's directory, the firms that have not filed and certificate imports.
+
+Every object reached by an id is looked up within the officer's districts (an admin's: all), so
+an id from another district answers 404 exactly like one that does not exist.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from registry.auth.permissions import Permission
+from registry.auth.scope import scoped_firm_or_404
+from registry.extensions import db
+from registry.i18n import current_locale
+from registry.models import District
+from registry.navigation import add_nav
+from registry.rules.i18n import translate
+
+bp = Blueprint("officer", __name__, url_prefix="/officer")
+
+CANDIDATE_STATUS_LABELS = {
+    "open": _l("Open"), "in_review": _l("In review"), "approved": _l("Approved"),
+    "rejected": _l("Rejected"), "returned": _l("Returned to the firm"), "deferred": _l("Deferred"),
+    "closed": _l("Closed"),
+}
+CANDIDATE_STATUS_STYLES = {
+    "open": "primary", "in_review": "info", "approved": "success", "rejected": "danger",
+    "returned": "warning", "deferred": "secondary", "closed": "light",
+}
+CERTIFICATE_STATUS_LABELS = {
+    "public_notice": _l("Public notice"), "valid": _l("Valid"), "expired": _l("Expired"),
+    "revoked": _l("Revoked"), "withdrawn": _l("Withdrawn"),
+}
+NOTICE_STATUS_LABELS = {"running": _l("Running"), "concluded": _l("Concluded"),
+                        "withdrawn": _l("Withdrawn")}
+OBJECTION_STATUS_LABELS = {"recorded": _l("Awaiting decision"), "upheld": _l("Upheld"),
+                           "dismissed": _l("Dismissed")}
+FLAG_LABELS = {
+    "hnte_zero_rd": _l("HNTE with zero R&D"), "guishang_zero_rd": _l("Large industrial, no R&D"),
+    "hnte_renewal_due": _l("HNTE renewal due"), "hnte_at_risk": _l("HNTE at risk"),
+    "hnte_near_miss": _l("HNTE near miss"),
+}
+
+
+def tier_label(tier: str | None) -> str:
+    """A tier's name from the rules' own catalog, in the reader's language."""
+    return translate(f"tier.{tier}", None, current_locale()) if tier else "—"
+
+
+def district_names() -> dict[str, str]:
+    locale = current_locale()
+    return {d.code: (d.name_zh if locale == "zh" else d.name_en)
+            for d in db.session.scalars(select(District).order_by(District.code))}
+
+
+def visible_districts() -> dict[str, str]:
+    """The districts the current officer works in (all for an admin), code -> name."""
+    names = district_names()
+    if current_user.role == "admin":
+        return names
+    return {code: name for code, name in names.items() if code in current_user.district_codes}
+
+
+def district_or_404(code: str) -> str:
+    if code not in visible_districts():
+        abort(404)
+    return code
+
+
+def firm_or_404(firm_id: int):
+    return scoped_firm_or_404(current_user, firm_id)
+
+
+@bp.app_context_processor
+def _labels():
+    return {"tier_label": tier_label, "candidate_status_labels": CANDIDATE_STATUS_LABELS,
+            "candidate_status_styles": CANDIDATE_STATUS_STYLES,
+            "certificate_status_labels": CERTIFICATE_STATUS_LABELS,
+            "notice_status_labels": NOTICE_STATUS_LABELS,
+            "objection_status_labels": OBJECTION_STATUS_LABELS, "flag_labels": FLAG_LABELS}
+
+
+@bp.record_once
+def _officers_start_at_the_queue(state) -> None:
+    homes = dict(state.app.config.get("HOME_ENDPOINTS") or {})
+    homes.setdefault("officer", ("officer.queue",))
+    homes.setdefault("admin", ("officer.queue",))
+    state.app.config["HOME_ENDPOINTS"] = homes
+
+
+from registry.views.officer import (certificates, directory, firms, outreach, queue,  # noqa: E402,F401
+                                    spotchecks)
+
+add_nav("officer.queue", _l("Candidates"), Permission.CANDIDATES_VIEW, order=20)
+add_nav("officer.notices", _l("Public notices"), Permission.CERTIFICATES_MANAGE, order=21)
+add_nav("officer.outreach_index", _l("Outreach"), Permission.OUTREACH_WORK, order=22)
+add_nav("officer.directory", _l("Firms"), Permission.FIRMS_VIEW, order=23)
+add_nav("officer.not_filed", _l("Not filed"), Permission.FIRMS_VIEW, order=24)
+add_nav("officer.spot_checks", _l("Spot checks"), Permission.CERTIFICATES_MANAGE, order=25)
+add_nav("officer.certificate_import", _l("Import certificates"), Permission.CERTIFICATES_MANAGE,
+        order=26)

@@ -1,0 +1,77 @@
+"""The whole registry: the firm directory, and the firms that have not filed a fiscal year."""
+from __future__ import annotations
+
+from flask import render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from registry.auth.permissions import Permission, requires
+from registry.extensions import db
+from registry.models.certificate import TIERS
+from registry.models.firm import FIRM_STATUSES
+from registry.rules import today_in_shanghai
+from registry.services import directory
+from registry.services.directory import (DIRECTORY_SORTS, INDUSTRY_SECTIONS, DirectoryFilters,
+                                         NotFiledFilters)
+from registry.views.officer import bp, visible_districts
+from registry.views.officer.export import table_response
+
+
+def _text_arg(name: str, length: int) -> str | None:
+    return (request.args.get(name) or "").strip()[:length] or None
+
+
+@bp.get("/firms", endpoint="directory")
+@requires(Permission.FIRMS_VIEW)
+def directory_view():
+    args = request.args
+    filters = DirectoryFilters(
+        district=args.get("district") if args.get("district") in visible_districts() else None,
+        industry=_text_arg("industry", 8),
+        status=args.get("status") if args.get("status") in FIRM_STATUSES else None,
+        holds=args.get("holds") if args.get("holds") in TIERS else None,
+        q=_text_arg("q", 100),
+        sort=args.get("sort") if args.get("sort") in DIRECTORY_SORTS else "name")
+    page = directory.directory_page(db.session, current_user, filters, today_in_shanghai(),
+                                    args.get("after"))
+    return render_template("officer/directory.html", filters=filters, page=page,
+                           districts=visible_districts(), sections=INDUSTRY_SECTIONS,
+                           tiers=TIERS, statuses=FIRM_STATUSES)
+
+
+def _not_filed_filters() -> NotFiledFilters:
+    last_year = today_in_shanghai().year - 1
+    year = request.args.get("year", type=int)
+    return NotFiledFilters(
+        fiscal_year=year if year and 2000 <= year <= last_year else last_year,
+        district=(request.args.get("district")
+                  if request.args.get("district") in visible_districts() else None),
+        industry=_text_arg("industry", 8), q=_text_arg("q", 100))
+
+
+@bp.get("/not-filed")
+@requires(Permission.FIRMS_VIEW)
+def not_filed():
+    filters = _not_filed_filters()
+    page = directory.not_filed_page(db.session, current_user, filters, request.args.get("after"))
+    today = today_in_shanghai()
+    deadline = directory.filing_deadline(filters.fiscal_year)
+    return render_template("officer/not_filed.html", filters=filters, page=page, today=today,
+                           deadline=deadline, days_left=(deadline - today).days,
+                           districts=visible_districts(), sections=INDUSTRY_SECTIONS,
+                           years=range(today.year - 1, today.year - 6, -1))
+
+
+@bp.get("/not-filed/export.<fmt>")
+@requires(Permission.FIRMS_VIEW)
+def not_filed_export(fmt: str):
+    filters = _not_filed_filters()
+    names = visible_districts()
+    headers = [_("Credit code"), _("Firm"), _("District"), _("Industry"), _("Contact"),
+               _("Phone"), _("E-mail"), _("Fiscal year"), _("Deadline")]
+    deadline = directory.filing_deadline(filters.fiscal_year)
+    rows = ([firm.credit_code, firm.name, names.get(firm.district, firm.district),
+             firm.industry_code, firm.contact_name, firm.contact_phone, firm.contact_email,
+             filters.fiscal_year, deadline]
+            for firm in directory.not_filed_rows(db.session, current_user, filters))
+    return table_response(f"not-filed-{filters.fiscal_year}", headers, rows, fmt)

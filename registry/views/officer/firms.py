@@ -1,0 +1,177 @@
+"""The firm file for officers: profile, filings over the years with charts, tier history,
+current verdicts explained, flags, incentives and the audit history; accepting and returning
+filings, revoking certificates."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from registry.auth.permissions import Permission, has_permission, requires
+from registry.extensions import db
+from registry.forms.officer import ActionForm, ReasonForm, ReturnFilingForm
+from registry.i18n import current_locale
+from registry.models import (AuditEvent, Candidate, Certificate, Filing, FirmFlag,
+                             IncentiveOpportunity, PublicNotice, User)
+from registry.rules import ParameterError, load_parameters, today_in_shanghai
+from registry.services import evaluation, filings, review
+from registry.views.officer import bp, district_names, firm_or_404
+
+AUDIT_LIMIT = 200
+
+
+def hnte_band(fiscal_year: int, revenue: Decimal | None) -> Decimal | None:
+    """The HNTE R&D-ratio band a firm with this year's revenue must reach (rules.md §2),
+    from the parameters in force when the year is the latest data year."""
+    if revenue is None:
+        return None
+    try:
+        bands = load_parameters(fiscal_year + 1).tier("hnte").section("rd_ratio").get("bands")
+    except ParameterError:
+        return None
+    for band in bands:
+        if "up_to" not in band or revenue <= Decimal(band["up_to"]):
+            return Decimal(band["min"])
+    return None
+
+
+def chart_data(rows: list[Filing]) -> dict:
+    """Revenue, R&D and the R&D ratio against its band line, per fiscal year (JSON-ready)."""
+    def number(value):
+        return float(value) if value is not None else None
+    ratio = [number(f.rd_expense / f.revenue * 100) if f.revenue and f.rd_expense is not None
+             else None for f in rows]
+    band = [number(hnte_band(f.fiscal_year, f.revenue) * 100)
+            if hnte_band(f.fiscal_year, f.revenue) is not None else None for f in rows]
+    return {"years": [f.fiscal_year for f in rows],
+            "revenue": [number(f.revenue) for f in rows],
+            "rd": [number(f.rd_expense) for f in rows], "ratio": ratio, "band": band}
+
+
+def tier_timeline(certificates: list[Certificate], candidates: list[Candidate], today) -> dict:
+    """Per tier, the certificates as spans and the candidacies as points, placed in percent of
+    the whole years around everything the firm holds (and today)."""
+    days = [today] + [c.issued for c in certificates] + [c.expires for c in certificates] + \
+        [c.opened_at.date() for c in candidates]
+    first, last = min(days).replace(month=1, day=1), max(days).replace(month=12, day=31)
+    span = (last - first).days + 1
+
+    def left(day) -> float:
+        return round((day - first).days / span * 100, 2)
+
+    rows = []
+    for tier in ("tech_sme", "hnte", "gazelle", "leader"):
+        spans = [{"certificate": c, "left": left(c.issued),
+                  "width": round(((c.expires - c.issued).days + 1) / span * 100, 2)}
+                 for c in certificates if c.tier == tier]
+        points = [{"candidate": c, "left": left(c.opened_at.date())}
+                  for c in candidates if c.tier == tier]
+        if spans or points:
+            rows.append({"tier": tier, "spans": spans, "points": points})
+    return {"rows": rows, "years": list(range(first.year, last.year + 1)), "today": left(today)}
+
+
+@bp.get("/firms/<int:firm_id>")
+@requires(Permission.FIRMS_VIEW)
+def firm_file(firm_id: int):
+    firm = firm_or_404(firm_id)
+    session, today = db.session, today_in_shanghai()
+    firm_filings = list(session.scalars(select(Filing).where(Filing.firm_id == firm.id)
+                                        .order_by(Filing.fiscal_year)))
+    certificates = list(session.scalars(select(Certificate).where(Certificate.firm_id == firm.id)
+                                        .order_by(Certificate.issued)))
+    candidates = list(session.scalars(select(Candidate).where(Candidate.firm_id == firm.id)
+                                      .order_by(Candidate.cycle, Candidate.tier)))
+    flags = session.scalars(select(FirmFlag).where(FirmFlag.firm_id == firm.id,
+                                                   FirmFlag.status == "open")
+                            .order_by(FirmFlag.cycle.desc(), FirmFlag.flag)).all()
+    incentives = session.scalars(select(IncentiveOpportunity).where(
+        IncentiveOpportunity.firm_id == firm.id, IncentiveOpportunity.status == "open")
+        .order_by(IncentiveOpportunity.cycle.desc())).all()
+    notices = {n.certificate_id: n for n in session.scalars(
+        select(PublicNotice).where(PublicNotice.firm_id == firm.id))}
+    history = []
+    if has_permission(current_user, Permission.AUDIT_VIEW):
+        history = session.execute(
+            select(AuditEvent, User).outerjoin(User, User.id == AuditEvent.actor_id)
+            .where(AuditEvent.firm_id == firm.id).order_by(AuditEvent.id.desc())
+            .limit(AUDIT_LIMIT)).all()
+    return render_template(
+        "officer/firm.html", firm=firm, district=district_names().get(firm.district, firm.district),
+        filings=firm_filings, chart=chart_data(firm_filings), certificates=certificates,
+        notices=notices, candidates=candidates,
+        timeline=tier_timeline(certificates, candidates, today), flags=flags,
+        incentives=incentives, state=evaluation.ladder(session, firm.id, current_locale()),
+        history=history, action_form=ActionForm(), return_form=ReturnFilingForm(),
+        revoke_form=ReasonForm(), audit_limit=AUDIT_LIMIT)
+
+
+def _filing_or_404(firm_id: int, year: int) -> Filing:
+    firm = firm_or_404(firm_id)
+    filing = filings.get_filing(db.session, firm, year, lock=True)
+    if filing is None:
+        abort(404)
+    return filing
+
+
+@bp.post("/firms/<int:firm_id>/filings/<int:year>/accept")
+@requires(Permission.FILINGS_REVIEW)
+def accept_filing(firm_id: int, year: int):
+    filing = _filing_or_404(firm_id, year)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        filings.accept(db.session, filing, current_user)
+    except filings.FilingError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return redirect(url_for("officer.firm_file", firm_id=firm_id, _anchor="filings"))
+    db.session.commit()
+    flash(_("The filing for %(year)s is accepted.", year=year), "success")
+    return redirect(url_for("officer.firm_file", firm_id=firm_id, _anchor="filings"))
+
+
+@bp.post("/firms/<int:firm_id>/filings/<int:year>/return")
+@requires(Permission.FILINGS_REVIEW)
+def return_filing(firm_id: int, year: int):
+    filing = _filing_or_404(firm_id, year)
+    form = ReturnFilingForm()
+    if not form.validate_on_submit():
+        flash(_("Say what the firm must correct."), "danger")
+        return redirect(url_for("officer.firm_file", firm_id=firm_id, _anchor="filings"))
+    try:
+        filings.return_filing(db.session, filing, current_user, form.comment.data)
+    except filings.FilingError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return redirect(url_for("officer.firm_file", firm_id=firm_id, _anchor="filings"))
+    db.session.commit()
+    flash(_("The filing for %(year)s went back to the firm.", year=year), "success")
+    return redirect(url_for("officer.firm_file", firm_id=firm_id, _anchor="filings"))
+
+
+@bp.post("/certificates/<int:certificate_id>/revoke")
+@requires(Permission.CERTIFICATES_MANAGE)
+def revoke_certificate(certificate_id: int):
+    certificate = db.session.get(Certificate, certificate_id)
+    if certificate is None:
+        abort(404)
+    firm_or_404(certificate.firm_id)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash(_("A reason is required."), "danger")
+        return redirect(url_for("officer.firm_file", firm_id=certificate.firm_id,
+                                _anchor="certificates"))
+    try:
+        review.revoke(db.session, certificate, current_user, form.reason.data)
+    except review.ReviewError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return redirect(url_for("officer.firm_file", firm_id=certificate.firm_id))
+    db.session.commit()
+    flash(_("The certificate is revoked."), "success")
+    return redirect(url_for("officer.firm_file", firm_id=certificate.firm_id,
+                            _anchor="certificates"))
