@@ -35,10 +35,10 @@ def firm_user(db_session, firm):
     return UserFactory(firm=firm, email="clerk@firm.example", is_firm_admin=True)
 
 
-def login(client, user) -> None:
+def login(client, user, password: str = PASSWORD) -> None:
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]*)"',
                       client.get("/login").get_data(as_text=True))
-    response = client.post("/login", data={"email": user.email, "password": PASSWORD,
+    response = client.post("/login", data={"email": user.email, "password": password,
                                            "csrf_token": token.group(1) if token else ""})
     assert response.status_code == 302, response.get_data(as_text=True)
 

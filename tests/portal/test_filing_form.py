@@ -34,7 +34,7 @@ def test_a_bad_field_comes_back_beside_the_field_with_every_value_kept(logged_in
     response = logged_in.post(f"/portal/filings/{LAST_YEAR}", data=data)
     page = _page(response)
     assert response.status_code == 200
-    assert "rd_expense" in field_errors(page) and ("4 decimal" in page or "4 位小数" in page)
+    assert "rd_expense" in field_errors(page) and ("4 decimal" in page or "4位小数" in page)
     assert "employees" in field_errors(page)
     for value in ("12.34567", "abc", "950", "700", "1500"):
         assert f'value="{value}"' in page

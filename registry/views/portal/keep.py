@@ -39,6 +39,7 @@ def keeps_input(view):
 def init_blueprint(bp: Blueprint) -> None:
     bp.before_request(_keep_input_of_logged_out_post)
     bp.register_error_handler(CSRFError, _csrf_failed)
+    bp.add_app_template_global(csrf_expired)
 
 
 def _view():
