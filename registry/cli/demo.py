@@ -1,4 +1,4 @@
-"""`flask --app registry demo load|logins`: the demo registry and its accounts (never in production)."""
+"""`flask --app registry demo load|logins`: the demo registry and its accounts (not in production)."""
 from __future__ import annotations
 
 import click
@@ -11,16 +11,8 @@ from registry.demo.showcase import SHOWCASES
 from registry.extensions import db
 from registry.models import Base
 from registry.rules import today_in_shanghai
-from registry.rules.facts import parse_date
 
 demo_cli = AppGroup("demo", help="A realistic, deterministic demo registry with demo accounts.")
-
-
-def _as_of(_ctx, _param, value):
-    try:
-        return parse_date(value) if value is not None else None
-    except ValueError as error:
-        raise click.BadParameter(str(error)) from None
 
 
 def _refuse_in_production() -> None:
@@ -35,8 +27,9 @@ def _refuse_in_production() -> None:
               help="How many firms.")
 @click.option("--seed", type=int, default=1, show_default=True,
               help="Random seed: the same seed, firm count and date give the same rows.")
-@click.option("--as-of", callback=_as_of, metavar="YYYY-MM-DD",
-              help="The registry's date (default: today, Asia/Shanghai); filings cover FY Y-4..Y-1.")
+@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+              help="The registry's date (default: today, Asia/Shanghai); filings cover "
+                   "FY Y-4..Y-1.")
 @click.option("--reset", is_flag=True, help="Empty every table of the app first.")
 @click.option("--if-empty", is_flag=True,
               help="If the database already holds data, print the demo logins and exit.")
@@ -52,7 +45,7 @@ def load(firms: int, seed: int, as_of, reset: bool, if_empty: bool) -> None:
             click.echo("The database already holds data; the demo registry was not loaded.")
             _print_logins()
             return
-    as_of = as_of or today_in_shanghai()
+    as_of = as_of.date() if as_of else today_in_shanghai()
     click.echo(f"Loading {firms:,} demo firms (seed {seed}, as of {as_of}, "
                f"FY {as_of.year - 4}-{as_of.year - 1}) into {db.engine.dialect.name} ...")
     try:

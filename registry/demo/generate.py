@@ -273,7 +273,6 @@ class _Draw:
         self.rd_ratio[at_band] = (band * near)[at_band, None]
         four = leader_like | (scenario == SCENARIO["revenue_50000"])
         self.rd_ratio[four] = 0.04 * (1 + rng.uniform(-0.06, 0.12, (four.sum(), YEARS)))
-        self.rd_ratio[leader_like & self.exact] = 0.04
         zero_latest = (rng.random(n) < 0.02) | (EXCLUDED[industry] & (rng.random(n) < 0.3))
         zero_all = zero_latest & (rng.random(n) < 0.5)
         self.rd_ratio[zero_latest, 3] = 0
@@ -351,7 +350,7 @@ class _Draw:
         revenue[on, 3] = revenue[on, 0] * 1728 // 1000          # exactly x1.728
         percent = exact & np.isin(scenario, [SCENARIO["rd_band"], SCENARIO["rd_4_each_year"]])
         revenue[percent] = np.maximum(100, revenue[percent] // 100 * 100)
-        rd = np.minimum(_yuan(revenue / YUAN * self.rd_ratio), revenue)
+        rd = _yuan(revenue / YUAN * self.rd_ratio)
         band = np.where(scenario == SCENARIO["rd_band"], _rd_band(revenue[:, 3]), 4)
         rd[percent] = (revenue * band[:, None])[percent] // 100
         domestic = np.floor(rd * self.domestic_share[:, None]).astype(np.int64)
@@ -361,7 +360,8 @@ class _Draw:
 
         employees = self._headcount(self.employees)
         on = exact & (scenario == SCENARIO["st_staff_10"])
-        employees[on, 3] = np.maximum(10, np.rint(employees[on, 3] / (10 * PERSON))) * 10 * PERSON
+        ten = 10 * PERSON
+        employees[on, 3] = np.maximum(ten, (employees[on, 3] + ten // 2) // ten * ten)
         st_staff = np.floor(employees / PERSON * self.st_ratio[:, None]).astype(np.int64) * PERSON
         st_staff[on, 3] = employees[on, 3] // 10
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterator
 
 import numpy as np
-from sqlalchemy import Connection, Engine, MetaData, func, insert, inspect, select, text
+from sqlalchemy import Connection, Engine, MetaData, insert, inspect, literal, select, text
 from sqlalchemy.orm import Session
 
 from registry.demo import accounts, catalog
@@ -53,11 +53,14 @@ def load_demo(engine: Engine, *, firms: int, seed: int, as_of: dt.date, reset: b
     summary = LoadSummary()
     with engine.begin() as connection:
         tables = app_tables(connection, metadata)
-        if not reset and non_empty_tables(connection, tables):
-            raise DemoRefused(
-                "the database already holds data (" + ", ".join(non_empty_tables(
-                    connection, tables)) + "); add --reset to replace it with the demo registry")
-        writer = _WRITERS[connection.dialect.name](connection, metadata)
+        if not {"districts", *BULK_TABLES} <= {table.name for table in tables}:
+            raise DemoRefused("the database has no schema yet: run "
+                              "`flask --app registry db upgrade` first")
+        occupied = [] if reset else non_empty_tables(connection, tables)
+        if occupied:
+            raise DemoRefused(f"the database already holds data ({', '.join(occupied)}); "
+                              "add --reset to replace it with the demo registry")
+        writer = _WRITERS[connection.dialect.name](connection)
         writer.empty(tables)
         connection.execute(insert(District), [
             {"code": d.code, "name_zh": d.name_zh, "name_en": d.name_en}
@@ -70,10 +73,9 @@ def load_demo(engine: Engine, *, firms: int, seed: int, as_of: dt.date, reset: b
                 summary.seconds = time.perf_counter() - started
                 if progress:
                     progress(summary)
-        session = Session(bind=connection)
-        accounts.create_demo_accounts(session, as_of)
-        session.flush()
-        session.close()
+        with Session(bind=connection) as session:
+            accounts.create_demo_accounts(session, as_of)
+            session.flush()
     writer.analyze()
     summary.seconds = time.perf_counter() - started
     return summary
@@ -87,12 +89,7 @@ def app_tables(connection: Connection, metadata: MetaData) -> list:
 
 def non_empty_tables(connection: Connection, tables) -> list[str]:
     return [table.name for table in tables
-            if connection.execute(select(func.count()).select_from(
-                select(table).limit(1).subquery())).scalar()]
-
-
-def count_firms(connection: Connection) -> int:
-    return connection.execute(text("SELECT count(*) FROM firms")).scalar()
+            if connection.scalar(select(literal(1)).select_from(table).limit(1))]
 
 
 def _row_batches(rows: Rows, timestamps: Callable[[np.ndarray], np.ndarray],
@@ -119,8 +116,8 @@ def _row_batches(rows: Rows, timestamps: Callable[[np.ndarray], np.ndarray],
 class _SQLiteWriter:
     """executemany in the loading transaction: fast enough for tens of thousands of firms."""
 
-    def __init__(self, connection: Connection, metadata: MetaData):
-        self.connection, self.metadata = connection, metadata
+    def __init__(self, connection: Connection):
+        self.connection = connection
 
     def empty(self, tables) -> None:
         for table in reversed(tables):
@@ -150,8 +147,8 @@ def _sqlite_timestamps(values: np.ndarray) -> np.ndarray:
 class _PostgresWriter:
     """COPY ... FREEZE into tables stripped of keys and indexes, rebuilt after the load."""
 
-    def __init__(self, connection: Connection, metadata: MetaData):
-        self.connection, self.metadata = connection, metadata
+    def __init__(self, connection: Connection):
+        self.connection = connection
         self.engine = connection.engine
         self.cursor = connection.connection.driver_connection.cursor()
 

@@ -90,7 +90,8 @@ def test_figures_are_consistent_and_within_the_fiscal_window(registry):
                  "hightech_income", "total_cost", "total_assets", "input_vat"):
         assert (filings.columns[name] >= 0).all(), name
         assert filings.columns[name].dtype == np.int64       # whole yuan / 10^-4 persons
-    assert (filings.columns["net_assets"] < 0).any() and (filings.columns["taxable_income"] < 0).any()
+    for signed in ("net_assets", "taxable_income"):
+        assert (filings.columns[signed] < 0).any(), signed
     years = filings.columns["fiscal_year"]
     assert set(years.tolist()) == {AS_OF.year - 4, AS_OF.year - 3, AS_OF.year - 2, AS_OF.year - 1}
     founded_year = firms.columns["founded"].astype("datetime64[Y]").astype(int) + 1970

@@ -77,6 +77,13 @@ def test_an_empty_database_with_a_user_is_not_empty(sqlite_app):
     assert result.exit_code == 1 and "users" in result.output
 
 
+def test_an_unmigrated_database_gets_a_clear_error(tmp_path):
+    from registry import create_app
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'blank.db'}")
+    result = demo(app, *load_args(firms=20))
+    assert result.exit_code == 1 and "db upgrade" in result.output
+
+
 def test_production_always_refuses(monkeypatch, tmp_path):
     from registry import create_app
     database = tmp_path / "production.db"
