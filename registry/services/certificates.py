@@ -38,9 +38,11 @@ def daily_pass_job() -> dict:
 
 def daily_pass(session: Session, today: dt.date) -> dict:
     """Conclude ended public notices, expire certificates, reopen deferred candidates."""
-    return {"certified": conclude_notices(session, today),
-            "expired": expire_certificates(session, today),
-            "reopened": review.reopen_due(session, today)}
+    summary = {"certified": conclude_notices(session, today),
+               "expired": expire_certificates(session, today),
+               "reopened": review.reopen_due(session, today)}
+    session.flush()
+    return summary
 
 
 def conclude_notices(session: Session, today: dt.date) -> int:

@@ -206,8 +206,8 @@ def reopen_due(session: Session, today: dt.date) -> int:
     due = list(session.scalars(select(Candidate).where(Candidate.status == "deferred",
                                                        Candidate.deferred_until <= today)))
     for candidate in due:
-        _move(session, candidate, "reopen", None, until=candidate.deferred_until.isoformat())
-        candidate.deferred_until = None
+        until, candidate.deferred_until = candidate.deferred_until, None
+        _move(session, candidate, "reopen", None, until=until.isoformat())
     return len(due)
 
 
@@ -386,6 +386,7 @@ def notify(session: Session, firm_id: int, kind: str, *, candidate: Candidate | 
                                 candidate_id=getattr(candidate, "id", None),
                                 certificate_id=getattr(certificate, "id", None), details=details)
     session.add(notification)
+    session.flush()
     if mail.smtp_configured():
         # The daily pass runs outside any request: its mails carry no link.
         link = url_for("inbox.index", _external=True) if has_request_context() else None

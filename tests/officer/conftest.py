@@ -54,6 +54,14 @@ def candidate(db_session, firm):
     return CandidateFactory(firm=firm, tier="hnte", cycle=2025)
 
 
+@pytest.fixture
+def in_request(app, db_session):
+    """Services run in a request's context (db.session, current_app, the language); the
+    test's objects are made in the same one."""
+    with app.test_request_context():
+        yield db_session
+
+
 def login(client, user) -> None:
     """Log `user` in without the password round trip (Flask-Login's session keys)."""
     with client.session_transaction() as session:
