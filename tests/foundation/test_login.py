@@ -19,7 +19,7 @@ def test_login_with_the_right_password(client, db_session):
     user = UserFactory(email="Clerk@Example.com")
     response = client.post("/login", data={"email": "clerk@example.COM ", "password": PASSWORD})
     assert response.status_code == 302 and response.headers["Location"] == "/"
-    home = client.get("/")
+    home = client.get("/", follow_redirects=True)  # each role starts on its own page
     assert home.status_code == 200
     assert "clerk@example.com" in home.get_data(as_text=True)
     actions = [e.action for e in db_session.query(AuditEvent).filter_by(actor_id=user.id)]
