@@ -10,9 +10,6 @@ from wtforms.validators import Optional
 from registry.figures import (FIGURE_SPECS, ORDERED, Figure, cross_field_errors, format_figure,
                               missing_for_submission, parse_figure)
 
-ACTIONS = ("save", "submit")
-
-
 class FigureField(StringField):
     """A figure typed as text: kept verbatim for re-display, parsed into an exact Decimal."""
 
@@ -37,7 +34,8 @@ class FilingForm(FlaskForm):
 
     revision = HiddenField()
     confirm = SelectMultipleField(validate_choice=False, validators=[Optional()])
-    action = HiddenField(default="save")
+    # Sent by the button pressed (save or submit); never rendered as a field of its own.
+    action = StringField(default="save")
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)

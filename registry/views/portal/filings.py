@@ -70,6 +70,8 @@ def filing(year: int):
         db.session.rollback()
     elif csrf_expired(form):
         problem = EXPIRED_NOTICE
+    elif form.is_submitted():
+        problem = _("Nothing was saved: correct the figures marked in red.")
     return _render_form(record, form, problem=problem, warnings=warnings)
 
 

@@ -1,0 +1,111 @@
+"""A firm files its year in a real browser: one bad field comes back beside the field with the
+other values kept; fixed and submitted, the ladder shows the verdicts with explanations. An
+uploaded workbook with a bad cell is reported by row and column."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import itertools
+import re
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from registry.rules import today_in_shanghai
+from tests.browser.conftest import screenshot
+from tests.factories import PASSWORD, DistrictFactory, FirmFactory, UserFactory
+
+LAST_YEAR = today_in_shanghai().year - 1
+GOOD = {"total_income": "1200", "revenue": "1100", "hightech_income": "900",
+        "rd_expense": "70", "rd_domestic": "70", "employees": "48", "st_staff": "15",
+        "total_cost": "1000", "total_assets": "1600", "net_assets": "900",
+        "taxable_income": "120"}
+_numbers = itertools.count(1)
+
+
+@pytest.fixture
+def firm_login(live_server):
+    """A new firm with its administrator; returns (email, firm name)."""
+    n = next(_numbers)
+
+    def make():
+        DistrictFactory(code="haishu")
+        firm = FirmFactory(name=f"浏览器测试企业{n}有限公司", district="haishu",
+                           founded=dt.date(2016, 4, 1), ip_class1=1, ip_class2=3)
+        user = UserFactory(firm=firm, email=f"firm{n}@browser.example", is_firm_admin=True)
+        return user.email, firm.name
+    return live_server.seed(make)
+
+
+def _log_in(page, live_server, email):
+    page.goto(live_server.url + "/login")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/portal/"))
+
+
+def test_firm_files_with_one_bad_field_fixes_it_submits_and_sees_its_ladder(
+        page, live_server, firm_login):
+    email, firm_name = firm_login
+    _log_in(page, live_server, email)
+    page.goto(f"{live_server.url}/portal/filings/{LAST_YEAR}")
+    assert "万元" in page.inner_text("#section-income")
+    for name, value in {**GOOD, "rd_expense": "70.123456"}.items():
+        page.fill(f"#{name}", value)
+    page.click("#submit-filing")
+
+    # The error is beside the bad field; every other value is still there.
+    page.wait_for_selector('.invalid-feedback[data-field="rd_expense"]:has-text("4")')
+    assert "is-invalid" in page.get_attribute("#rd_expense", "class")
+    assert page.input_value("#rd_expense") == "70.123456"
+    for name, value in GOOD.items():
+        if name != "rd_expense":
+            assert page.input_value(f"#{name}") == value, name
+    screenshot(page, "portal-filing.png", full_page=True)
+
+    page.fill("#rd_expense", GOOD["rd_expense"])
+    page.click("#submit-filing")
+    page.wait_for_url(re.compile(r"/portal/receipts/\d+"))
+    assert page.inner_text("#receipt-revision").strip().isdigit()
+    assert firm_name in page.inner_text("#receipt")
+
+    page.goto(live_server.url + "/portal/")
+    page.wait_for_selector("#criteria")  # after "evaluating…", if it was still running
+    rows = page.locator('#criteria tr[data-criterion="rd_ratio"]')
+    assert rows.count() >= 1
+    explanation = rows.first.inner_text()
+    assert "研发" in explanation
+    assert page.locator("#next-step").inner_text().strip()
+    assert page.locator('#tiers-overview [data-tier="tech_sme"] [data-verdict]').count() == 1
+    screenshot(page, "portal-ladder.png", full_page=True)
+
+
+def test_firm_filing_upload_with_a_bad_cell_is_reported_by_row_and_column(
+        page, live_server, firm_login):
+    email, _name = firm_login
+    _log_in(page, live_server, email)
+    page.goto(f"{live_server.url}/portal/filings/{LAST_YEAR}")
+    with page.expect_download() as download:
+        page.click("#download-xlsx")
+    assert download.value.suggested_filename.endswith(f"-{LAST_YEAR}.xlsx")
+    workbook = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
+    sheet = workbook.active
+    rows = {row[0].value: row[0].row for row in sheet.iter_rows(min_row=7) if row[0].value}
+    for name, value in GOOD.items():
+        sheet.cell(row=rows[name], column=6).value = value
+    sheet.cell(row=rows["revenue"], column=6).value = "一千万"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+
+    page.click("button[data-bs-target='#upload-box']")
+    page.set_input_files("#upload-file", files=[{
+        "name": "filing.xlsx", "buffer": buffer.getvalue(),
+        "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}])
+    page.click("#upload-form button[type=submit]")
+    page.wait_for_selector("#upload-errors")
+    errors = page.locator("tr.upload-error")
+    assert errors.count() == 1
+    assert errors.first.get_attribute("data-cell") == f"F{rows['revenue']}"
+    assert str(rows["revenue"]) in errors.first.inner_text()
