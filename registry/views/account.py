@@ -18,7 +18,7 @@ from registry.models.user import normalise_email
 from registry.navigation import add_login_link
 from registry.services import mail, onboarding
 from registry.services.onboarding import OnboardingError
-from registry.views.portal.keep import init_blueprint, keeps_input
+from registry.views.keep import init_blueprint, keeps_input
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 init_blueprint(bp)

@@ -19,7 +19,7 @@ from registry.navigation import add_nav
 from registry.services import onboarding
 from registry.services.onboarding import OnboardingError
 from registry.views.account import district_choices
-from registry.views.portal.keep import init_blueprint, keeps_input
+from registry.views.keep import init_blueprint, keeps_input
 
 bp = Blueprint("onboarding", __name__, url_prefix="/onboarding")
 init_blueprint(bp)
@@ -126,13 +126,18 @@ def reject(firm_id: int):
 @bp.post("/invitations/<int:invitation_id>/revoke")
 @requires(Permission.FIRMS_INVITE)
 def revoke(invitation_id: int):
+    return revoke_in_scope(invitation_id, url_for(".index"))
+
+
+def revoke_in_scope(invitation_id: int, back: str):
+    """Revoke an invitation the current user may see (404 otherwise), then go `back`."""
     invitation = onboarding.scoped_invitation(db.session, current_user, invitation_id)
     if invitation is None:
         abort(404)
     onboarding.revoke_invitation(db.session, invitation, current_user)
     db.session.commit()
     flash(_("The invitation to %(email)s is revoked.", email=invitation.email), "success")
-    return redirect(url_for(".index"))
+    return redirect(back)
 
 
 add_nav("onboarding.index", _l("Onboarding"), Permission.FIRMS_INVITE, order=60)

@@ -46,6 +46,8 @@ def test_changes_are_saved_with_history_and_ask_for_evaluation(app, logged_in, d
         assert ("evaluate_firm", (firm.id,)) in sent_jobs()
     page = logged_in.get("/portal/profile").get_data(as_text=True)
     assert 'data-field="tech_field"' in page and 'value="72.5"' in page
+    history = page[page.index('id="fact-history"'):]
+    assert "新材料" in history and "72.5%" in history and firm_user.name in history
 
 
 def test_saving_unchanged_facts_records_nothing(logged_in, db_session, firm):

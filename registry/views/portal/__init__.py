@@ -15,7 +15,7 @@ from flask_login import current_user
 from registry.auth.permissions import Permission
 from registry.figures import display_figure
 from registry.navigation import add_nav
-from registry.views.portal.keep import init_blueprint
+from registry.views.keep import init_blueprint
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 init_blueprint(bp)

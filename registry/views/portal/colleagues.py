@@ -1,7 +1,7 @@
 """A firm administrator invites colleagues to the portal and revokes open invitations."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -11,8 +11,9 @@ from registry.forms.portal import InviteColleagueForm
 from registry.models.base import utcnow
 from registry.services import firms, onboarding
 from registry.services.onboarding import OnboardingError
+from registry.views.onboarding import revoke_in_scope
 from registry.views.portal import bp, current_firm
-from registry.views.portal.keep import EXPIRED_NOTICE, csrf_expired, keeps_input
+from registry.views.keep import EXPIRED_NOTICE, csrf_expired, keeps_input
 
 
 @bp.route("/colleagues", methods=["GET", "POST"])
@@ -42,10 +43,4 @@ def colleagues():
 @bp.post("/invitations/<int:invitation_id>/revoke")
 @requires(Permission.PORTAL_ADMIN)
 def revoke_invitation(invitation_id: int):
-    invitation = onboarding.scoped_invitation(db.session, current_user, invitation_id)
-    if invitation is None:
-        abort(404)
-    onboarding.revoke_invitation(db.session, invitation, current_user)
-    db.session.commit()
-    flash(_("The invitation to %(email)s is revoked.", email=invitation.email), "success")
-    return redirect(url_for(".colleagues"))
+    return revoke_in_scope(invitation_id, url_for(".colleagues"))

@@ -18,7 +18,7 @@ from registry.forms.filing import FilingForm
 from registry.services import filings, xlsx
 from registry.services.filings import EDITABLE_STATUSES, FilingError
 from registry.views.portal import bp, current_firm
-from registry.views.portal.keep import EXPIRED_NOTICE, csrf_expired, keeps_input, restore_input
+from registry.views.keep import EXPIRED_NOTICE, csrf_expired, keeps_input, restore_input
 
 
 def _filing_or_new(year: int, *, lock: bool = False):

@@ -1,6 +1,8 @@
 """The firm's profile: its facts (all but the credit code and district), with their history."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -11,7 +13,7 @@ from registry.forms.portal import TECH_FIELD_LABELS, ProfileForm
 from registry.services import firms
 from registry.services.firms import ProfileError
 from registry.views.portal import bp, current_firm
-from registry.views.portal.keep import EXPIRED_NOTICE, csrf_expired, keeps_input, restore_input
+from registry.views.keep import EXPIRED_NOTICE, csrf_expired, keeps_input, restore_input
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -40,13 +42,27 @@ def profile():
     if csrf_expired(form):
         problem = EXPIRED_NOTICE
     return render_template("portal/profile.html", firm=firm, form=form, problem=problem,
-                           history=firms.fact_history(db.session, firm),
-                           labels=_fact_labels(form))
+                           history=_history(firm, form))
 
 
-def _fact_labels(form: ProfileForm) -> dict:
-    """Readable names of the facts for the history table."""
+def _history(firm, form: ProfileForm) -> list[dict]:
+    """The fact changes as rows for reading: the fact's label and readable old/new values."""
     labels = {field.name: field.label.text for field in form if field.name != "csrf_token"}
     labels["district"] = _("District")
-    labels.update({f"tech_field:{key}": label for key, label in TECH_FIELD_LABELS.items()})
-    return labels
+    return [{"when": change.changed_at, "who": name or email, "field": change.field,
+             "label": labels.get(change.field, change.field),
+             "old": _readable(change.field, change.old_value),
+             "new": _readable(change.field, change.new_value)}
+            for change, name, email in firms.fact_history(db.session, firm)]
+
+
+def _readable(field: str, value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if field == "tech_field":
+        return str(TECH_FIELD_LABELS.get(value, value))
+    if field == "core_product_share":
+        return f"{Decimal(value) * 100:f}".rstrip("0").rstrip(".") + "%"
+    return str(value)
