@@ -114,8 +114,10 @@ class CandidateFactory(_Base):
 class FirmFlagFactory(_Base):
     class Meta:
         model = FirmFlag
+        exclude = ("firm",)
 
     firm = factory.SubFactory(FirmFactory)
+    firm_id = factory.SelfAttribute("firm.id")
     flag = "hnte_near_miss"
     cycle = 2025
     detail = factory.LazyFunction(lambda: {"criterion": "rd_ratio", "gap": "18", "unit": "万元"})
@@ -125,8 +127,10 @@ class FirmFlagFactory(_Base):
 class IncentiveOpportunityFactory(_Base):
     class Meta:
         model = IncentiveOpportunity
+        exclude = ("firm",)
 
     firm = factory.SubFactory(FirmFactory)
+    firm_id = factory.SelfAttribute("firm.id")
     incentive = "rd_super_deduction"
     cycle = 2025
     saving = Decimal("12.5")

@@ -7,7 +7,7 @@ import io
 from collections.abc import Iterable
 from decimal import Decimal
 
-from flask import Response, abort, stream_with_context
+from flask import Response, abort
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
@@ -24,14 +24,17 @@ def _cell(value):
 
 
 def table_response(name: str, headers: list[str], rows: Iterable[list], fmt: str) -> Response:
-    """`rows` as `name`.csv or `name`.xlsx, one header row first."""
+    """`rows` as `name`.csv or `name`.xlsx, one header row first.
+
+    The rows are read while the request's database session is open; the CSV text is then
+    streamed out in 64 KiB pieces."""
     if fmt not in FORMATS:
         abort(404)
     filename = f"{name}.{fmt}"
     disposition = {"Content-Disposition": f"attachment; filename={filename}"}
     if fmt == "csv":
-        return Response(stream_with_context(_csv_lines(headers, rows)),
-                        mimetype="text/csv; charset=utf-8", headers=disposition)
+        return Response(_csv_lines(headers, list(rows)), mimetype="text/csv; charset=utf-8",
+                        headers=disposition)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(name[:31])
     sheet.append([_bold(sheet, header) for header in headers])

@@ -17,6 +17,7 @@ from registry.i18n import current_locale
 from registry.models import (AuditEvent, Candidate, Certificate, Filing, FirmFlag,
                              IncentiveOpportunity, PublicNotice, User)
 from registry.rules import ParameterError, load_parameters, today_in_shanghai
+from registry.rules.params import available_years
 from registry.services import evaluation, filings, review
 from registry.views.officer import bp, district_names, firm_or_404
 
@@ -25,11 +26,14 @@ AUDIT_LIMIT = 200
 
 def hnte_band(fiscal_year: int, revenue: Decimal | None) -> Decimal | None:
     """The HNTE R&D-ratio band a firm with this year's revenue must reach (rules.md §2),
-    from the parameters in force when the year is the latest data year."""
+    from the parameters in force when the year is the latest data year (the earliest set for
+    years before it: the bands date from 2016 and have not changed)."""
     if revenue is None:
         return None
+    years = available_years()
+    policy_year = max(fiscal_year + 1, years[0]) if years else fiscal_year + 1
     try:
-        bands = load_parameters(fiscal_year + 1).tier("hnte").section("rd_ratio").get("bands")
+        bands = load_parameters(policy_year).tier("hnte").section("rd_ratio").get("bands")
     except ParameterError:
         return None
     for band in bands:
@@ -44,8 +48,8 @@ def chart_data(rows: list[Filing]) -> dict:
         return float(value) if value is not None else None
     ratio = [number(f.rd_expense / f.revenue * 100) if f.revenue and f.rd_expense is not None
              else None for f in rows]
-    band = [number(hnte_band(f.fiscal_year, f.revenue) * 100)
-            if hnte_band(f.fiscal_year, f.revenue) is not None else None for f in rows]
+    bands = [hnte_band(f.fiscal_year, f.revenue) for f in rows]
+    band = [number(value * 100) if value is not None else None for value in bands]
     return {"years": [f.fiscal_year for f in rows],
             "revenue": [number(f.revenue) for f in rows],
             "rd": [number(f.rd_expense) for f in rows], "ratio": ratio, "band": band}

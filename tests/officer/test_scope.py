@@ -1,0 +1,141 @@
+"""District scope: every officer URL that names an object answers 404 for an object of another
+district (and changes nothing); lists show only the officer's districts; an admin sees all; a
+firm user gets 403 and nobody logged in is sent to the login page."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from registry.models import (AuditEvent, CertificateImport, Inspector, Objection, PublicNotice,
+                             SpotCheck, SpotCheckItem)
+from tests.factories import (CandidateFactory, CertificateFactory, FilingFactory, FirmFlagFactory,
+                             IncentiveOpportunityFactory, UserFactory)
+from tests.officer.conftest import login
+
+OTHER_NAME = "江北精工有限公司"
+
+
+@pytest.fixture
+def elsewhere(db_session, other_firm, other_officer):
+    """One of everything an officer URL can name, all in jiangbei."""
+    session = db_session
+    FilingFactory(firm=other_firm, fiscal_year=2024, status="submitted")
+    certificate = CertificateFactory(firm=other_firm, tier="hnte")
+    candidate = CandidateFactory(firm=other_firm, status="approved")
+    pending = CertificateFactory(firm=other_firm, tier="gazelle", status="public_notice",
+                                 number=None, issued=dt.date(2025, 11, 1),
+                                 expires=dt.date(2028, 10, 31))
+    notice = PublicNotice(candidate_id=candidate.id, certificate_id=pending.id,
+                          firm_id=other_firm.id, first_day=dt.date(2025, 10, 1),
+                          last_day=dt.date(2025, 10, 31), working_days=10)
+    session.add(notice)
+    session.flush()
+    objection = Objection(notice_id=notice.id, received_on=dt.date(2025, 10, 9), summary="异议")
+    inspector = Inspector(district="jiangbei", name="赵检查")
+    check = SpotCheck(district="jiangbei", as_of=dt.date(2025, 6, 30), seed="1", method="sha256-v1",
+                      sample_size=1, inspectors_per_firm=1, population=[other_firm.id],
+                      roster=[1])
+    session.add_all([objection, inspector, check])
+    session.flush()
+    item = SpotCheckItem(spot_check_id=check.id, firm_id=other_firm.id, rank=1, inspector_ids=[])
+    batch = CertificateImport(filename="jiangbei.csv", status="applied",
+                              uploaded_by_id=other_officer.id)
+    session.add_all([item, batch])
+    FirmFlagFactory(firm=other_firm, flag="hnte_near_miss")
+    IncentiveOpportunityFactory(firm=other_firm)
+    session.flush()
+    return {"candidate_id": candidate.id, "firm_id": other_firm.id, "certificate_id": certificate.id,
+            "notice_id": notice.id, "objection_id": objection.id, "check_id": check.id,
+            "item_id": item.id, "inspector_id": inspector.id, "batch_id": batch.id,
+            "year": 2024, "cycle": 2025}
+
+
+# Values for the URL parts that name no object.
+OTHER_PARTS = {"name": "approve", "outcome": "uphold", "list_key": "rd_super_deduction",
+               "fmt": "csv"}
+
+
+def officer_rules(app):
+    return [rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/officer")]
+
+
+def build(rule, values: dict) -> str:
+    path = rule.rule
+    for name in rule.arguments:
+        path = re.sub(rf"<(?:\w+:)?{name}>", str(values.get(name, OTHER_PARTS.get(name))), path)
+    return path
+
+
+def methods(rule) -> list[str]:
+    return sorted(rule.methods & {"GET", "POST"})
+
+
+def test_every_officer_url_naming_another_district_s_object_is_404(app, client, db_session,
+                                                                   officer, elsewhere):
+    login(client, officer)
+    audit_before = db_session.scalar(select(func.count()).select_from(AuditEvent))
+    walked = 0
+    for rule in officer_rules(app):
+        if not set(rule.arguments) & set(elsewhere):
+            continue
+        for method in methods(rule):
+            path = build(rule, elsewhere)
+            response = client.open(path, method=method, data={"reason": "x", "comment": "x",
+                                                              "status": "contacted"})
+            assert response.status_code == 404, f"{method} {path}: {response.status_code}"
+            walked += 1
+    assert walked == 16
+    # No URL escaped the walk: every part of every officer URL is known here.
+    assert {name for rule in officer_rules(app) for name in rule.arguments} <= \
+        set(elsewhere) | set(OTHER_PARTS)
+    assert db_session.scalar(select(func.count()).select_from(AuditEvent)) == audit_before
+
+
+def test_lists_show_only_the_officer_s_districts(app, client, officer, elsewhere):
+    login(client, officer)
+    for rule in officer_rules(app):
+        if "GET" not in rule.methods or set(rule.arguments) & set(elsewhere):
+            continue
+        response = client.get(build(rule, elsewhere) + "?status=all")
+        assert response.status_code == 200, rule.rule
+        assert OTHER_NAME not in response.get_data(as_text=True), rule.rule
+
+
+def test_an_admin_sees_every_district(client, admin, elsewhere):
+    login(client, admin)
+    assert client.get(f"/officer/candidates/{elsewhere['candidate_id']}").status_code == 200
+    assert client.get(f"/officer/firms/{elsewhere['firm_id']}").status_code == 200
+    assert client.get(f"/officer/notices/{elsewhere['notice_id']}").status_code == 200
+    assert client.get(f"/officer/spot-checks/{elsewhere['check_id']}").status_code == 200
+    assert OTHER_NAME in client.get("/officer/queue?status=all").get_data(as_text=True)
+
+
+def test_the_same_officer_in_the_right_district_gets_the_pages(client, other_officer, elsewhere):
+    login(client, other_officer)
+    for path in (f"/officer/candidates/{elsewhere['candidate_id']}",
+                 f"/officer/firms/{elsewhere['firm_id']}", f"/officer/notices/{elsewhere['notice_id']}",
+                 f"/officer/spot-checks/{elsewhere['check_id']}",
+                 f"/officer/certificates/imports/{elsewhere['batch_id']}"):
+        assert client.get(path).status_code == 200, path
+
+
+def test_firm_users_get_403_and_strangers_the_login_page(app, client, db_session, firm, elsewhere):
+    for rule in officer_rules(app):
+        for method in methods(rule):
+            response = client.open(build(rule, elsewhere), method=method)
+            assert response.status_code == 302 and "/login" in response.headers["Location"], \
+                rule.rule
+    login(client, UserFactory(firm=firm))
+    for rule in officer_rules(app):
+        for method in methods(rule):
+            assert client.open(build(rule, elsewhere), method=method).status_code == 403, rule.rule
+
+
+def test_an_officer_without_districts_sees_nothing(client, db_session, elsewhere):
+    login(client, UserFactory(officer=True))
+    assert client.get(f"/officer/firms/{elsewhere['firm_id']}").status_code == 404
+    page = client.get("/officer/queue?status=all").get_data(as_text=True)
+    assert "data-candidate=" not in page
