@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import itertools
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -14,25 +15,38 @@ from openpyxl import load_workbook
 
 from registry.rules import today_in_shanghai
 from tests.browser.conftest import screenshot
-from tests.factories import PASSWORD, DistrictFactory, FirmFactory, UserFactory
+from tests.factories import (PASSWORD, CertificateFactory, DistrictFactory, FilingFactory,
+                             FirmFactory, UserFactory)
 
 LAST_YEAR = today_in_shanghai().year - 1
-GOOD = {"total_income": "1200", "revenue": "1100", "hightech_income": "900",
-        "rd_expense": "70", "rd_domestic": "70", "employees": "48", "st_staff": "15",
-        "total_cost": "1000", "total_assets": "1600", "net_assets": "900",
-        "taxable_income": "120"}
+# R&D at 4.3% of sales over three years: one criterion short of HNTE (the 5% band).
+GOOD = {"total_income": "4800", "revenue": "4600", "hightech_income": "3900",
+        "rd_expense": "200", "rd_domestic": "190", "employees": "80", "st_staff": "20",
+        "total_cost": "4100", "total_assets": "3900", "net_assets": "2100",
+        "taxable_income": "380"}
+EARLIER = {LAST_YEAR - 1: (Decimal("4000"), Decimal("170")),
+           LAST_YEAR - 2: (Decimal("3500"), Decimal("150"))}
 _numbers = itertools.count(1)
 
 
 @pytest.fixture
 def firm_login(live_server):
-    """A new firm with its administrator; returns (email, firm name)."""
+    """A new firm with its administrator and two earlier years filed; (email, firm name)."""
     n = next(_numbers)
 
     def make():
         DistrictFactory(code="haishu")
-        firm = FirmFactory(name=f"浏览器测试企业{n}有限公司", district="haishu",
+        firm = FirmFactory(name=f"宁波甬江{n}号科技有限公司", district="haishu",
                            founded=dt.date(2016, 4, 1), ip_class1=1, ip_class2=3)
+        for year, (revenue, rd) in EARLIER.items():
+            FilingFactory(firm=firm, fiscal_year=year, status="accepted", revenue=revenue,
+                          total_income=revenue + 150, hightech_income=revenue * 3 / 4,
+                          rd_expense=rd, rd_domestic=rd, employees=Decimal("75"),
+                          st_staff=Decimal("18"))
+        today = today_in_shanghai()
+        CertificateFactory(firm=firm, tier="tech_sme", number=f"2025330212010000{n:02d}",
+                           issued=today - dt.timedelta(days=120),
+                           expires=dt.date(today.year, 12, 31))
         user = UserFactory(firm=firm, email=f"firm{n}@browser.example", is_firm_admin=True)
         return user.email, firm.name
     return live_server.seed(make)
@@ -73,12 +87,17 @@ def test_firm_files_with_one_bad_field_fixes_it_submits_and_sees_its_ladder(
 
     page.goto(live_server.url + "/portal/")
     page.wait_for_selector("#criteria")  # after "evaluating…", if it was still running
-    rows = page.locator('#criteria tr[data-criterion="rd_ratio"]')
-    assert rows.count() >= 1
-    explanation = rows.first.inner_text()
-    assert "研发" in explanation
-    assert page.locator("#next-step").inner_text().strip()
-    assert page.locator('#tiers-overview [data-tier="tech_sme"] [data-verdict]').count() == 1
+    # Every criterion explained: the R&D ratio over three years falls short of 5%.
+    row = page.locator('#tier-hnte tr[data-criterion="rd_ratio"]')
+    assert "✗" in row.inner_text() and "研发" in row.inner_text()
+    assert row.locator("td").nth(4).inner_text().strip() != "—"  # the gap
+    # The next tier is HNTE and it says exactly what it takes.
+    step = page.locator("#next-step")
+    assert "高新技术企业" in step.inner_text()
+    assert step.locator('[data-criterion="rd_ratio"]').count() == 1
+    assert page.locator('#flags [data-flag="hnte_near_miss"]').count() == 1
+    assert page.locator('#incentives [data-incentive="rd_super_deduction"]').count() == 1
+    assert page.locator('#certificates tr[data-tier="tech_sme"] .text-bg-success').count() == 1
     screenshot(page, "portal-ladder.png", full_page=True)
 
 

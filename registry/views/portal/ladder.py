@@ -11,6 +11,7 @@ from sqlalchemy import select
 from registry.auth.permissions import Permission, requires
 from registry.extensions import db
 from registry.figures import display_figure
+from registry.forms.portal import TECH_FIELD_LABELS
 from registry.i18n import current_locale
 from registry.models import Certificate, FirmVerdict
 from registry.rules.i18n import translate
@@ -51,7 +52,7 @@ def show_value(value) -> str:
         return str(_l("yes") if value else _l("no"))
     if isinstance(value, (Decimal, int)):
         return display_figure(Decimal(value))
-    return str(value)
+    return str(TECH_FIELD_LABELS.get(value, value))
 
 
 @bp.get("/")
