@@ -10,6 +10,8 @@ from flask_login import current_user
 from registry.auth.permissions import Permission, requires
 from registry.extensions import db
 from registry.forms.portal import TECH_FIELD_LABELS, ProfileForm
+from registry.i18n import current_locale
+from registry.models import District
 from registry.services import firms
 from registry.services.firms import ProfileError
 from registry.views.portal import bp, current_firm
@@ -41,8 +43,11 @@ def profile():
             return redirect(url_for(".profile"))
     if csrf_expired(form):
         problem = EXPIRED_NOTICE
+    district = db.session.get(District, firm.district)
+    district_name = (district.name_zh if current_locale() == "zh" else district.name_en) \
+        if district else firm.district
     return render_template("portal/profile.html", firm=firm, form=form, problem=problem,
-                           history=_history(firm, form))
+                           history=_history(firm, form), district_name=district_name)
 
 
 def _history(firm, form: ProfileForm) -> list[dict]:
