@@ -66,6 +66,13 @@ def deliver(mail_id: int) -> None:
             session.commit()
             raise
         mail.transport, mail.body = "smtp", None  # the body may carry a token
+    elif current_app.config.get("YANZHEN_CONFIG") == "production":
+        # Never print links with tokens into production logs: keep it queued until SMTP is set.
+        log.warning("mail %s to %s not sent: MAIL_SERVER is not configured", mail.id,
+                    mail.recipient)
+        mail.error = "MAIL_SERVER is not configured"
+        session.commit()
+        return
     else:
         print(f"\n=== mail to {mail.recipient}: {mail.subject}\n{mail.body}\n===", flush=True)
         mail.transport = "console"

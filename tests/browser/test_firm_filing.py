@@ -128,3 +128,19 @@ def test_firm_filing_upload_with_a_bad_cell_is_reported_by_row_and_column(
     assert errors.count() == 1
     assert errors.first.get_attribute("data-cell") == f"F{rows['revenue']}"
     assert str(rows["revenue"]) in errors.first.inner_text()
+
+
+def test_firm_filing_autosaves_while_typing_and_marks_bad_values(page, live_server, firm_login):
+    email, _name = firm_login
+    _log_in(page, live_server, email)
+    page.goto(f"{live_server.url}/portal/filings/{LAST_YEAR}")
+    page.fill("#revenue", "4321.5")
+    page.wait_for_function(
+        "document.getElementById('autosave-status').textContent.includes('草稿已保存')")
+    page.fill("#rd_expense", "-5")
+    page.locator("#rd_expense").blur()  # a change saves at once
+    page.wait_for_selector("#rd_expense.is-invalid")
+    assert page.inner_text('.invalid-feedback[data-field="rd_expense"]').strip()
+    page.reload()
+    assert page.input_value("#revenue") == "4321.5"  # kept by the autosave, nothing submitted
+    assert page.input_value("#rd_expense") == ""      # the bad value was never saved

@@ -90,3 +90,16 @@ def test_mail_leaves_only_after_commit(in_request, app, db_session):
     db_session.commit()
     assert sent_jobs() == [("send_mail", (queued.id,))]
     assert db_session.query(OutboxMail).count() == 1
+
+
+def test_production_without_smtp_never_prints_a_mail(in_request, app, db_session, capsys):
+    app.config["YANZHEN_CONFIG"] = "production"
+    try:
+        queued = _queued(db_session)
+        db_session.commit()
+        mail.deliver(queued.id)
+    finally:
+        app.config["YANZHEN_CONFIG"] = "testing"
+    assert "http://x/login" not in capsys.readouterr().out
+    db_session.refresh(queued)
+    assert queued.delivered_at is None and "MAIL_SERVER" in queued.error
