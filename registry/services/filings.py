@@ -247,15 +247,19 @@ def _check_figures(filing: Filing, figures: dict, *, submitting: bool = False) -
 
 
 def _apply(filing: Filing, figures: dict) -> dict:
-    """Set the figures; return {field: [old, new]} as decimal strings for what changed."""
+    """Set the figures; return {field: [old, new]} as decimal strings for what changed.
+
+    A new filing changes from nothing, so its first revision lists every figure it holds
+    (pre-filled headcounts included)."""
     changes = {}
     for name in ORDERED:
-        if name not in figures:
+        if name not in figures and filing.id is not None:
             continue
-        old, new = getattr(filing, name), figures[name]
+        new = figures.get(name, getattr(filing, name))
+        old = getattr(filing, name) if filing.id is not None else None
         if not _same(old, new):
             changes[name] = [figure_json(old), figure_json(new)]
-            setattr(filing, name, new)
+        setattr(filing, name, new)
     return changes
 
 

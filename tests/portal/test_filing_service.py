@@ -164,3 +164,13 @@ def test_revenue_falling_five_fold_warns_too():
     assert not plausibility_warnings({"rd_expense": Decimal("50"), "revenue": Decimal("100")}, None)
     assert plausibility_warnings({"rd_expense": Decimal("50.0001"), "revenue": Decimal("100")},
                                  None)
+
+
+def test_the_first_revision_lists_the_prefilled_headcounts_too(db_session, firm, firm_user):
+    from tests.factories import FilingFactory
+    FilingFactory(firm=firm, fiscal_year=LAST_YEAR - 1, employees=Decimal("42"))
+    filing = filings.new_filing(db_session, firm, LAST_YEAR)
+    revision = filings.save_draft(db_session, filing, firm_user, {"revenue": Decimal("5")})
+    assert revision.changes == {"revenue": [None, "5"], "employees": [None, "42"],
+                                "st_staff": [None, "10"]}
+    assert filing.employees == Decimal("42")
