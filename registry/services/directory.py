@@ -157,8 +157,11 @@ def _open_flag(flag: str | None = None):
     return and_(condition, FirmFlag.flag == flag) if flag else condition
 
 
-def _conditions(filters: QueueFilters, user, *, facets: bool = True) -> list:
-    """The WHERE clauses of `filters`; with facets=False, only those that are not facets."""
+def _conditions(filters: QueueFilters, user, *, facets: bool = True, searched=None) -> list:
+    """The WHERE clauses of `filters`; with facets=False, only those that are not facets.
+
+    A search is a subquery, so a page stops at its 50th row; the counts, which read every
+    match, pass `searched` to share one materialised search between their two parts."""
     conditions = [candidate_scope(user)]
     if filters.cycle is not None:
         conditions.append(Candidate.cycle == filters.cycle)
@@ -173,10 +176,18 @@ def _conditions(filters: QueueFilters, user, *, facets: bool = True) -> list:
     elif filters.assigned and filters.assigned.isdigit():
         conditions.append(Candidate.assigned_to_id == int(filters.assigned))
     if filters.q:
-        conditions.append(Candidate.firm_id.in_(select(Firm.id).where(firm_search(filters.q))))
+        found = (select(searched.c.id) if searched is not None
+                 else select(Firm.id).where(firm_search(filters.q)))
+        conditions.append(Candidate.firm_id.in_(found))
     if facets:
         conditions.extend(_facet_conditions(filters))
     return conditions
+
+
+def _searched(text: str):
+    """The firms a search finds, as a CTE: computed once per statement however often used."""
+    return select(Firm.id).where(firm_search(text)).cte("searched").prefix_with("MATERIALIZED",
+                                                                               dialect="postgresql")
 
 
 def _facet_conditions(filters: QueueFilters) -> list:
@@ -194,52 +205,62 @@ def _facet_conditions(filters: QueueFilters) -> list:
 
 def queue_page(session: Session, user, filters: QueueFilters, after: str | None = None,
                size: int = PAGE_SIZE) -> Page:
-    """A page of candidates with their firm, and the counts per filter value."""
+    """A page of candidates with their firm's name and credit code."""
     keys, descending = QUEUE_SORTS.get(filters.sort, QUEUE_SORTS["newest"])
     query = (select(Candidate, Firm.name, Firm.credit_code)
              .join(Firm, Firm.id == Candidate.firm_id)
              .where(*_conditions(filters, user)))
-    page = keyset_page(session, query, keys, descending, after, size)
-    page.counts = queue_counts(session, user, filters)
-    statuses = page.counts["status"]
-    page.total = statuses[filters.status] if filters.status else sum(statuses.values())
-    return page
+    return keyset_page(session, query, keys, descending, after, size)
 
 
 def queue_counts(session: Session, user, filters: QueueFilters) -> dict[str, Counter]:
     """For each filter, how many candidates each of its values would show, the other filters
-    kept: one statement grouping the candidates by their facet columns (an index-only scan),
-    plus the open flags of the matching candidates; the sums per facet are done here."""
+    kept, and the total the filters select.
+
+    One statement: the candidates grouped by their facet columns, and the open flags of the
+    matching candidates. The per-facet sums are done here: a group counts for a facet when it
+    matches every other selected facet."""
+    industry = (filters.industry or "").upper()
+    searched = _searched(filters.q) if filters.q else None
+    # Grouped by the full industry code, the groups come in the facets index's order (an
+    # index-only scan, no sort); sections are summed here.
     groups = (select(literal("g").label("kind"), Candidate.status, Candidate.tier,
                      Candidate.district, Candidate.industry_code, func.count().label("n"))
-              .where(*_conditions(filters, user, facets=False))
+              .where(*_conditions(filters, user, facets=False, searched=searched))
               .group_by(Candidate.status, Candidate.tier, Candidate.district,
                         Candidate.industry_code))
     flags = (select(literal("f"), null(), null(), null(), FirmFlag.flag, func.count())
              .select_from(Candidate).join(FirmFlag, _open_flag())
-             .where(*_conditions(filters.without("flag"), user))
+             .where(*_conditions(filters.without("flag"), user, searched=searched))
              .group_by(FirmFlag.flag))
-    counts = {facet: Counter() for facet in (*FACETS, "flag")}
-    industry = (filters.industry or "").upper()
-    selected = {"status": lambda value: filters.status in (None, value),
-                "tier": lambda value: filters.tier in (None, value),
-                "district": lambda value: filters.district in (None, value),
-                "section": lambda code: (code or "").startswith(industry)}
-    for kind, status, tier, district, code, n in session.execute(union_all(groups, flags)):
+    counts = {facet: Counter() for facet in (*FACETS, "flag", "total")}
+    selected = (filters.status, filters.tier, filters.district)
+    for kind, *values, n in session.execute(union_all(groups, flags)):
         if kind == "f":
-            counts["flag"][code] += n
+            counts["flag"][values[3]] += n
             continue
-        values = {"status": status, "tier": tier, "district": district, "section": code}
-        for facet in FACETS:
-            if all(selected[other](values[other]) for other in FACETS if other != facet):
-                key = (code or "")[:1] if facet == "section" else values[facet]
-                counts[facet][key] += n
+        status, tier, district, code = values
+        code = code or ""
+        misses = [value not in (None, actual) for value, actual in zip(selected,
+                                                                        (status, tier, district))]
+        misses.append(not code.startswith(industry))
+        missed = sum(misses)
+        if missed == 0:
+            counts["total"]["all"] += n
+        for index, facet in enumerate(FACETS):
+            if missed - misses[index] == 0:
+                counts[facet][code[:1] if facet == "section" else values[index]] += n
     return counts
 
 
 def cycles(session: Session) -> list[int]:
-    """The cycles that have candidates, latest first."""
-    return list(session.scalars(select(Candidate.cycle).distinct().order_by(Candidate.cycle.desc())))
+    """The cycles that have candidates, latest first: a loose index scan (one index probe per
+    cycle) instead of reading every candidate."""
+    found = select(func.max(Candidate.cycle).label("cycle")).cte("cycles", recursive=True)
+    earlier = select(select(func.max(Candidate.cycle)).where(Candidate.cycle < found.c.cycle)
+                     .scalar_subquery()).where(found.c.cycle.is_not(None))
+    found = found.union_all(earlier)
+    return [cycle for cycle in session.scalars(select(found.c.cycle)) if cycle is not None]
 
 
 def scoped_candidate_or_none(session: Session, user, candidate_id: int) -> Candidate | None:

@@ -49,35 +49,40 @@ def test_candidates_carry_their_firm_s_district_and_industry(db_session, registr
 
 
 def test_an_officer_sees_their_districts_and_counts_per_filter(db_session, officer, registry):
-    page = directory.queue_page(db_session, officer, QueueFilters(cycle=2025))
-    assert page.total == 10          # haishu's open candidates
-    assert page.counts["status"] == {"open": 10, "in_review": 2}
-    assert page.counts["district"] == {"haishu": 10}
-    assert page.counts["tier"] == {"hnte": 6, "tech_sme": 4}
-    assert page.counts["section"] == {"C": 5, "I": 5}
-    assert page.counts["flag"] == {"hnte_near_miss": 2}
+    counts = directory.queue_counts(db_session, officer, QueueFilters(cycle=2025))
+    assert counts["total"] == {"all": 10}          # haishu's open candidates
+    assert counts["status"] == {"open": 10, "in_review": 2}
+    assert counts["district"] == {"haishu": 10}
+    assert counts["tier"] == {"hnte": 6, "tech_sme": 4}
+    assert counts["section"] == {"C": 5, "I": 5}
+    assert counts["flag"] == {"hnte_near_miss": 2}
+    assert len(ids(directory.queue_page(db_session, officer, QueueFilters(cycle=2025)))) == 10
 
 
 def test_each_facet_counts_with_the_other_filters_only(db_session, officer, registry):
     filters = QueueFilters(cycle=2025, tier="hnte", industry="C39")
     page = directory.queue_page(db_session, officer, filters)
+    counts = directory.queue_counts(db_session, officer, filters)
     expected = {c.id for c in db_session.scalars(select(Candidate).where(
         Candidate.district == "haishu", Candidate.status == "open", Candidate.tier == "hnte",
         Candidate.industry_code == "C39"))}
-    assert set(ids(page)) == expected and page.total == len(expected)
+    assert set(ids(page)) == expected and counts["total"]["all"] == len(expected)
     # The tier facet ignores the tier filter (other tiers still show what they would give)...
-    assert page.counts["tier"]["tech_sme"] == sum(
+    assert counts["tier"]["tech_sme"] == sum(
         1 for c in db_session.scalars(select(Candidate)) if c.district == "haishu"
         and c.status == "open" and c.tier == "tech_sme" and c.industry_code == "C39")
     # ...and the status facet shows the statuses within tier and industry.
-    assert sum(page.counts["status"].values()) == len(db_session.scalars(select(Candidate).where(
+    assert sum(counts["status"].values()) == len(db_session.scalars(select(Candidate).where(
         Candidate.district == "haishu", Candidate.tier == "hnte",
         Candidate.industry_code == "C39")).all())
+    # The industry facet counts sections, without the industry filter (as every facet).
+    assert counts["section"] == {"C": 3, "I": 3}
 
 
 def test_admin_sees_every_district(db_session, admin, registry):
-    page = directory.queue_page(db_session, admin, QueueFilters(cycle=2025))
-    assert page.counts["district"] == {"haishu": 10, "jiangbei": 3}
+    counts = directory.queue_counts(db_session, admin, QueueFilters(cycle=2025))
+    assert counts["district"] == {"haishu": 10, "jiangbei": 3}
+    assert directory.cycles(db_session) == [2025]
 
 
 def test_flag_scan_assigned_and_search_filters(db_session, officer, registry):
@@ -128,6 +133,11 @@ def test_the_queue_page_filters_and_links(client, officer, registry):
     rows = re.findall(r'data-candidate="(\d+)"', page)
     assert rows and len(rows) == 3
     assert 'data-facet="district"' in page and "江北" not in page
+    assert "/officer/queue/counts?" in page
+    counts = client.get("/officer/queue/counts?tier=hnte&industry=C").get_json()
+    assert counts["total"] == 3
+    assert counts["counts"]["tier"] == {"hnte": 3, "tech_sme": 2}
+    assert counts["counts"]["section"] == {"C": 3, "I": 3}
     assert client.get("/officer/queue?district=jiangbei").status_code == 200  # ignored, not 500
 
 

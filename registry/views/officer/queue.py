@@ -1,7 +1,7 @@
 """The candidate queue, a candidate's page with its explanation and decisions, bulk actions."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -22,11 +22,10 @@ from registry.views.officer import FLAG_LABELS, bp, visible_districts
 MAX_BULK = 500
 
 
-def _filters_from_request() -> QueueFilters:
+def _filters_from_request(cycles: list[int]) -> QueueFilters:
     args = request.args
     districts = visible_districts()
     status = args.get("status", "open")
-    cycles = directory.cycles(db.session)
     cycle = args.get("cycle", type=int)
     return QueueFilters(
         cycle=cycle if cycle in cycles else (cycles[0] if cycles else None),
@@ -56,15 +55,29 @@ def query_args(filters: QueueFilters, **changes) -> dict:
 @bp.get("/queue")
 @requires(Permission.CANDIDATES_VIEW)
 def queue():
-    filters = _filters_from_request()
+    """The list answers at once; the counts per filter come from `queue_counts` (fetched by the
+    page), so counting 100,000 candidates never holds the list up."""
+    cycles = directory.cycles(db.session)
+    filters = _filters_from_request(cycles)
     page = directory.queue_page(db.session, current_user, filters, request.args.get("after"))
     scans = db.session.scalars(select(Scan).where(Scan.kind == "full")
                                .order_by(Scan.id.desc()).limit(10)).all()
     return render_template(
         "officer/queue.html", filters=filters, page=page, districts=visible_districts(),
-        cycles=directory.cycles(db.session), statuses=CANDIDATE_STATUSES, tiers=TIERS,
-        sections=INDUSTRY_SECTIONS, scans=scans, query_args=query_args,
-        bulk_form=BulkForm(), assignees=_assignees())
+        cycles=cycles, statuses=CANDIDATE_STATUSES, tiers=TIERS, sections=INDUSTRY_SECTIONS,
+        section_label=lambda letter: f"{letter} · {INDUSTRY_SECTIONS[letter]}", scans=scans,
+        query_args=query_args, bulk_form=BulkForm(), assignees=_assignees())
+
+
+@bp.get("/queue/counts")
+@requires(Permission.CANDIDATES_VIEW)
+def queue_counts():
+    """{"total": n, "counts": {facet: {value: n}}} for the filters of the query string."""
+    filters = _filters_from_request(directory.cycles(db.session))
+    counts = directory.queue_counts(db.session, current_user, filters)
+    return jsonify(total=counts.pop("total")["all"],
+                   counts={facet: {str(value): n for value, n in values.items()}
+                           for facet, values in counts.items()})
 
 
 def _assignees(district: str | None = None) -> list[User]:
