@@ -97,7 +97,7 @@ def _pending_firm_or_404(firm_id: int) -> Firm:
     return firm
 
 
-@bp.post("/registrations/<int:firm_id>/approve")
+@bp.post("/registrations/<int(min=1, max=2147483647):firm_id>/approve")
 @requires(Permission.FIRMS_INVITE)
 def approve(firm_id: int):
     firm = _pending_firm_or_404(firm_id)
@@ -107,7 +107,7 @@ def approve(firm_id: int):
     return redirect(url_for(".index"))
 
 
-@bp.post("/registrations/<int:firm_id>/reject")
+@bp.post("/registrations/<int(min=1, max=2147483647):firm_id>/reject")
 @requires(Permission.FIRMS_INVITE)
 @keeps_input
 def reject(firm_id: int):
@@ -123,7 +123,7 @@ def reject(firm_id: int):
     return redirect(url_for(".index"))
 
 
-@bp.post("/invitations/<int:invitation_id>/revoke")
+@bp.post("/invitations/<int(min=1, max=2147483647):invitation_id>/revoke")
 @requires(Permission.FIRMS_INVITE)
 def revoke(invitation_id: int):
     return revoke_in_scope(invitation_id, url_for(".index"))

@@ -95,3 +95,12 @@ def test_officer_onboarding_urls_outside_the_districts_are_not_found(app, client
         assert client.post(url, data={"reason": "x"}).status_code == 404, url
     db_session.expire_all()
     assert db_session.get(Firm, pending.id).status == "pending"
+
+
+def test_absurd_ids_are_not_found_never_a_500(logged_in, db_session):
+    huge = 10 ** 30
+    for path in (f"/portal/receipts/{huge}", f"/portal/filings/{huge}",
+                 f"/portal/filings/{huge}/revisions", f"/portal/filings/{huge}/template.xlsx",
+                 "/portal/receipts/0"):
+        assert logged_in.get(path).status_code == 404, path
+    assert logged_in.post(f"/portal/invitations/{huge}/revoke").status_code == 404

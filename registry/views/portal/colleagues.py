@@ -40,7 +40,7 @@ def colleagues():
                            problem=EXPIRED_NOTICE if csrf_expired(form) else None)
 
 
-@bp.post("/invitations/<int:invitation_id>/revoke")
+@bp.post("/invitations/<int(min=1, max=2147483647):invitation_id>/revoke")
 @requires(Permission.PORTAL_ADMIN)
 def revoke_invitation(invitation_id: int):
     return revoke_in_scope(invitation_id, url_for(".colleagues"))

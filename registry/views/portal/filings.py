@@ -39,7 +39,7 @@ def filing_list():
     return render_template("portal/filing_list.html", firm=firm, years=years, by_year=by_year)
 
 
-@bp.route("/filings/<int:year>", methods=["GET", "POST"])
+@bp.route("/filings/<int(min=1, max=9999):year>", methods=["GET", "POST"])
 @requires(Permission.PORTAL_USE)
 @keeps_input
 def filing(year: int):
@@ -124,7 +124,7 @@ def _render_read_only(record):
                                                                 record.figures())))
 
 
-@bp.post("/filings/<int:year>/autosave")
+@bp.post("/filings/<int(min=1, max=9999):year>/autosave")
 @requires(Permission.PORTAL_USE)
 def autosave(year: int):
     """Save the draft while the firm types (fetch with the CSRF header); answers JSON."""
@@ -148,7 +148,7 @@ def autosave(year: int):
                    warnings=_shown(warnings))
 
 
-@bp.get("/filings/<int:year>/revisions")
+@bp.get("/filings/<int(min=1, max=9999):year>/revisions")
 @requires(Permission.PORTAL_USE)
 def revisions(year: int):
     record = _filing_or_new(year)
@@ -161,7 +161,7 @@ def _display_text(value: str | None) -> str:
     return display_figure(None if value is None else Decimal(value))
 
 
-@bp.get("/receipts/<int:revision_id>")
+@bp.get("/receipts/<int(min=1, max=2147483647):revision_id>")
 @requires(Permission.PORTAL_USE)
 def receipt(revision_id: int):
     """A printable receipt of a submission, for the firm to stamp."""
@@ -187,7 +187,7 @@ def revision_figures(revision) -> dict:
     return figures
 
 
-@bp.get("/filings/<int:year>/template.xlsx")
+@bp.get("/filings/<int(min=1, max=9999):year>/template.xlsx")
 @requires(Permission.PORTAL_USE)
 def download_template(year: int):
     record = _filing_or_new(year)
@@ -197,7 +197,7 @@ def download_template(year: int):
                      download_name=f"filing-{firm.identifier}-{year}.xlsx")
 
 
-@bp.post("/filings/<int:year>/upload")
+@bp.post("/filings/<int(min=1, max=9999):year>/upload")
 @requires(Permission.PORTAL_USE)
 def upload(year: int):
     """Apply an uploaded template whole, or report every bad cell (nothing applied)."""
