@@ -24,7 +24,6 @@ from registry.rules import today_in_shanghai
 from registry.services import audit
 
 EDITABLE_STATUSES = ("draft", "returned")
-FIRM_ACTIONS = ("save", "autosave", "import", "submit")
 
 
 class FilingError(Exception):

@@ -202,7 +202,7 @@ def pending_registrations(session: Session, officer) -> list[Firm]:
                                 .order_by(Firm.created_at)))
 
 
-def _firm_admins(session: Session, firm: Firm) -> list[User]:
+def _users_of(session: Session, firm: Firm) -> list[User]:
     return list(session.scalars(select(User).where(User.firm_id == firm.id)))
 
 
@@ -218,7 +218,7 @@ def approve_registration(session: Session, firm: Firm, officer) -> None:
     _check_registration(firm, officer)
     firm.status = "active"
     audit.record(session, officer, "registration_approved", firm)
-    for user in _firm_admins(session, firm):
+    for user in _users_of(session, firm):
         mail.send(session, user.email, "account/mail/registration_approved.txt", firm=firm,
                   link=url_for("public.login", _external=True))
 
@@ -230,7 +230,7 @@ def reject_registration(session: Session, firm: Firm, officer, reason: str) -> N
     reason = (reason or "").strip()
     if not reason:
         raise OnboardingError(_l("Give a reason."), field="reason")
-    users = _firm_admins(session, firm)
+    users = _users_of(session, firm)
     audit.record(session, officer, "registration_rejected", None, reason=reason,
                  credit_code=firm.credit_code, name=firm.name, district=firm.district,
                  emails=[user.email for user in users])

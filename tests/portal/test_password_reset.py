@@ -41,7 +41,8 @@ def test_the_reset_link_sets_a_new_password_once(client, db_session, firm_user):
     assert token.token_hash == hash_token(link.rsplit("/", 1)[1])
     assert token.expires_at - token.created_at == dt.timedelta(hours=1)
     assert client.get(link).status_code == 200
-    response = client.post(link, data={"password": "brand new secret", "confirm": "brand new secret"})
+    response = client.post(link, data={"password": "brand new secret",
+                                       "confirm": "brand new secret"})
     assert response.status_code == 302 and response.headers["Location"] == "/login"
     db_session.refresh(firm_user)
     assert verify_password(firm_user.password_hash, "brand new secret")

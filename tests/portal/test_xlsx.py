@@ -48,7 +48,8 @@ def test_the_template_is_pre_filled_and_names_firm_and_year(logged_in, db_sessio
     assert sheet.cell(row=rows["revenue"], column=3).value == "销售收入"
     assert sheet.cell(row=rows["revenue"], column=4).value == "Sales revenue"
     assert "万元" in sheet.cell(row=rows["revenue"], column=5).value
-    assert sheet.protection.sheet and not sheet.cell(row=rows["revenue"], column=6).protection.locked
+    assert sheet.protection.sheet
+    assert not sheet.cell(row=rows["revenue"], column=6).protection.locked
 
 
 def test_a_good_upload_applies_whole_as_one_import_revision(logged_in, db_session):
