@@ -21,7 +21,7 @@ from registry.models import Firm, Invitation, PasswordResetToken, User
 from registry.models.base import utcnow
 from registry.models.onboarding import INVITATION_LIFETIME, RESET_TOKEN_LIFETIME
 from registry.models.user import normalise_email
-from registry.services import accounts, audit, mail
+from registry.services import accounts, audit, firms, mail
 
 
 class OnboardingError(Exception):
@@ -202,10 +202,6 @@ def pending_registrations(session: Session, officer) -> list[Firm]:
                                 .order_by(Firm.created_at)))
 
 
-def _users_of(session: Session, firm: Firm) -> list[User]:
-    return list(session.scalars(select(User).where(User.firm_id == firm.id)))
-
-
 def _check_registration(firm: Firm, officer) -> None:
     if firm.status != "pending":
         raise OnboardingError(_l("This registration has already been decided."))
@@ -218,7 +214,7 @@ def approve_registration(session: Session, firm: Firm, officer) -> None:
     _check_registration(firm, officer)
     firm.status = "active"
     audit.record(session, officer, "registration_approved", firm)
-    for user in _users_of(session, firm):
+    for user in firms.firm_users(session, firm):
         mail.send(session, user.email, "account/mail/registration_approved.txt", firm=firm,
                   link=url_for("public.login", _external=True))
 
@@ -230,7 +226,7 @@ def reject_registration(session: Session, firm: Firm, officer, reason: str) -> N
     reason = (reason or "").strip()
     if not reason:
         raise OnboardingError(_l("Give a reason."), field="reason")
-    users = _users_of(session, firm)
+    users = firms.firm_users(session, firm)
     audit.record(session, officer, "registration_rejected", None, reason=reason,
                  credit_code=firm.credit_code, name=firm.name, district=firm.district,
                  emails=[user.email for user in users])
