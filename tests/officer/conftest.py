@@ -57,16 +57,18 @@ def candidate(db_session, firm):
 @pytest.fixture
 def in_request(app, db_session):
     """Services run in a request's context (db.session, current_app, the language); the
-    test's objects are made in the same one."""
-    with app.test_request_context():
+    test's objects are made in the same one. Messages come in English."""
+    with app.test_request_context(headers={"Accept-Language": "en"}):
         yield db_session
 
 
 def login(client, user) -> None:
-    """Log `user` in without the password round trip (Flask-Login's session keys)."""
+    """Log `user` in without the password round trip (Flask-Login's session keys); the
+    pages answer in English, so the tests read the messages' source text."""
     with client.session_transaction() as session:
         session["_user_id"] = str(user.id)
         session["_fresh"] = True
+        session["lang"] = "en"
 
 
 def csrf_token(client, path: str) -> str:

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from registry.auth.permissions import Permission, has_permission, requires
 from registry.extensions import db
 from registry.forms.officer import ActionForm, ReasonForm, ReturnFilingForm
+from registry.forms.portal import TECH_FIELD_LABELS
 from registry.i18n import current_locale
 from registry.models import (AuditEvent, Candidate, Certificate, Filing, FirmFlag,
                              IncentiveOpportunity, PublicNotice, User)
@@ -109,7 +110,8 @@ def firm_file(firm_id: int):
         notices=notices, candidates=candidates,
         timeline=tier_timeline(certificates, candidates, today), flags=flags,
         incentives=incentives, state=evaluation.ladder(session, firm.id, current_locale()),
-        history=history, action_form=ActionForm(), return_form=ReturnFilingForm(),
+        history=history, tech_fields=TECH_FIELD_LABELS, action_form=ActionForm(),
+        return_form=ReturnFilingForm(),
         revoke_form=ReasonForm(), audit_limit=AUDIT_LIMIT)
 
 
