@@ -162,6 +162,15 @@ def load_config(name: str | None = None, env=None) -> dict:
     return settings
 
 
+def _transport_options(broker_url: str, time_limit: int) -> dict:
+    """Redis redelivers an unacknowledged task after the visibility timeout: keep it above
+    any task's time limit. (kombu's SQLAlchemy transport hands its options to create_engine
+    and has no such timeout, so it gets none.)"""
+    if broker_url.startswith(("redis://", "rediss://")):
+        return {"visibility_timeout": time_limit * 2}
+    return {}
+
+
 def celery_settings(app_config) -> dict:
     """Celery settings derived from the app's configuration (workers and the web's producer).
 
@@ -180,7 +189,8 @@ def celery_settings(app_config) -> dict:
         "worker_prefetch_multiplier": 1,
         "task_time_limit": time_limit,
         "task_soft_time_limit": time_limit - min(30, time_limit // 10),
-        "broker_transport_options": {"visibility_timeout": time_limit * 2},
+        "broker_transport_options": _transport_options(app_config["CELERY_BROKER_URL"],
+                                                       time_limit),
         "broker_connection_retry_on_startup": True,
         "timezone": app_config.get("TIMEZONE", "Asia/Shanghai"),
         "enable_utc": True,
