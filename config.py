@@ -76,6 +76,8 @@ class BaseConfig:
     MAIL_SENDER = "noreply@yanzhen.local"
 
     HEALTH_CHECK_TIMEOUT = 2.0
+    # Uploads (Excel filings, certificate lists) are small; refuse anything larger early.
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 
 
 class DevelopmentConfig(BaseConfig):

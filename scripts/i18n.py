@@ -22,7 +22,7 @@ from babel.messages.pofile import read_po, write_po
 REPO = Path(__file__).resolve().parents[1]
 ZH_DIR = REPO / "registry" / "translations" / "zh" / "LC_MESSAGES"
 METHOD_MAP = [("registry/rules/**.py", "ignore"), ("registry/**.py", "python"),
-              ("templates/**.html", "jinja2")]
+              ("templates/**.html", "jinja2"), ("templates/**.txt", "jinja2")]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None,
             "pgettext": ((1, "c"), 2), "lazy_ngettext": (1, 2)}
 
@@ -49,7 +49,8 @@ def build() -> int:
 
 def extracted_ids() -> dict[str, str]:
     ids = {}
-    options = {"templates/**.html": {"extensions": "jinja2.ext.i18n"}}
+    options = {pattern: {"extensions": "jinja2.ext.i18n"}
+               for pattern in ("templates/**.html", "templates/**.txt")}
     for filename, _lineno, message, _comments, context in extract_from_dir(
             str(REPO), METHOD_MAP, options_map=options, keywords=KEYWORDS):
         msgid = message[0] if isinstance(message, tuple) else message

@@ -1,17 +1,21 @@
 """Blueprints: thin views (form -> one service call -> commit -> redirect)."""
 from flask import Flask
+from werkzeug.routing import IntegerConverter
+
+# Primary keys are 32-bit integers in the database.
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` with an upper bound: an absurd id is simply not found (404), never an
+    integer overflow inside the database driver (500)."""
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=MAX_ID, signed=False):
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 def register_blueprints(app: Flask) -> None:
-    from registry.views import health, public
-    app.register_blueprint(public.bp)
-    app.register_blueprint(health.bp)
-    from registry.views import account, onboarding, portal
-    app.register_blueprint(account.bp)
-    app.register_blueprint(onboarding.bp)
-    app.register_blueprint(portal.bp)
-    from registry.views import scans
-    app.register_blueprint(scans.bp)
-    from registry.views import inbox, officer
-    app.register_blueprint(officer.bp)
-    app.register_blueprint(inbox.bp)
+    app.url_map.converters["int"] = IdConverter
+    from registry.views import account, health, inbox, officer, onboarding, portal, public, scans
+    for module in (public, health, account, onboarding, portal, scans, officer, inbox):
+        app.register_blueprint(module.bp)
