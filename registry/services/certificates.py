@@ -3,7 +3,8 @@
 The daily pass ("certificate_pass", run by beat every day) is idempotent: public notices whose
 period has ended with no objection upheld (and none left undecided) make their certificate
 valid, numbered and dated; valid certificates past `expires` become expired; deferred
-candidates whose date has come are opened again.
+candidates whose date has come are opened again, and returned ones whose firm has filed again go
+back to review.
 """
 from __future__ import annotations
 
@@ -37,10 +38,12 @@ def daily_pass_job() -> dict:
 
 
 def daily_pass(session: Session, today: dt.date) -> dict:
-    """Conclude ended public notices, expire certificates, reopen deferred candidates."""
+    """Conclude ended public notices, expire certificates, reopen deferred candidates, resume
+    returned candidates whose firm has filed again."""
     summary = {"certified": conclude_notices(session, today),
                "expired": expire_certificates(session, today),
-               "reopened": review.reopen_due(session, today)}
+               "reopened": review.reopen_due(session, today),
+               "resumed": review.resume_resubmitted(session)}
     session.flush()
     return summary
 

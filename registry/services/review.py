@@ -190,6 +190,20 @@ def resume_returned(session: Session, firm_id: int, actor) -> list[Candidate]:
     return resumed
 
 
+def resume_resubmitted(session: Session) -> int:
+    """returned -> in_review for candidates whose firm has submitted a filing since the return
+    (the daily pass: a safety net for a resubmission no caller reported)."""
+    resubmitted = (select(Filing.id).where(Filing.firm_id == Candidate.firm_id,
+                                           Filing.status == "submitted",
+                                           Filing.submitted_at >= Candidate.updated_at)
+                   .exists())
+    due = list(session.scalars(select(Candidate).where(Candidate.status == "returned",
+                                                       resubmitted)))
+    for candidate in due:
+        _move(session, candidate, "resubmitted", None)
+    return len(due)
+
+
 def defer(session: Session, candidate: Candidate, officer, until: dt.date, *, today: dt.date,
           reason: str | None = None) -> None:
     """in_review -> deferred until a later date, when the daily pass opens it again."""

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from registry.models import AuditEvent, Candidate, Certificate, Notification, PublicNotice
 from registry.services import certificates, review
 from registry.services.calendar import WorkingDays, missing_calendar_warnings
-from tests.factories import CandidateFactory, CertificateFactory
+from tests.factories import CandidateFactory, CertificateFactory, FilingFactory
 from tests.officer.conftest import login
 
 
@@ -89,7 +89,7 @@ def test_the_daily_pass_certifies_a_notice_that_ended(in_request, db_session, of
     assert message.details["number"] == "GR202533020000001"
     # Idempotent: the same day again (or a second beat) changes nothing.
     assert certificates.daily_pass(db_session, LAST_DAY + dt.timedelta(days=1)) == \
-        {"certified": 0, "expired": 0, "reopened": 0}
+        {"certified": 0, "expired": 0, "reopened": 0, "resumed": 0}
 
 
 def test_numbers_continue_the_year_sequence(in_request, db_session, officer, firm, other_firm):
@@ -160,9 +160,9 @@ def test_expired_certificates_and_deferred_candidates(in_request, db_session, of
     candidate = CandidateFactory(firm=firm, status="in_review")
     review.defer(db_session, candidate, officer, dt.date(2025, 3, 1), today=dt.date(2025, 1, 2))
     assert certificates.daily_pass(db_session, dt.date(2025, 1, 4)) == \
-        {"certified": 0, "expired": 0, "reopened": 0}
+        {"certified": 0, "expired": 0, "reopened": 0, "resumed": 0}
     assert certificates.daily_pass(db_session, dt.date(2025, 3, 1)) == \
-        {"certified": 0, "expired": 1, "reopened": 1}
+        {"certified": 0, "expired": 1, "reopened": 1, "resumed": 0}
     db_session.expire_all()
     assert db_session.get(Certificate, certificate.id).status == "expired"
     reopened = db_session.get(Candidate, candidate.id)
@@ -233,3 +233,18 @@ def test_objections_through_the_client(client, db_session, committed, officer, f
     assert db_session.get(Certificate, notice.certificate_id).status == "withdrawn"
     again = client.post(f"/officer/objections/{objection.id}/dismiss", data={"reason": "x"})
     assert again.status_code == 409
+
+
+def test_the_daily_pass_resumes_a_returned_candidate_whose_firm_filed_again(in_request, officer,
+                                                                           firm, firm_user):
+    from registry.models.base import utcnow
+    session = in_request
+    filing = FilingFactory(firm=firm, fiscal_year=2024, status="submitted")
+    candidate = CandidateFactory(firm=firm, status="in_review")
+    review.return_to_firm(session, candidate, officer, "请补充研发项目明细", filing)
+    assert certificates.daily_pass(session, APPROVED_ON)["resumed"] == 0
+    filing.status, filing.submitted_at = "submitted", utcnow()   # what the portal's submit does
+    session.flush()
+    assert certificates.daily_pass(session, APPROVED_ON)["resumed"] == 1
+    assert candidate.status == "in_review"
+    assert certificates.daily_pass(session, APPROVED_ON)["resumed"] == 0
