@@ -129,15 +129,8 @@ def accept_filing(firm_id: int, year: int):
     filing = _filing_or_404(firm_id, year)
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        filings.accept(db.session, filing, current_user)
-    except filings.FilingError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-        return redirect(url_for("officer.firm_file", firm_id=firm_id, _anchor="filings"))
-    db.session.commit()
-    flash(_("The filing for %(year)s is accepted.", year=year), "success")
-    return redirect(url_for("officer.firm_file", firm_id=firm_id, _anchor="filings"))
+    return _filing_action(lambda: filings.accept(db.session, filing, current_user), firm_id,
+                          _("The filing for %(year)s is accepted.", year=year))
 
 
 @bp.post("/firms/<int:firm_id>/filings/<int:year>/return")
@@ -148,14 +141,21 @@ def return_filing(firm_id: int, year: int):
     if not form.validate_on_submit():
         flash(_("Say what the firm must correct."), "danger")
         return redirect(url_for("officer.firm_file", firm_id=firm_id, _anchor="filings"))
+    return _filing_action(
+        lambda: filings.return_filing(db.session, filing, current_user, form.comment.data),
+        firm_id, _("The filing for %(year)s went back to the firm.", year=year))
+
+
+def _filing_action(action, firm_id: int, done: str):
+    """Run one of the portal's filing transitions: commit and say so, or roll back and say why."""
     try:
-        filings.return_filing(db.session, filing, current_user, form.comment.data)
+        action()
     except filings.FilingError as error:
         db.session.rollback()
         flash(error.message, "danger")
-        return redirect(url_for("officer.firm_file", firm_id=firm_id, _anchor="filings"))
-    db.session.commit()
-    flash(_("The filing for %(year)s went back to the firm.", year=year), "success")
+    else:
+        db.session.commit()
+        flash(done, "success")
     return redirect(url_for("officer.firm_file", firm_id=firm_id, _anchor="filings"))
 
 
