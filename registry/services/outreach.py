@@ -47,7 +47,6 @@ OUTREACH_LISTS: dict[str, OutreachList] = {item.key: item for item in (
 )}
 STATUS_LABELS = {"to_contact": _l("To contact"), "contacted": _l("Contacted"),
                  "applied": _l("Applied"), "declined": _l("Declined")}
-SORTS = ("saving", "name")
 
 
 class OutreachError(Exception):
