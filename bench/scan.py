@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+sys.path[0] = str(REPO)   # not bench/: its modules would shadow the standard library's (queue)
 
 SCAN_TABLES = ("candidates", "firm_flags", "incentive_opportunities", "firm_verdicts", "scan_chunks", "scans")
 

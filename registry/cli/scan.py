@@ -10,15 +10,14 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from registry.extensions import db
-from registry.models import Firm, FirmVerdict, Scan
+from registry.models import Scan
 from registry.rules import ParameterError
 from registry.rules.facts import parse_date
 from registry.rules.jsonout import dumps
-from registry.services.evaluation import rebuild
+from registry.services.evaluation import verdict_results
 from registry.services.scans import parameters_for, run_inline, start_full_scan
 
 scan_cli = AppGroup("scan", help="Scan every firm against the current rules.")
-EXPORT_BATCH = 5000
 
 
 def _as_of(_ctx, _param, value):
@@ -54,7 +53,7 @@ def run(as_of, inline: bool, wait: bool, overrides: tuple[str, ...]) -> None:
         return
     while wait and scan.status in ("queued", "running"):
         time.sleep(0.5)
-        db.session.expire_all()
+        db.session.rollback()  # end the read transaction: SQLite would keep showing its snapshot
         scan = db.session.get(Scan, scan.id)
     click.echo(_summary(scan))
 
@@ -76,28 +75,12 @@ def export(scan_id: int) -> None:
     out.write(dumps({"as_of": scan.as_of.isoformat(), "parameters": str(params.policy_year),
                      "profiles": dict(params.profiles), "overrides": dict(params.overrides)}, indent=None)[:-1])
     out.write(', "firms": [')
-    later, first = 0, True
-    for firm_id, identifier, snapshot, scanned in _verdicts(scan):
-        later += scanned != scan.id
-        out.write(("" if first else ",") + "\n" + dumps(rebuild(snapshot, scan.as_of, params, identifier), indent=None))
+    changed, first = 0, True
+    for _firm_id, result, newer in verdict_results(db.session, scan.as_of, params):
+        changed += newer
+        out.write(("" if first else ",") + "\n" + dumps(result, indent=None))
         first = False
     out.write("\n]}\n")
-    if later:
-        click.echo(f"note: {later} firm(s) re-evaluated since scan {scan.id}; printed from their latest inputs",
-                   err=True)
-
-
-def _verdicts(scan: Scan):
-    last_id = 0
-    while True:
-        rows = db.session.execute(
-            select(FirmVerdict.firm_id, Firm.credit_code, Firm.external_ref, FirmVerdict.snapshot,
-                   FirmVerdict.scan_id)
-            .join(Firm, Firm.id == FirmVerdict.firm_id)
-            .where(FirmVerdict.firm_id > last_id, FirmVerdict.snapshot.is_not(None))
-            .order_by(FirmVerdict.firm_id).limit(EXPORT_BATCH)).all()
-        if not rows:
-            return
-        for firm_id, code, ref, snapshot, scanned in rows:
-            yield firm_id, code or ref, snapshot, scanned
-        last_id = rows[-1][0]
+    if changed:
+        click.echo(f"note: the facts of {changed} firm(s) changed since they were evaluated; "
+                   "printed from their current facts (pending re-evaluation)", err=True)

@@ -27,7 +27,9 @@ class Candidate(Base):
 
     `verdict` is the tier verdict with the parameters and the input snapshot it was opened (or
     last refreshed) with; frozen once the status is not `open`. `stale` marks an open candidate
-    whose latest verdict is insufficient_data.
+    whose latest verdict is insufficient_data. Scans write candidates in bulk, so no foreign key
+    is checked per row: a trigger on firms deletes a deleted firm's candidates (the cascade), and
+    scan ids are provenance only.
     """
 
     __tablename__ = "candidates"
@@ -41,15 +43,15 @@ class Candidate(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id", ondelete="CASCADE"))
+    firm_id: Mapped[int] = mapped_column(Integer)
     tier: Mapped[str] = mapped_column(String(16))
     cycle: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16), default="open")
     stale: Mapped[bool] = mapped_column(Boolean, default=False)
     verdict: Mapped[dict] = mapped_column(JSON, default=dict)
-    opened_scan_id: Mapped[int | None] = mapped_column(ForeignKey("scans.id", ondelete="SET NULL"))
-    last_scan_id: Mapped[int | None] = mapped_column(ForeignKey("scans.id", ondelete="SET NULL"))
-    closed_scan_id: Mapped[int | None] = mapped_column(ForeignKey("scans.id", ondelete="SET NULL"))
+    opened_scan_id: Mapped[int | None] = mapped_column(Integer)
+    last_scan_id: Mapped[int | None] = mapped_column(Integer)
+    closed_scan_id: Mapped[int | None] = mapped_column(Integer)
     opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -61,14 +63,15 @@ class Candidate(Base):
     district: Mapped[str | None] = mapped_column(String(32), server_default=FetchedValue())
     industry_code: Mapped[str | None] = mapped_column(String(8), server_default=FetchedValue())
 
-    firm = relationship("Firm", lazy="raise_on_sql")
+    firm = relationship("Firm", primaryjoin="foreign(Candidate.firm_id) == Firm.id", lazy="raise_on_sql")
 
     def __repr__(self) -> str:
         return f"<Candidate {self.id} firm={self.firm_id} {self.tier} {self.cycle} {self.status}>"
 
 
 class FirmFlag(Base):
-    """Work for officers (rules.md §5), raised and cleared by scans."""
+    """Work for officers (rules.md §5), raised and cleared by scans (no per-row foreign key
+    checks, like candidates)."""
 
     __tablename__ = "firm_flags"
     __table_args__ = (
@@ -78,20 +81,21 @@ class FirmFlag(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id", ondelete="CASCADE"))
+    firm_id: Mapped[int] = mapped_column(Integer)
     flag: Mapped[str] = mapped_column(String(32))
     cycle: Mapped[int] = mapped_column(Integer)
     # Machine-readable detail: {"expires": date} or {"criterion", "gap", "unit"} for a near miss.
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(8), default="open")
-    raised_scan_id: Mapped[int | None] = mapped_column(ForeignKey("scans.id", ondelete="SET NULL"))
-    cleared_scan_id: Mapped[int | None] = mapped_column(ForeignKey("scans.id", ondelete="SET NULL"))
+    raised_scan_id: Mapped[int | None] = mapped_column(Integer)
+    cleared_scan_id: Mapped[int | None] = mapped_column(Integer)
     raised_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     cleared_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class IncentiveOpportunity(Base):
-    """A tax incentive a firm qualifies for (rules.md §6), for outreach; saving null when unknown."""
+    """A tax incentive a firm qualifies for (rules.md §6), for outreach; saving null when unknown.
+    Written in bulk like flags (no per-row foreign key checks)."""
 
     __tablename__ = "incentive_opportunities"
     __table_args__ = (
@@ -101,12 +105,12 @@ class IncentiveOpportunity(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id", ondelete="CASCADE"))
+    firm_id: Mapped[int] = mapped_column(Integer)
     incentive: Mapped[str] = mapped_column(String(32))
     cycle: Mapped[int] = mapped_column(Integer)
     saving: Mapped[Decimal | None] = mapped_column(Saving)
     status: Mapped[str] = mapped_column(String(8), default="open")
-    opened_scan_id: Mapped[int | None] = mapped_column(ForeignKey("scans.id", ondelete="SET NULL"))
-    closed_scan_id: Mapped[int | None] = mapped_column(ForeignKey("scans.id", ondelete="SET NULL"))
+    opened_scan_id: Mapped[int | None] = mapped_column(Integer)
+    closed_scan_id: Mapped[int | None] = mapped_column(Integer)
     opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

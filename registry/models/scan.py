@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (JSON, BigInteger, CheckConstraint, Date, Float, ForeignKey, Index, Integer,
-                        LargeBinary, SmallInteger, String, Text, UniqueConstraint, text)
+                        SmallInteger, String, Text, UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.models.base import Base, UTCDateTime, utcnow
@@ -124,24 +124,23 @@ class ScheduleRun(Base):
 
 
 class FirmVerdict(Base):
-    """A firm's current verdict: the status of each tier and the exact inputs it was decided on.
+    """A firm's current verdict: each tier's status and failed criteria, and digests of the inputs
+    and of the whole verdict.
 
-    `snapshot` holds the firm's engine input row (see services/scans.py `pack`), so the full
-    criteria explanation is rebuilt exactly by evaluating it again at `as_of` with the recorded
-    parameters. `inputs_digest` and `verdict_digest` let a scan write only what changed.
+    No copy of the inputs is kept: the full explanation is rebuilt by evaluating the firm's
+    current facts at `as_of` with the scan's parameters, exact while their digest is
+    `inputs_digest` (otherwise the firm changed and is pending re-evaluation). The digests let a
+    scan write only what changed. Written in bulk by scans, so no foreign keys are checked per
+    row: a trigger on firms deletes a deleted firm's row, and scan ids are provenance only.
     """
 
     __tablename__ = "firm_verdicts"
-    __table_args__ = (
-        Index("ix_firm_verdicts_hnte", "status_hnte"),
-        Index("ix_firm_verdicts_tech_sme", "status_tech_sme"),
-    )
 
-    firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id", ondelete="CASCADE"),
-                                         primary_key=True, autoincrement=False)
-    scan_id: Mapped[int | None] = mapped_column(ForeignKey("scans.id", ondelete="SET NULL"))
+    firm_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    scan_id: Mapped[int | None] = mapped_column(Integer)
     as_of: Mapped[dt.date | None] = mapped_column(Date)
-    params_key: Mapped[str | None] = mapped_column(String(40))
+    # 64 bits of the parameter set's hash (services/scans.py parameters_for).
+    params_key: Mapped[int | None] = mapped_column(BigInteger)
     evaluated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # Set when the firm's facts changed and an evaluation was queued (pending until evaluated).
     requested_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
@@ -152,9 +151,18 @@ class FirmVerdict(Base):
     status_hnte: Mapped[int | None] = mapped_column(SmallInteger)
     status_gazelle: Mapped[int | None] = mapped_column(SmallInteger)
     status_leader: Mapped[int | None] = mapped_column(SmallInteger)
-    snapshot: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The tier's failed criteria as bits (registry/scan/snapshot.py failed_ids).
+    failed_tech_sme: Mapped[int | None] = mapped_column(Integer)
+    failed_hnte: Mapped[int | None] = mapped_column(Integer)
+    failed_gazelle: Mapped[int | None] = mapped_column(Integer)
+    failed_leader: Mapped[int | None] = mapped_column(Integer)
 
     @property
     def pending(self) -> bool:
         return self.requested_at is not None and (
             self.evaluated_at is None or self.requested_at > self.evaluated_at)
+
+    def failed(self, tier: str) -> list[str]:
+        """The ids of the tier's failed criteria."""
+        from registry.scan.snapshot import failed_ids
+        return failed_ids(getattr(self, f"failed_{tier}") or 0)

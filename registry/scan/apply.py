@@ -1,39 +1,50 @@
 """Evaluate one range of firms and write, in bulk, only what changed.
 
-A range is read with three queries (`loader`), evaluated by the engine's batch path, compared
-with what is stored (four more queries: verdicts, candidates, flags, opportunities), and the
-differences are written with a few executemany statements: upserts on the unique keys, updates by
-primary key. Running it again on unchanged data writes nothing.
+A range is read with three queries (`loader`) and two more for what is stored (the verdict digests;
+the candidates, flags and opportunities of the cycle), evaluated by the engine's batch path, and
+compared in numpy. The differences are staged in temporary tables (`stage`: one binary COPY each
+on PostgreSQL) and moved with one INSERT ... SELECT (new rows) and one UPDATE ... FROM (changed
+rows) per table. Running it again on unchanged data writes nothing. New rows are plain inserts,
+without a conflict check per row: a chunk delivered twice waits for the first delivery's lock and
+then finds itself done (services/scans.py), and a row inserted meanwhile by a one-firm evaluation
+makes the chunk fail on the unique key and be retried.
 
-Candidates (rules: issue "Scans"): opened when a firm is eligible for a tier it holds no valid
+A firm's verdict row keeps the tier statuses, the failed criteria (bit masks), and digests of the
+inputs and of the whole verdict; its explanation is rebuilt from the firm's facts (evaluation.py).
+
+Candidates (issue "Scans"): opened when a firm is eligible for a tier it holds no valid
 certificate for; an open candidate is marked stale on insufficient_data and closed only on
-ineligible; candidates past `open` (in review, decided) are never touched. Flags and incentive
+ineligible; candidates past `open` (in review, decided) are never touched, even if an officer
+moves one while the chunk runs (every update checks the status it read). Flags and incentive
 opportunities open while raised/applicable and close when no longer.
 """
 from __future__ import annotations
 
 import base64
 import datetime as dt
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 
 import numpy as np
-from sqlalchemy import bindparam, update
+from sqlalchemy import Date, bindparam, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from registry.models import Candidate, FirmFlag, FirmVerdict, IncentiveOpportunity
+from registry.models.base import UTCDateTime
 from registry.models.candidate import CANDIDATE_STATUSES
 from registry.rules.engine import BatchVerdicts, evaluate
 from registry.rules.facts import TIERS
 from registry.rules.logic import FALSE, STATUS_NAMES, TRUE, UNKNOWN
 from registry.rules.params import ParameterSet
-from registry.rules.report import near_miss_criterion
-from registry.rules.units import SAVING_SCALE, from_fixed
 from registry.scan.loader import fetch_ints, load_columns
-from registry.scan.snapshot import digest, pack, to_bytes, verdict_matrix
+from registry.scan.snapshot import digest, failed_ids, failed_mask, pack, to_bytes, verdict_matrix
+from registry.scan.stage import BOOL, INT2, INT4, INT8, TEXT, stage
 
-OPEN, CLOSED = CANDIDATE_STATUSES.index("open"), CANDIDATE_STATUSES.index("closed")
-NONE = -1
+STATUS_CODES = {name: code for code, name in enumerate(CANDIDATE_STATUSES)}
+OPEN, CLOSED = STATUS_CODES["open"], STATUS_CODES["closed"]
+ABSENT = -1
+# What a scan does to a candidate, flag or opportunity row.
+NEW, REOPEN, REFRESH, MARK_STALE, CLOSE = range(5)
 
 
 @dataclass
@@ -41,7 +52,7 @@ class Evaluation:
     """Where and how a range is evaluated."""
     as_of: dt.date
     params: ParameterSet
-    params_key: str
+    params_key: int
     scan_id: int | None
     now: dt.datetime
 
@@ -70,20 +81,62 @@ class Changes:
         return self
 
 
+@dataclass(frozen=True)
+class Lifecycle:
+    """A table of rows that scans open and close, one per firm, subject and cycle."""
+    table: str
+    subject: str        # the column naming what the row is about: tier, flag, incentive
+    payload: str        # the column a scan refreshes: verdict, detail, saving
+    opened: str         # prefix of the <prefix>_scan_id and <prefix>_at set on (re)opening
+    closed: str         # ... and on closing
+    candidates: bool = False   # also stale, last_scan_id, updated_at, the firm's district
+
+    @property
+    def json(self) -> bool:
+        return self.payload != "saving"
+
+
+CANDIDATES = Lifecycle("candidates", "tier", "verdict", "opened", "closed", candidates=True)
+FLAGS = Lifecycle("firm_flags", "flag", "detail", "raised", "cleared")
+OPPORTUNITIES = Lifecycle("incentive_opportunities", "incentive", "saving", "opened", "closed")
+LIFECYCLES = (CANDIDATES, FLAGS, OPPORTUNITIES)
+
+
 def evaluate_range(session: Session, first: int, last: int, evaluation: Evaluation) -> Changes:
     """Evaluate firms with ids in [first, last] and write what changed (flushes, never commits)."""
     connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        # Compiling these statements to machine code costs more than it saves.
+        connection.exec_driver_sql("SET LOCAL jit = off; SET LOCAL max_parallel_workers_per_gather = 0")
     firm_ids, columns = load_columns(connection, first, last, evaluation.as_of)
     if not len(firm_ids):
         return Changes()
-    verdicts = evaluate(columns, evaluation.params)
-    batch = _Batch(session, firm_ids, verdicts, evaluation, first, last)
-    changes = Changes(firms=len(firm_ids))
-    changes.verdicts = batch.write_verdicts()
-    changes.opened, changes.closed = batch.write_candidates()
-    changes.flags = batch.write_flags()
-    batch.write_opportunities()
+    batch = _Batch(session, firm_ids, evaluate(columns, evaluation.params), evaluation, first, last)
+    changes = Changes(firms=len(firm_ids), verdicts=batch.write_verdicts())
+    opened, changes.closed, _ = batch.write_lifecycle(CANDIDATES)
+    raised, _, _ = batch.write_lifecycle(FLAGS)
+    batch.write_lifecycle(OPPORTUNITIES)
+    changes.opened, changes.flags = opened, raised
     return changes
+
+
+@dataclass
+class _Plan:
+    """Rows of one lifecycle table to write: batch row, subject code, action, row id, stale."""
+    parts: list[tuple] = field(default_factory=list)
+
+    def add(self, action: int, where: np.ndarray, subject: int, ids: np.ndarray, stale) -> None:
+        rows = np.flatnonzero(where)
+        if len(rows):
+            stale = np.broadcast_to(stale, where.shape)[rows]
+            self.parts.append((rows, np.full(len(rows), subject), np.full(len(rows), action),
+                               ids[rows], stale))
+
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        return tuple(np.concatenate(column) for column in zip(*self.parts))
+
+    def count(self, *actions: int) -> int:
+        return sum(len(rows) for rows, _s, action, _i, _st in self.parts if action[0] in actions)
 
 
 class _Batch:
@@ -92,192 +145,249 @@ class _Batch:
         self.session, self.firm_ids, self.verdicts = session, firm_ids, verdicts
         self.evaluation, self.first, self.last = evaluation, first, last
         self.connection = session.connection()
+        self.dialect = self.connection.dialect.name
         self.snapshot = pack(verdicts.columns)
         self.inputs_digest = digest(self.snapshot)
+        self.failed = {tier: failed_mask(verdicts.tiers[tier]) for tier in TIERS}
         self.verdict_digest = digest(verdict_matrix(verdicts))
-        self.changed = self._changed()
-        self._snapshot_bytes: dict[int, bytes] = {}
+        self.changed, self.exists = self._changed()
+        self.stored = self._stored_lifecycle_rows()
+
+    def _range(self, column: str = "firm_id") -> str:
+        return f"{column} BETWEEN {int(self.first)} AND {int(self.last)}"
+
+    def _rows_of(self, found_firm_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Batch rows of stored firm ids, and which of them are firms of the batch."""
+        rows = np.minimum(np.searchsorted(self.firm_ids, found_firm_ids), len(self.firm_ids) - 1)
+        return rows, self.firm_ids[rows] == found_firm_ids
 
     # ---- firm verdicts ------------------------------------------------------------------------
 
-    def _changed(self) -> np.ndarray:
-        """Firms whose stored verdict is missing, pending, or differs in inputs, verdict or parameters."""
-        key = self.evaluation.params_key.replace("'", "")
+    def _changed(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per firm: whether its stored verdict is missing, pending, or differs in inputs, verdict
+        or parameters; and whether a verdict row exists."""
         stored = fetch_ints(self.connection, (
             "SELECT firm_id, COALESCE(inputs_digest, 0), COALESCE(verdict_digest, 0), "
-            f"CASE WHEN params_key = '{key}' AND snapshot IS NOT NULL THEN 1 ELSE 0 END, "
+            f"CASE WHEN params_key = {int(self.evaluation.params_key)} THEN 1 ELSE 0 END, "
             "CASE WHEN requested_at IS NOT NULL AND (evaluated_at IS NULL OR requested_at > evaluated_at) "
-            "THEN 1 ELSE 0 END FROM firm_verdicts "
-            f"WHERE firm_id BETWEEN {int(self.first)} AND {int(self.last)}"), 5)
+            f"THEN 1 ELSE 0 END FROM firm_verdicts WHERE {self._range()}"), 5)
+        rows, present = self._rows_of(stored[:, 0])
+        stored, rows = stored[present], rows[present]
         same = np.zeros(len(self.firm_ids), dtype=bool)
-        rows = np.searchsorted(self.firm_ids, stored[:, 0])
         same[rows] = ((stored[:, 1] == self.inputs_digest[rows]) & (stored[:, 2] == self.verdict_digest[rows])
                       & (stored[:, 3] == 1) & (stored[:, 4] == 0))
-        return ~same
-
-    def snapshot_of(self, i: int) -> bytes:
-        if i not in self._snapshot_bytes:
-            self._snapshot_bytes[i] = to_bytes(self.snapshot[i:i + 1])[0]
-        return self._snapshot_bytes[i]
+        exists = np.zeros(len(self.firm_ids), dtype=bool)
+        exists[rows] = True
+        return ~same, exists
 
     def write_verdicts(self) -> int:
+        """Stage the changed verdicts; insert the new rows, update the others."""
         rows = np.flatnonzero(self.changed)
         if not len(rows):
             return 0
+        columns = {"firm_id": (INT4, self.firm_ids[rows]), "stored": (BOOL, self.exists[rows]),
+                   "inputs_digest": (INT8, self.inputs_digest[rows]),
+                   "verdict_digest": (INT8, self.verdict_digest[rows]),
+                   **{f"status_{tier}": (INT2, self.verdicts.status(tier)[rows]) for tier in TIERS},
+                   **{f"failed_{tier}": (INT4, self.failed[tier][rows]) for tier in TIERS}}
+        stage(self.connection, "stage_verdicts", columns)
+        decided = list(columns)[2:]
+        names = ["scan_id", "as_of", "params_key", "evaluated_at", *decided]
+        values = [":scan_id", ":as_of", ":params_key", ":now", *(f"s.{name}" for name in decided)]
         e = self.evaluation
-        statuses = {tier: self.verdicts.status(tier) for tier in TIERS}
-        snapshots = to_bytes(self.snapshot[rows])
-        values = [{"firm_id": int(self.firm_ids[i]), "scan_id": e.scan_id, "as_of": e.as_of,
-                   "params_key": e.params_key, "evaluated_at": e.now,
-                   "inputs_digest": int(self.inputs_digest[i]), "verdict_digest": int(self.verdict_digest[i]),
-                   **{f"status_{tier}": int(statuses[tier][i]) for tier in TIERS},
-                   "snapshot": snapshot}
-                  for i, snapshot in zip(rows.tolist(), snapshots)]
-        upsert(self.session, FirmVerdict.__table__, values, ["firm_id"])
-        return len(values)
+        params = {"scan_id": e.scan_id, "as_of": e.as_of, "params_key": e.params_key, "now": e.now}
+        typed = (bindparam("as_of", type_=Date()), bindparam("now", type_=UTCDateTime()))
+        # A firm's first verdict is a plain INSERT (no conflict check per row): should another
+        # process insert the row meanwhile, the chunk fails and its retry updates it.
+        if not self.exists[rows].all():
+            self.session.execute(text(
+                f"INSERT INTO firm_verdicts (firm_id, {', '.join(names)}) "
+                f"SELECT s.firm_id, {', '.join(values)} FROM stage_verdicts s WHERE NOT s.stored")
+                .bindparams(*typed), params)
+        if self.exists[rows].any():
+            self.session.execute(text(
+                f"UPDATE firm_verdicts SET {', '.join(f'{n} = {v}' for n, v in zip(names, values))} "
+                f"FROM stage_verdicts s WHERE firm_verdicts.firm_id = s.firm_id AND s.stored "
+                f"AND {self._range('firm_verdicts.firm_id')}").bindparams(*typed), params)
+        return len(rows)
 
-    # ---- candidates ---------------------------------------------------------------------------
+    # ---- candidates, flags and opportunities --------------------------------------------------
 
-    def _existing(self, table: str, subject: str, codes: dict[str, int], statuses: tuple[str, ...]) -> np.ndarray:
-        """(id, row, subject code, status code, stale) of this range's rows of the cycle."""
-        subject_case = " ".join(f"WHEN '{name}' THEN {code}" for name, code in codes.items())
-        status_case = " ".join(f"WHEN '{name}' THEN {code}" for code, name in enumerate(statuses))
-        stale = "CASE WHEN stale THEN 1 ELSE 0 END" if table == "candidates" else "0"
-        found = fetch_ints(self.connection, (
-            f"SELECT id, firm_id, CASE {subject} {subject_case} ELSE -1 END, "
-            f"CASE status {status_case} ELSE -1 END, {stale} FROM {table} "
-            f"WHERE firm_id BETWEEN {int(self.first)} AND {int(self.last)} "
-            f"AND cycle = {int(self.evaluation.cycle)}"), 5)
-        found[:, 1] = np.searchsorted(self.firm_ids, found[:, 1])
-        return found
+    def _subjects(self, life: Lifecycle) -> list[str]:
+        if life is CANDIDATES:
+            return list(TIERS)
+        return list(self.verdicts.flags if life is FLAGS else self.verdicts.incentives)
 
-    def _state(self, existing: np.ndarray, code: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Per firm of the batch: the row id, status code (NONE if absent) and stale flag for `code`."""
+    def _stored_lifecycle_rows(self) -> dict[str, np.ndarray]:
+        """Per table, this range's rows of the cycle: (id, batch row, subject code, status code, stale)."""
+        status_case = " ".join(f"WHEN '{name}' THEN {code}" for name, code in STATUS_CODES.items())
+        selects = []
+        for kind, life in enumerate(LIFECYCLES):
+            subject_case = " ".join(f"WHEN '{name}' THEN {code}"
+                                    for code, name in enumerate(self._subjects(life)))
+            stale = "CASE WHEN stale THEN 1 ELSE 0 END" if life.candidates else "0"
+            selects.append(f"SELECT {kind}, id, firm_id, CASE {life.subject} {subject_case} ELSE -1 END, "
+                           f"CASE status {status_case} ELSE -1 END, {stale} FROM {life.table} "
+                           f"WHERE {self._range()} AND cycle = {int(self.evaluation.cycle)}")
+        found = fetch_ints(self.connection, " UNION ALL ".join(selects), 6)
+        found[:, 2], present = self._rows_of(found[:, 2])
+        found = found[present]
+        return {life.table: found[found[:, 0] == kind, 1:] for kind, life in enumerate(LIFECYCLES)}
+
+    def _state(self, life: Lifecycle, code: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per firm of the batch: the stored row id, status code (ABSENT if none) and stale flag."""
         n = len(self.firm_ids)
-        ids, status, stale = np.full(n, NONE), np.full(n, NONE), np.zeros(n, dtype=bool)
-        mine = existing[existing[:, 2] == code]
+        ids, status, stale = np.zeros(n, dtype=np.int64), np.full(n, ABSENT), np.zeros(n, dtype=bool)
+        mine = self.stored[life.table]
+        mine = mine[mine[:, 2] == code]
         ids[mine[:, 1]], status[mine[:, 1]], stale[mine[:, 1]] = mine[:, 0], mine[:, 3], mine[:, 4] == 1
         return ids, status, stale
 
-    def write_candidates(self) -> tuple[int, int]:
-        e = self.evaluation
-        existing = self._existing("candidates", "tier", {t: c for c, t in enumerate(TIERS)}, CANDIDATE_STATUSES)
-        inserts, reopens, refreshes, stale_rows, closes = [], [], [], [], []
-        for code, tier in enumerate(TIERS):
-            status = self.verdicts.status(tier)
-            ids, current, stale = self._state(existing, code)
-            eligible = (status == TRUE) & ~self.verdicts.columns.holds(tier)
-            for i in np.flatnonzero(eligible & (current == NONE)).tolist():
-                inserts.append({"firm_id": int(self.firm_ids[i]), "tier": tier, "cycle": e.cycle,
-                                "status": "open", "stale": False, "verdict": self.candidate_verdict(tier, i),
-                                "opened_scan_id": e.scan_id, "last_scan_id": e.scan_id,
-                                "opened_at": e.now, "updated_at": e.now})
-            reopen = eligible & (current == CLOSED)
-            reopens.extend({"id": int(ids[i]), "status": "open", "stale": False,
-                            "verdict": self.candidate_verdict(tier, i), "opened_scan_id": e.scan_id,
-                            "last_scan_id": e.scan_id, "opened_at": e.now, "updated_at": e.now,
-                            "closed_at": None, "closed_scan_id": None}
-                           for i in np.flatnonzero(reopen).tolist())
-            refresh = eligible & (current == OPEN) & (stale | self.changed)
-            refreshes.extend({"id": int(ids[i]), "stale": False, "verdict": self.candidate_verdict(tier, i),
-                              "last_scan_id": e.scan_id, "updated_at": e.now}
-                             for i in np.flatnonzero(refresh).tolist())
-            stale_rows.extend({"id": int(ids[i]), "stale": True, "last_scan_id": e.scan_id, "updated_at": e.now}
-                              for i in np.flatnonzero((status == UNKNOWN) & (current == OPEN) & ~stale).tolist())
-            closes.extend({"id": int(ids[i]), "status": "closed", "closed_scan_id": e.scan_id, "closed_at": e.now,
-                           "last_scan_id": e.scan_id, "updated_at": e.now}
-                          for i in np.flatnonzero((status == FALSE) & (current == OPEN)).tolist())
-        table = Candidate.__table__
-        insert_ignoring(self.session, table, inserts, ["firm_id", "tier", "cycle"])
-        for rows in (reopens, refreshes, stale_rows, closes):
-            update_by_id(self.session, table, rows)
-        return len(inserts) + len(reopens), len(closes)
+    def _plan(self, life: Lifecycle) -> _Plan:
+        plan = _Plan()
+        for code, subject in enumerate(self._subjects(life)):
+            ids, current, stale = self._state(life, code)
+            is_open = current == OPEN
+            if life is CANDIDATES:
+                status = self.verdicts.status(subject)
+                wanted = (status == TRUE) & ~self.verdicts.columns.holds(subject)
+                plan.add(MARK_STALE, (status == UNKNOWN) & is_open & ~stale, code, ids, True)
+                closing = (status == FALSE) & is_open
+            else:
+                wanted = (self.verdicts.flags[subject] if life is FLAGS
+                          else self.verdicts.incentives[subject].applies)
+                closing = ~wanted & is_open
+            plan.add(NEW, wanted & (current == ABSENT), code, ids, False)
+            plan.add(REOPEN, wanted & (current == CLOSED), code, ids, False)
+            plan.add(REFRESH, wanted & is_open & (stale | self.changed), code, ids, False)
+            plan.add(CLOSE, closing, code, ids, stale)
+        return plan
 
-    def candidate_verdict(self, tier: str, i: int) -> dict:
-        """The tier verdict a candidate keeps, with what rebuilds its explanation exactly."""
+    def write_lifecycle(self, life: Lifecycle) -> tuple[int, int, int]:
+        """Stage and apply what changed in one table; (opened, closed, refreshed or marked)."""
+        plan = self._plan(life)
+        if not plan.parts:
+            return 0, 0, 0
+        rows, subjects, actions, ids, stale = plan.arrays()
+        writes = np.isin(actions, (NEW, REOPEN, REFRESH))
+        columns = {"id": (INT4, ids), "firm_id": (INT4, self.firm_ids[rows]), "subject": (INT2, subjects),
+                   "action": (INT2, actions), "stale": (BOOL, stale)}
+        if life.json:
+            payload = [None] * len(rows)
+            for index, value in zip(np.flatnonzero(writes).tolist(),
+                                    self._payloads(life, rows[writes], subjects[writes])):
+                payload[index] = value
+            columns["payload"] = (TEXT, payload)
+        else:
+            saving, known = self._savings(rows, subjects)
+            columns |= {"known": (BOOL, known & writes), "payload": (INT8, saving)}
+        stage(self.connection, "stage_rows", columns)
+        self._move(life, actions)
+        return (plan.count(NEW, REOPEN), plan.count(CLOSE), plan.count(REFRESH, MARK_STALE))
+
+    def _move(self, life: Lifecycle, actions: np.ndarray) -> None:
+        """One INSERT for the new rows and one UPDATE for the others, from the staged rows."""
+        subject = "CASE s.subject " + " ".join(
+            f"WHEN {code} THEN '{name}'" for code, name in enumerate(self._subjects(life))) + " END"
+        if life.json:
+            payload = "CAST(s.payload AS JSON)" if self.dialect == "postgresql" else "s.payload"
+        else:
+            payload = "CASE WHEN s.known THEN s.payload END"
+        t, opened, closed = life.table, life.opened, life.closed
+        names = ["firm_id", life.subject, "cycle", "status", life.payload, f"{opened}_scan_id", f"{opened}_at"]
+        values = ["s.firm_id", subject, ":cycle", "'open'", payload, ":scan_id", ":now"]
+        sets = [f"{life.payload} = CASE WHEN s.action IN ({REOPEN}, {REFRESH}) THEN {payload} "
+                f"ELSE {t}.{life.payload} END"]
+        join = ""
+        if life.candidates:   # with the firm's facets, so the officers' trigger has nothing to do
+            names += ["stale", "last_scan_id", "updated_at", "district", "industry_code"]
+            values += ["s.stale", ":scan_id", ":now", "f.district", "f.industry_code"]
+            sets += ["stale = s.stale", "last_scan_id = :scan_id", "updated_at = :now"]
+            join = "JOIN firms f ON f.id = s.firm_id "
+        sets += [
+            f"status = CASE s.action WHEN {CLOSE} THEN 'closed' WHEN {REOPEN} THEN 'open' ELSE {t}.status END",
+            f"{opened}_scan_id = CASE WHEN s.action = {REOPEN} THEN :scan_id ELSE {t}.{opened}_scan_id END",
+            f"{opened}_at = CASE WHEN s.action = {REOPEN} THEN :now ELSE {t}.{opened}_at END",
+            f"{closed}_scan_id = CASE s.action WHEN {CLOSE} THEN :scan_id WHEN {REOPEN} THEN NULL "
+            f"ELSE {t}.{closed}_scan_id END",
+            f"{closed}_at = CASE s.action WHEN {CLOSE} THEN :now WHEN {REOPEN} THEN NULL ELSE {t}.{closed}_at END",
+        ]
+        e = self.evaluation
+        params = {"cycle": e.cycle, "scan_id": e.scan_id, "now": e.now}
+        now = bindparam("now", type_=UTCDateTime())
+        actions = set(np.unique(actions).tolist())
+        if NEW in actions:   # plain INSERT, like a first verdict
+            self.session.execute(text(
+                f"INSERT INTO {t} ({', '.join(names)}) SELECT {', '.join(values)} FROM stage_rows s {join}"
+                f"WHERE s.action = {NEW}").bindparams(now), params)
+        if actions - {NEW}:
+            # The status read is checked again: an officer may have taken the row meanwhile.
+            self.session.execute(text(
+                f"UPDATE {t} SET {', '.join(sets)} FROM stage_rows s WHERE {t}.id = s.id AND s.action <> {NEW} "
+                f"AND {t}.status = CASE WHEN s.action = {REOPEN} THEN 'closed' ELSE 'open' END "
+                f"AND {self._range(f'{t}.firm_id')}").bindparams(now), params)
+
+    def _payloads(self, life: Lifecycle, rows: np.ndarray, subjects: np.ndarray) -> list[str]:
+        """The JSON text of each written row, in order (grouped by subject to share the work)."""
+        names = self._subjects(life)
+        out = [""] * len(rows)
+        for code in np.unique(subjects).tolist():
+            where = np.flatnonzero(subjects == code)
+            build = self._candidate_verdicts if life is CANDIDATES else self._flag_details
+            for index, value in zip(where.tolist(), build(names[code], rows[where])):
+                out[index] = value
+        return out
+
+    def _candidate_verdicts(self, tier: str, rows: np.ndarray) -> list[str]:
+        """The tier verdict a candidate keeps: status, failed ids, route and score, with the date,
+        parameters and input snapshot that rebuild its explanation exactly."""
         tv = self.verdicts.tiers[tier]
-        verdict = {"tier": tier, "status": STATUS_NAMES[int(tv.status[i])],
-                   "failed": [cid for cid, outcome in tv.outcomes.items()
-                              if tv.listed(cid, i) and outcome.passed[i] == FALSE],
-                   "as_of": self.evaluation.as_of.isoformat(), "parameters": self.evaluation.parameters,
-                   "snapshot": base64.b64encode(self.snapshot_of(i)).decode("ascii")}
-        if tv.route_direct is not None:
-            verdict["route"] = "direct" if tv.route_direct[i] else "score"
-            if not tv.route_direct[i] and tv.score.decided[i]:
-                verdict["score"] = int(tv.score.total[i])
-        return verdict
+        head = json.dumps({"tier": tier})[:-1]
+        dated = json.dumps({"as_of": self.evaluation.as_of.isoformat(),
+                            "parameters": self.evaluation.parameters})[1:-1]
+        failed_json: dict[int, str] = {}
+        texts = []
+        snapshots = to_bytes(self.snapshot[rows])
+        for i, snapshot in zip(rows.tolist(), snapshots):
+            mask = int(self.failed[tier][i])
+            if mask not in failed_json:
+                failed_json[mask] = json.dumps(failed_ids(mask))
+            route = ""
+            if tv.route_direct is not None:
+                route = ', "route": "direct"' if tv.route_direct[i] else ', "route": "score"'
+                if not tv.route_direct[i] and tv.score.decided[i]:
+                    route += f', "score": {int(tv.score.total[i])}'
+            texts.append(f'{head}, "status": "{STATUS_NAMES[int(tv.status[i])]}", "failed": {failed_json[mask]}, '
+                         f'{dated}, "snapshot": "{base64.b64encode(snapshot).decode("ascii")}"{route}}}')
+        return texts
 
-    # ---- flags and incentive opportunities ----------------------------------------------------
+    def _flag_details(self, flag_id: str, rows: np.ndarray) -> list[str]:
+        """A flag's detail: the near miss's one failed criterion and its gap, else the HNTE expiry."""
+        if flag_id != "hnte_near_miss":
+            expires = self.verdicts.columns.hnte_expires[rows].tolist()
+            return [json.dumps({"expires": dt.date.fromordinal(day).isoformat() if day else None})
+                    for day in expires]
+        hnte = self.verdicts.tiers["hnte"]
+        texts = []
+        for i in rows.tolist():
+            criterion = failed_ids(int(self.failed["hnte"][i]))[0]   # exactly one failed
+            gap = hnte.outcomes[criterion].gap
+            value = gap.at(i)
+            texts.append(json.dumps({"criterion": criterion, "gap": None if value is None else str(value),
+                                     "unit": gap.unit}))
+        return texts
 
-    def write_flags(self) -> int:
-        e = self.evaluation
-        flag_ids = list(self.verdicts.flags)
-        existing = self._existing("firm_flags", "flag", {f: c for c, f in enumerate(flag_ids)}, ("open", "closed"))
-        inserts, reopens, refreshes, clears = [], [], [], []
-        for code, flag_id in enumerate(flag_ids):
-            raised = self.verdicts.flags[flag_id]
-            ids, current, _ = self._state(existing, code)
-            for i in np.flatnonzero(raised & (current == NONE)).tolist():
-                inserts.append({"firm_id": int(self.firm_ids[i]), "flag": flag_id, "cycle": e.cycle,
-                                "detail": self.flag_detail(flag_id, i), "status": "open",
-                                "raised_scan_id": e.scan_id, "raised_at": e.now})
-            reopens.extend({"id": int(ids[i]), "status": "open", "detail": self.flag_detail(flag_id, i),
-                            "raised_scan_id": e.scan_id, "raised_at": e.now, "cleared_scan_id": None,
-                            "cleared_at": None}
-                           for i in np.flatnonzero(raised & (current == 1)).tolist())
-            refreshes.extend({"id": int(ids[i]), "detail": self.flag_detail(flag_id, i)}
-                             for i in np.flatnonzero(raised & (current == 0) & self.changed).tolist())
-            clears.extend({"id": int(ids[i]), "status": "closed", "cleared_scan_id": e.scan_id, "cleared_at": e.now}
-                          for i in np.flatnonzero(~raised & (current == 0)).tolist())
-        table = FirmFlag.__table__
-        insert_ignoring(self.session, table, inserts, ["firm_id", "flag", "cycle"])
-        for rows in (reopens, refreshes, clears):
-            update_by_id(self.session, table, rows)
-        return len(inserts) + len(reopens)
-
-    def flag_detail(self, flag_id: str, i: int) -> dict:
-        if flag_id == "hnte_near_miss":
-            cid = near_miss_criterion(self.verdicts, i)
-            gap = self.verdicts.tiers["hnte"].outcomes[cid].gap
-            return {"criterion": cid, "gap": _text(gap.at(i)), "unit": gap.unit}
-        expires = int(self.verdicts.columns.hnte_expires[i])
-        return {"expires": dt.date.fromordinal(expires).isoformat() if expires else None}
-
-    def write_opportunities(self) -> None:
-        e = self.evaluation
-        incentive_ids = list(self.verdicts.incentives)
-        existing = self._existing("incentive_opportunities", "incentive",
-                                  {name: c for c, name in enumerate(incentive_ids)}, ("open", "closed"))
-        inserts, reopens, refreshes, closes = [], [], [], []
-        for code, incentive_id in enumerate(incentive_ids):
-            incentive = self.verdicts.incentives[incentive_id]
-            ids, current, _ = self._state(existing, code)
-
-            def saving(i: int):
-                return from_fixed(int(incentive.saving[i]), SAVING_SCALE) if incentive.saving_known[i] else None
-            applies = incentive.applies
-            for i in np.flatnonzero(applies & (current == NONE)).tolist():
-                inserts.append({"firm_id": int(self.firm_ids[i]), "incentive": incentive_id, "cycle": e.cycle,
-                                "saving": saving(i), "status": "open", "opened_scan_id": e.scan_id,
-                                "opened_at": e.now})
-            reopens.extend({"id": int(ids[i]), "status": "open", "saving": saving(i), "opened_scan_id": e.scan_id,
-                            "opened_at": e.now, "closed_scan_id": None, "closed_at": None}
-                           for i in np.flatnonzero(applies & (current == 1)).tolist())
-            refreshes.extend({"id": int(ids[i]), "saving": saving(i)}
-                             for i in np.flatnonzero(applies & (current == 0) & self.changed).tolist())
-            closes.extend({"id": int(ids[i]), "status": "closed", "closed_scan_id": e.scan_id, "closed_at": e.now}
-                          for i in np.flatnonzero(~applies & (current == 0)).tolist())
-        table = IncentiveOpportunity.__table__
-        insert_ignoring(self.session, table, inserts, ["firm_id", "incentive", "cycle"])
-        for rows in (reopens, refreshes, closes):
-            update_by_id(self.session, table, rows)
+    def _savings(self, rows: np.ndarray, subjects: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each row's saving in 10^-8 万元 (the column's fixed point) and whether it is known."""
+        saving, known = np.zeros(len(rows), dtype=np.int64), np.zeros(len(rows), dtype=bool)
+        for code, incentive in enumerate(self.verdicts.incentives.values()):
+            where = subjects == code
+            saving[where] = incentive.saving[rows[where]]
+            known[where] = incentive.saving_known[rows[where]]
+        return np.where(known, saving, 0), known
 
 
-def _text(value) -> str | None:
-    return None if value is None else str(value)
-
-
-# ---- bulk statements --------------------------------------------------------------------------
+# ---- single-row statements --------------------------------------------------------------------
 
 def _insert(session: Session, table):
     dialect = session.connection().dialect.name
@@ -292,20 +402,3 @@ def upsert(session: Session, table, rows: list[dict], keys: list[str]) -> None:
     statement = statement.on_conflict_do_update(
         index_elements=keys, set_={name: statement.excluded[name] for name in rows[0] if name not in keys})
     session.execute(statement, rows)
-
-
-def insert_ignoring(session: Session, table, rows: list[dict], keys: list[str]) -> None:
-    """INSERT ... ON CONFLICT (keys) DO NOTHING: a row delivered twice is written once."""
-    if rows:
-        session.execute(_insert(session, table).on_conflict_do_nothing(index_elements=keys), rows)
-
-
-def update_by_id(session: Session, table, rows: list[dict]) -> None:
-    """UPDATE ... WHERE id = :id for rows sharing one set of keys, as one executemany."""
-    if not rows:
-        return
-    names = [name for name in rows[0] if name != "id"]
-    statement = (update(table).where(table.c.id == bindparam("row_id"))
-                 .values({name: bindparam(f"new_{name}") for name in names}))
-    session.execute(statement, [{"row_id": row["id"], **{f"new_{name}": row[name] for name in names}}
-                                for row in rows])

@@ -1,8 +1,11 @@
-"""A firm's engine inputs as one row of int64 (its snapshot), and 64-bit digests of inputs and verdicts.
+"""A firm's engine inputs as one row of int64 (its snapshot), 64-bit digests of inputs and
+verdicts, and each tier's failed criteria as a bit mask.
 
-The snapshot is what a verdict was decided on: evaluating it again at the same as_of with the same
-parameters rebuilds the full explanation exactly. Digests let a scan skip firms whose inputs and
-verdict did not change, so an unchanged re-run writes nothing.
+A candidate keeps the snapshot it was opened with: evaluating it again at the same as_of with the
+same parameters rebuilds that verdict's explanation exactly. A firm's current verdict keeps only
+the digest of its inputs: its explanation is rebuilt from the firm's current facts, exact while
+their digest is the stored one. Digests let a scan skip firms whose inputs and verdict did not
+change, so an unchanged re-run writes nothing.
 """
 from __future__ import annotations
 
@@ -12,7 +15,9 @@ from datetime import date
 import numpy as np
 
 from registry.rules.columns import COLUMN_SPEC, YEARS, Figure, FirmColumns
-from registry.rules.engine import BatchVerdicts
+from registry.rules.criteria import CRITERIA
+from registry.rules.engine import TECH_SME_SCORE_CRITERIA, BatchVerdicts, TierVerdicts
+from registry.rules.logic import FALSE
 
 # Layout of a snapshot row: every column of COLUMN_SPEC in order (per-year figures as 4 values),
 # then one int64 holding every figure's known bits.
@@ -85,11 +90,35 @@ def digest(matrix: np.ndarray) -> np.ndarray:
     return h.view(np.int64)
 
 
+# Bit of each criterion in a failed mask: its position in the rules' registry. The masks are part
+# of the verdict digest, so a registry that changes order rewrites every verdict on the next scan.
+CRITERION_BITS = {criterion_id: 1 << bit for bit, criterion_id in enumerate(CRITERIA)}
+assert len(CRITERION_BITS) <= 31, "failed masks are int4 columns"
+
+
+def failed_mask(tier: TierVerdicts) -> np.ndarray:
+    """Per firm, the bits of the tier's listed criteria that failed (int32)."""
+    mask = np.zeros(len(tier.status), dtype=np.int32)
+    for criterion_id, outcome in tier.outcomes.items():
+        failed = outcome.passed == FALSE
+        if tier.route_direct is not None and criterion_id in TECH_SME_SCORE_CRITERIA:
+            failed &= ~tier.route_direct   # the direct route does not list the score
+        mask |= np.where(failed, np.int32(CRITERION_BITS[criterion_id]), np.int32(0))
+    return mask
+
+
+def failed_ids(mask: int) -> list[str]:
+    """The criterion ids of a failed mask, in the rules' registry order."""
+    return [criterion_id for criterion_id, bit in CRITERION_BITS.items() if mask & bit]
+
+
 def verdict_matrix(verdicts: BatchVerdicts) -> np.ndarray:
-    """Every decided value of a batch (statuses, criteria, route, score, flags, incentives)."""
+    """Every decided value of a batch (statuses, criteria, failed masks, route, score, flags,
+    incentives)."""
     parts = []
     for tier in verdicts.tiers.values():
         parts.append(tier.status)
+        parts.append(failed_mask(tier))
         parts.extend(outcome.passed for outcome in tier.outcomes.values())
         if tier.route_direct is not None:
             parts.append(tier.route_direct)

@@ -1,10 +1,18 @@
 """One firm's evaluation: queued when its facts change, run by a worker with the code path of a
-scan chunk of one firm, and read back (with the full explanation) for the portal and officers."""
+scan chunk of one firm, and read back (with the full explanation) for the portal and officers.
+
+A verdict row keeps statuses, failed criteria and the digest of the inputs it was decided on, not
+the inputs: its explanation is rebuilt by evaluating the firm's current facts at the verdict's
+as_of with its parameters. That is exact while the inputs' digest is the stored one; otherwise
+the firm's facts changed since, and the verdict is reported pending."""
 from __future__ import annotations
 
 import base64
 import datetime as dt
+from dataclasses import replace
+from typing import Iterator
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry import jobs
@@ -15,8 +23,11 @@ from registry.rules.engine import evaluate
 from registry.rules import today_in_shanghai
 from registry.rules.params import ParameterSet
 from registry.scan.apply import Changes, Evaluation, evaluate_range, upsert
-from registry.scan.snapshot import from_bytes, unpack
+from registry.scan.loader import load_columns
+from registry.scan.snapshot import digest, from_bytes, pack, unpack
 from registry.services.scans import parameters_for
+
+RESULTS_BATCH = 5000
 
 
 def request_evaluation(session: Session, firm_id: int) -> None:
@@ -48,7 +59,7 @@ def evaluate_firm(firm_id: int, as_of: dt.date | None = None) -> Changes:
 
 
 def rebuild(snapshot: bytes, as_of: dt.date, params: ParameterSet, identifier: str, lang: str | None = None) -> dict:
-    """The rules §7 output entry of a stored snapshot, exactly as it was decided."""
+    """The rules §7 output entry of a candidate's snapshot, exactly as it was decided."""
     columns = unpack(from_bytes([snapshot]), as_of, [identifier])
     return evaluate(columns, params).firm_result(0, lang)
 
@@ -59,20 +70,59 @@ def _parameters_of(scan: Scan | None, as_of: dt.date) -> ParameterSet:
     return parameters_for(as_of, scan.overrides, scan.profiles)[0]
 
 
+def current_results(session: Session, first: int, last: int, as_of: dt.date, params: ParameterSet,
+                    lang: str | None = None) -> Iterator[tuple[int, dict, int]]:
+    """(firm id, rules §7 output entry, inputs digest) of each firm with an id in [first, last],
+    evaluated on its current facts at as_of (the scan's own loader and engine path)."""
+    firm_ids, columns = load_columns(session.connection(), first, last, as_of)
+    names = {firm_id: code or ref for firm_id, code, ref in session.execute(
+        select(Firm.id, Firm.credit_code, Firm.external_ref).where(Firm.id.between(first, last)))}
+    columns = replace(columns, ids=[names[firm_id] for firm_id in firm_ids.tolist()])
+    verdicts = evaluate(columns, params)
+    digests = digest(pack(columns))
+    for i, firm_id in enumerate(firm_ids.tolist()):
+        yield firm_id, verdicts.firm_result(i, lang), int(digests[i])
+
+
+def verdict_results(session: Session, as_of: dt.date, params: ParameterSet,
+                    lang: str | None = None) -> Iterator[tuple[int, dict, bool]]:
+    """(firm id, rules §7 output entry, changed since evaluated) of every firm with a verdict, in
+    id order, a batch of firms at a time; `changed` means the entry is of the newer facts."""
+    after = 0
+    while True:
+        stored = dict(session.execute(
+            select(FirmVerdict.firm_id, FirmVerdict.inputs_digest)
+            .where(FirmVerdict.firm_id > after, FirmVerdict.inputs_digest.is_not(None))
+            .order_by(FirmVerdict.firm_id).limit(RESULTS_BATCH)).all())
+        if not stored:
+            return
+        first, last = min(stored), max(stored)
+        for firm_id, result, inputs in current_results(session, first, last, as_of, params, lang):
+            if firm_id in stored:
+                yield firm_id, result, inputs != stored[firm_id]
+        after = last
+
+
 def ladder(session: Session, firm_id: int, lang: str | None = None) -> dict:
     """The firm's current verdict for "My ladder" and the officer's firm file:
-    {"pending", "evaluated_at", "as_of", "parameters", "result"} (result None if never evaluated)."""
+    {"pending", "evaluated_at", "as_of", "parameters", "result"} (result None if never evaluated).
+    Pending also when the firm's facts no longer match the inputs the verdict was decided on (the
+    result then explains the newer facts)."""
     verdict = session.get(FirmVerdict, firm_id)
     pending = bool(verdict and verdict.pending)
-    if verdict is None or verdict.snapshot is None:
+    results = []
+    if verdict is not None and verdict.inputs_digest is not None:
+        scan = session.get(Scan, verdict.scan_id) if verdict.scan_id else None
+        params = _parameters_of(scan, verdict.as_of)
+        results = list(current_results(session, firm_id, firm_id, verdict.as_of, params, lang))
+    if not results:
         return {"pending": pending, "evaluated_at": None, "as_of": None, "parameters": None, "result": None}
-    firm = session.get(Firm, firm_id)
-    scan = session.get(Scan, verdict.scan_id) if verdict.scan_id else None
-    params = _parameters_of(scan, verdict.as_of)
-    return {"pending": pending, "evaluated_at": verdict.evaluated_at, "as_of": verdict.as_of,
+    _firm_id, result, inputs = results[0]
+    return {"pending": pending or inputs != verdict.inputs_digest, "evaluated_at": verdict.evaluated_at,
+            "as_of": verdict.as_of,
             "parameters": {"policy_year": params.policy_year, "profiles": dict(params.profiles),
                            "overrides": dict(params.overrides)},
-            "result": rebuild(verdict.snapshot, verdict.as_of, params, firm.identifier, lang)}
+            "result": result}
 
 
 def candidate_tier_result(verdict: dict, identifier: str, lang: str | None = None) -> dict:

@@ -52,12 +52,12 @@ def setting(name: str):
 # ---- parameters -------------------------------------------------------------------------------
 
 def parameters_for(as_of: dt.date, overrides: dict | None = None,
-                   profiles: dict | None = None) -> tuple[ParameterSet, str]:
-    """The parameter set of a scan and a short key naming it (stored with each verdict)."""
+                   profiles: dict | None = None) -> tuple[ParameterSet, int]:
+    """The parameter set of a scan and a 64-bit key naming it (stored with each verdict)."""
     params = load_parameters(as_of, profiles or current_app.config.get("RULE_PROFILES"), overrides or {})
     canonical = json.dumps({"policy_year": params.policy_year, "profiles": dict(params.profiles),
                             "overrides": dict(params.overrides)}, sort_keys=True)
-    return params, hashlib.sha1(canonical.encode()).hexdigest()
+    return params, int.from_bytes(hashlib.sha1(canonical.encode()).digest()[:8], "big", signed=True)
 
 
 def evaluation_of(scan: Scan) -> Evaluation:

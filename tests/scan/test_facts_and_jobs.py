@@ -32,19 +32,7 @@ def test_public_vectors_through_import_scan_export_equal_rules_check(in_app):
     as_of = dt.date.fromisoformat(document["as_of"])
     scan = run_scan(as_of=as_of)
     expected = {firm["id"]: dumps(firm, indent=None) for firm in check_document(document)["firms"]}
-    assert exported_verdicts_by_identifier(scan) == expected
-
-
-def exported_verdicts_by_identifier(scan):
-    by_code = exported_verdicts(scan)  # keyed by credit code, None for external references
-    if None not in by_code:
-        return by_code
-    from registry.models import Firm
-    from registry.services.evaluation import rebuild
-    params, _ = scans.parameters_for(scan.as_of, scan.overrides, scan.profiles)
-    rows = db.session.execute(select(Firm, FirmVerdict.snapshot).join(FirmVerdict, FirmVerdict.firm_id == Firm.id)).all()
-    return {firm.identifier: dumps(rebuild(snapshot, scan.as_of, params, firm.identifier), indent=None)
-            for firm, snapshot in rows}
+    assert exported_verdicts(scan) == expected
 
 
 def test_reimporting_the_same_file_changes_nothing_and_export_round_trips(in_app):

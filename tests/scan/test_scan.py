@@ -12,9 +12,10 @@ from registry.extensions import db
 from registry.models import Candidate, Filing, FirmFlag, FirmVerdict, IncentiveOpportunity, Scan, ScanChunk
 from registry.rules import check_document
 from registry.rules.jsonout import dumps
+from registry.rules.facts import TIERS
 from registry.scan import apply
 from registry.services import scans
-from registry.services.evaluation import rebuild
+from registry.services.evaluation import verdict_results
 from registry.services.facts import export_facts
 from tests.scan.registry_data import make_registry
 
@@ -33,22 +34,33 @@ def counts() -> dict:
 
 
 def exported_verdicts(scan: Scan) -> dict[str, str]:
+    """What `scan export` prints, by firm identifier; every firm unchanged since its verdict."""
     params, _key = scans.parameters_for(scan.as_of, scan.overrides, scan.profiles)
-    rows = db.session.execute(select(FirmVerdict.firm_id, FirmVerdict.snapshot)).all()
+    results = list(verdict_results(db.session, scan.as_of, params))
+    assert not any(changed for _firm_id, _result, changed in results)
+    return {result["id"]: dumps(result, indent=None) for _firm_id, result, _changed in results}
+
+
+def stored_verdicts() -> dict[str, dict]:
+    """Each firm's stored statuses and failed criteria, in the §7 names."""
     from registry.models import Firm
-    identifiers = dict(db.session.execute(select(Firm.id, Firm.credit_code)).all())
-    return {identifiers[firm_id]: dumps(rebuild(snapshot, scan.as_of, params, identifiers[firm_id]), indent=None)
-            for firm_id, snapshot in rows}
+    from registry.rules.logic import STATUS_NAMES
+    rows = db.session.execute(select(Firm, FirmVerdict).join(FirmVerdict, FirmVerdict.firm_id == Firm.id)).all()
+    return {firm.identifier: {tier: (STATUS_NAMES[getattr(verdict, f"status_{tier}")], sorted(verdict.failed(tier)))
+                              for tier in TIERS} for firm, verdict in rows}
 
 
-def test_scan_verdicts_equal_rules_check_on_facts_export(in_app):
-    make_registry(db.session, 300, seed=11)
+def test_scan_verdicts_equal_rules_check_on_facts_export(in_app, scan_config):
+    scan_config["SCAN_CHUNK_SIZE"] = 300
+    make_registry(db.session, 2400, seed=11)
     scan = run_scan()
-    assert scan.status == "done" and scan.firms_done == 300 and scan.chunks_total == 8
+    assert scan.status == "done" and scan.firms_done == 2400 and scan.chunks_total == 8
     document = json.loads(dumps({"as_of": AS_OF.isoformat(), "firms": list(export_facts(db.session, AS_OF))}),
                           parse_float=__import__("decimal").Decimal)
-    expected = {firm["id"]: dumps(firm, indent=None) for firm in check_document(document)["firms"]}
-    assert exported_verdicts(scan) == expected
+    checked = check_document(document)["firms"]
+    assert exported_verdicts(scan) == {firm["id"]: dumps(firm, indent=None) for firm in checked}
+    assert stored_verdicts() == {firm["id"]: {tier: (verdict["status"], sorted(verdict["failed"]))
+                                              for tier, verdict in firm["tiers"].items()} for firm in checked}
 
 
 def test_unchanged_rerun_writes_nothing_and_reports_zero(in_app):
@@ -104,7 +116,9 @@ def test_chunk_reads_with_a_handful_of_statements(in_app):
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert changes.verdicts > 150  # (firms without a counting filing did not change)
-    assert unchanged <= 8 and len(statements) <= 20, (unchanged, len(statements))
+    # Reads: firms, certificates, filings, verdict digests, candidates+flags+opportunities.
+    # Writes per table: stage (drop, create, fill) and move (insert, update).
+    assert unchanged <= 5 and len(statements) <= 24, (unchanged, len(statements))
 
 
 def _candidate(tier: str) -> Candidate | None:
@@ -201,3 +215,19 @@ def test_a_transient_database_error_is_retried_by_the_task(in_app, monkeypatch):
     chunk = db.session.get(ScanChunk, chunk_id)
     db.session.refresh(chunk)
     assert len(calls) == 2 and chunk.status == "done" and chunk.attempts == 2
+
+
+def test_deleting_a_firm_deletes_what_scans_wrote_for_it(in_app):
+    from registry.models import Firm
+    ids = make_registry(db.session, 40, seed=18)
+    run_scan()
+    firm_id = next(firm_id for firm_id in ids
+                   if db.session.scalar(select(func.count()).select_from(IncentiveOpportunity)
+                                       .where(IncentiveOpportunity.firm_id == firm_id)))
+    before = counts()
+    db.session.execute(Firm.__table__.delete().where(Firm.id == firm_id))
+    after = counts()
+    assert after["FirmVerdict"] == before["FirmVerdict"] - 1
+    assert after["IncentiveOpportunity"] < before["IncentiveOpportunity"]
+    for model in (Candidate, FirmFlag, IncentiveOpportunity, FirmVerdict):
+        assert not db.session.scalar(select(func.count()).select_from(model).where(model.firm_id == firm_id))
