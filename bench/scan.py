@@ -1,13 +1,14 @@
 """Benchmark of the whole-registry scan on PostgreSQL (figures for docs/performance.md).
 
     DATABASE_URL=postgresql://postgres@127.0.0.1/yz_scanbench python bench/scan.py [--workers 0 1 2]
-        [--redis redis://127.0.0.1:6390/0] [--sample 10000] [--single 200]
+        [--redis redis://127.0.0.1:6390/0] [--chunk-size 25000] [--sample 10000] [--single 200]
 
 Measures, on the database as it is (load it with `flask demo load` first; the scan writes only
-scan tables): the COPY floor (filings to /dev/null), the full scan from start to `done` inline and
-with N workers (first run after clearing the scan tables, then an unchanged re-run), peak memory,
-a per-firm ORM loop on a sample (extrapolated), and single-firm re-evaluation p50/p95 (through a
-worker when --redis is given, else in-process).
+scan tables): the COPY floor (filings to /dev/null, median of 3), the full scan from start to
+`done` inline and with N workers of one pool process each (first run after clearing the scan
+tables, then an unchanged re-run), the scanning processes' peak memory, a per-firm ORM loop on a
+sample (extrapolated), and single-firm re-evaluation p50/p95 (through a worker when --redis is
+given, else in-process). Other processes share the machine: the load average is printed too.
 """
 from __future__ import annotations
 
@@ -27,14 +28,32 @@ sys.path[0] = str(REPO)   # not bench/: its modules would shadow the standard li
 SCAN_TABLES = ("candidates", "firm_flags", "incentive_opportunities", "firm_verdicts", "scan_chunks", "scans")
 
 
-def copy_floor(url: str) -> float:
-    started = time.monotonic()
-    subprocess.run(["psql", url.replace("+psycopg", ""), "-qc", "COPY filings TO '/dev/null'"], check=True)
-    return time.monotonic() - started
+def copy_floor(url: str, times: int = 3) -> list[float]:
+    """Seconds of `COPY filings TO '/dev/null'`, measured `times` times."""
+    seconds = []
+    for _ in range(times):
+        started = time.monotonic()
+        subprocess.run(["psql", url.replace("+psycopg", ""), "-qc", "COPY filings TO '/dev/null'"], check=True)
+        seconds.append(round(time.monotonic() - started, 2))
+    return seconds
 
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def workers_peak_rss_mb(workers: list[subprocess.Popen]) -> float:
+    """The largest peak resident memory (VmHWM) among the workers and their pool processes."""
+    parents = {worker.pid for worker in workers}
+    peak = 0
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+        except OSError:
+            continue
+        if int(status.parent.name) in parents or int(fields.get("PPid", 0)) in parents:
+            peak = max(peak, int(fields.get("VmHWM", "0 kB").split()[0]))
+    return round(peak / 1024, 1)
 
 
 def clear_scan_tables(db) -> None:
@@ -60,10 +79,18 @@ def timed_scan(db, inline: bool) -> dict:
 
 
 def start_workers(count: int, url: str, redis: str) -> list[subprocess.Popen]:
+    """`count` worker processes of one pool process each, answering before the first task is sent
+    (a worker still starting would leave every chunk to the others)."""
     env = dict(os.environ, DATABASE_URL=url, REDIS_URL=redis, YANZHEN_CONFIG="development")
-    return [subprocess.Popen([sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker", "-c", "1",
-                              "-n", f"bench{i}@%h", "--without-mingle", "--without-gossip", "-l", "WARNING"],
-                             cwd=REPO, env=env) for i in range(count)]
+    workers = [subprocess.Popen([sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker", "-c", "1",
+                                 "-n", f"bench{i}@%h", "--without-mingle", "--without-gossip", "-l", "WARNING"],
+                                cwd=REPO, env=env) for i in range(count)]
+    from workers.celery_app import celery
+    deadline = time.monotonic() + 60
+    while len(celery.control.ping(timeout=1.0)) < count:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{count} worker(s) did not answer within 60 s")
+    return workers
 
 
 def orm_baseline(db, sample: int) -> dict:
@@ -123,8 +150,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workers", type=int, nargs="*", default=[0], help="0 = inline")
     parser.add_argument("--redis", help="broker for worker runs and single-firm evaluation")
-    parser.add_argument("--sample", type=int, default=10_000)
-    parser.add_argument("--single", type=int, default=200)
+    parser.add_argument("--chunk-size", type=int, help="firms per chunk (default: SCAN_CHUNK_SIZE)")
+    parser.add_argument("--sample", type=int, default=10_000, help="firms of the ORM baseline (0: skip)")
+    parser.add_argument("--single", type=int, default=200, help="single-firm evaluations (0: skip)")
     args = parser.parse_args()
     url = os.environ["DATABASE_URL"]
     if args.redis:
@@ -132,30 +160,34 @@ def main() -> None:
     from registry import create_app
     from registry.extensions import db
     app = create_app("development")
-    figures = {}
+    if args.chunk_size:
+        app.config["SCAN_CHUNK_SIZE"] = args.chunk_size
+    figures = {"chunk_size": app.config["SCAN_CHUNK_SIZE"], "load_before": os.getloadavg()[0]}
     with app.app_context():
-        figures["copy_floor_seconds"] = round(copy_floor(app.config["SQLALCHEMY_DATABASE_URI"]), 2)
+        floors = copy_floor(app.config["SQLALCHEMY_DATABASE_URI"])
+        figures["copy_floor_runs"] = floors
+        figures["copy_floor_seconds"] = statistics.median(floors)
         for count in args.workers:
             workers = start_workers(count, url, args.redis) if count else []
             try:
-                time.sleep(3 if count else 0)
                 clear_scan_tables(db)
                 first = timed_scan(db, inline=not count)
                 rerun = timed_scan(db, inline=not count)
+                peak = workers_peak_rss_mb(workers) if count else peak_rss_mb()
             finally:
                 for worker in workers:
                     worker.terminate()
                     worker.wait()
             label = "inline" if not count else f"{count}_workers"
-            figures[label] = {"first": first, "rerun": rerun,
+            figures[label] = {"first": first, "rerun": rerun, "peak_rss_mb": peak,
                               "ratio_to_copy_first": round(first["seconds"] / figures["copy_floor_seconds"], 2),
                               "ratio_to_copy_rerun": round(rerun["seconds"] / figures["copy_floor_seconds"], 2)}
-        figures["peak_rss_mb_this_process"] = round(peak_rss_mb(), 1)
-        figures["orm_baseline"] = orm_baseline(db, args.sample)
-        workers = start_workers(1, url, args.redis) if args.redis else []
+        if args.sample:
+            figures["orm_baseline"] = orm_baseline(db, args.sample)
+        workers = start_workers(1, url, args.redis) if args.redis and args.single else []
         try:
-            time.sleep(3 if workers else 0)
-            figures["single_firm"] = single_firm(db, args.single, args.redis)
+            if args.single:
+                figures["single_firm"] = single_firm(db, args.single, args.redis)
         finally:
             for worker in workers:
                 worker.terminate()

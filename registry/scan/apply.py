@@ -37,7 +37,8 @@ from registry.rules.facts import TIERS
 from registry.rules.logic import FALSE, STATUS_NAMES, TRUE, UNKNOWN
 from registry.rules.params import ParameterSet
 from registry.scan.loader import fetch_ints, load_columns
-from registry.scan.snapshot import digest, failed_ids, failed_mask, pack, to_bytes, verdict_matrix
+from registry.scan.snapshot import (failed_ids, failed_mask, inputs_digest, pack, to_bytes,
+                                   verdict_digest)
 from registry.scan.stage import BOOL, INT2, INT4, INT8, TEXT, stage
 
 STATUS_CODES = {name: code for code, name in enumerate(CANDIDATE_STATUSES)}
@@ -146,10 +147,9 @@ class _Batch:
         self.evaluation, self.first, self.last = evaluation, first, last
         self.connection = session.connection()
         self.dialect = self.connection.dialect.name
-        self.snapshot = pack(verdicts.columns)
-        self.inputs_digest = digest(self.snapshot)
+        self.inputs_digest = inputs_digest(verdicts.columns)
         self.failed = {tier: failed_mask(verdicts.tiers[tier]) for tier in TIERS}
-        self.verdict_digest = digest(verdict_matrix(verdicts))
+        self.verdict_digest = verdict_digest(verdicts)
         self.changed, self.exists = self._changed()
         self.stored = self._stored_lifecycle_rows()
 
@@ -347,7 +347,7 @@ class _Batch:
                             "parameters": self.evaluation.parameters})[1:-1]
         failed_json: dict[int, str] = {}
         texts = []
-        snapshots = to_bytes(self.snapshot[rows])
+        snapshots = to_bytes(pack(self.verdicts.columns.take(rows)))
         for i, snapshot in zip(rows.tolist(), snapshots):
             mask = int(self.failed[tier][i])
             if mask not in failed_json:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from typing import Iterable, Iterator
 
 import numpy as np
 
@@ -33,19 +34,30 @@ def _width(name: str) -> int:
 WIDTH = sum(_width(name) for name in COLUMN_SPEC) + 1
 
 
-def pack(columns: FirmColumns) -> np.ndarray:
-    """The (n, WIDTH) int64 snapshot matrix of a batch."""
+def _snapshot_columns(columns: FirmColumns) -> Iterator[np.ndarray]:
+    """The snapshot's columns in order: every COLUMN_SPEC column (per-year figures as 4), then
+    one holding every figure's known bits."""
     n = len(columns)
-    parts, known_parts = [], []
+    bits, bit = np.zeros(n, dtype=np.int64), 0
     for name in COLUMN_SPEC:
         column = getattr(columns, name)
         if isinstance(column, Figure):
-            known_parts.append(column.known.reshape(n, -1))
+            for known in column.known.reshape(n, -1).T:
+                bits |= known.astype(np.int64) << bit
+                bit += 1
             column = column.value
-        parts.append(column.reshape(n, -1).astype(np.int64))
-    known = np.concatenate(known_parts, axis=1).astype(np.int64)
-    bits = (known << np.arange(known.shape[1], dtype=np.int64)).sum(axis=1)
-    return np.concatenate(parts + [bits[:, None]], axis=1)
+        yield from column.reshape(n, -1).T
+    yield bits
+
+
+def pack(columns: FirmColumns) -> np.ndarray:
+    """The (n, WIDTH) int64 snapshot matrix of a batch."""
+    return np.stack([column.astype(np.int64) for column in _snapshot_columns(columns)], axis=1)
+
+
+def inputs_digest(columns: FirmColumns) -> np.ndarray:
+    """digest(pack(columns)), without building the matrix."""
+    return digest(_snapshot_columns(columns), len(columns))
 
 
 def unpack(matrix: np.ndarray, as_of: date, ids: list[str]) -> FirmColumns:
@@ -80,12 +92,15 @@ def from_bytes(values: list[bytes]) -> np.ndarray:
 _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
 
 
-def digest(matrix: np.ndarray) -> np.ndarray:
-    """A 64-bit digest of each row (int64), mixing every column into the next."""
-    h = np.full(len(matrix), 0x2545F4914F6CDD1D, dtype=np.uint64)
+def digest(matrix: np.ndarray | Iterable[np.ndarray], n: int | None = None) -> np.ndarray:
+    """A 64-bit digest of each row (int64), mixing every column into the next; `matrix` is a
+    2-D array or its columns (n rows each)."""
+    if isinstance(matrix, np.ndarray):
+        matrix, n = matrix.T, len(matrix)
+    h = np.full(n, 0x2545F4914F6CDD1D, dtype=np.uint64)
     with np.errstate(over="ignore"):
-        for column in np.ascontiguousarray(matrix.T).view(np.uint64):
-            h = (h ^ column) * _MULTIPLIER
+        for column in matrix:
+            h = (h ^ column.astype(np.int64).view(np.uint64)) * _MULTIPLIER
             h ^= h >> np.uint64(29)
     return h.view(np.int64)
 
@@ -112,20 +127,22 @@ def failed_ids(mask: int) -> list[str]:
     return [criterion_id for criterion_id, bit in CRITERION_BITS.items() if mask & bit]
 
 
-def verdict_matrix(verdicts: BatchVerdicts) -> np.ndarray:
-    """Every decided value of a batch (statuses, criteria, failed masks, route, score, flags,
-    incentives)."""
-    parts = []
+def _verdict_columns(verdicts: BatchVerdicts) -> Iterator[np.ndarray]:
     for tier in verdicts.tiers.values():
-        parts.append(tier.status)
-        parts.append(failed_mask(tier))
-        parts.extend(outcome.passed for outcome in tier.outcomes.values())
+        yield tier.status
+        yield failed_mask(tier)
+        yield from (outcome.passed for outcome in tier.outcomes.values())
         if tier.route_direct is not None:
-            parts.append(tier.route_direct)
+            yield tier.route_direct
         if tier.score is not None:
-            parts.append(np.where(tier.score.decided, tier.score.total, -1))
-    parts.extend(verdicts.flags.values())
+            yield np.where(tier.score.decided, tier.score.total, -1)
+    yield from verdicts.flags.values()
     for incentive in verdicts.incentives.values():
-        parts.append(incentive.applies)
-        parts.append(np.where(incentive.applies & incentive.saving_known, incentive.saving, -1))
-    return np.stack([np.asarray(part, dtype=np.int64) for part in parts], axis=1)
+        yield incentive.applies
+        yield np.where(incentive.applies & incentive.saving_known, incentive.saving, -1)
+
+
+def verdict_digest(verdicts: BatchVerdicts) -> np.ndarray:
+    """The digest of every decided value of a batch (statuses, failed masks, criteria, route,
+    score, flags, incentives)."""
+    return digest(_verdict_columns(verdicts), len(verdicts))

@@ -24,7 +24,7 @@ from registry.rules import today_in_shanghai
 from registry.rules.params import ParameterSet
 from registry.scan.apply import Changes, Evaluation, evaluate_range, upsert
 from registry.scan.loader import load_columns
-from registry.scan.snapshot import digest, from_bytes, pack, unpack
+from registry.scan.snapshot import from_bytes, inputs_digest, unpack
 from registry.services.scans import parameters_for
 
 RESULTS_BATCH = 5000
@@ -79,7 +79,7 @@ def current_results(session: Session, first: int, last: int, as_of: dt.date, par
         select(Firm.id, Firm.credit_code, Firm.external_ref).where(Firm.id.between(first, last)))}
     columns = replace(columns, ids=[names[firm_id] for firm_id in firm_ids.tolist()])
     verdicts = evaluate(columns, params)
-    digests = digest(pack(columns))
+    digests = inputs_digest(columns)
     for i, firm_id in enumerate(firm_ids.tolist()):
         yield firm_id, verdicts.firm_result(i, lang), int(digests[i])
 

@@ -134,3 +134,19 @@ def test_the_beat_schedule_has_the_nightly_scan_certificate_pass_and_reconciler(
     assert set(schedule) >= {"nightly_scan", "certificate_pass", "scan_reconcile"}
     assert all(entry["task"] == "scheduled" for entry in schedule.values())
     assert {"scheduled", "scan_chunk", "scan_reconcile", "nightly_scan", "evaluate_firm"} <= set(jobs.JOB_TARGETS)
+
+
+def test_the_ladder_explains_current_facts_and_is_pending_when_they_changed(in_app):
+    from tests.factories import FilingFactory, FirmFactory
+    firm = FirmFactory(founded=dt.date(2015, 3, 1))
+    filing = FilingFactory(firm=firm, fiscal_year=2024, status="accepted")
+    db.session.commit()
+    evaluate_firm(firm.id, AS_OF)
+    view = ladder(db.session, firm.id, "en")
+    assert view["pending"] is False and view["result"]["tiers"]["tech_sme"]["status"] == "eligible"
+    filing.employees = None  # changed without a re-evaluation being queued
+    db.session.commit()
+    view = ladder(db.session, firm.id, "en")
+    assert view["pending"] is True and view["result"]["tiers"]["tech_sme"]["status"] == "insufficient_data"
+    evaluate_firm(firm.id, AS_OF)
+    assert ladder(db.session, firm.id, "en")["pending"] is False

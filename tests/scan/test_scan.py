@@ -231,3 +231,24 @@ def test_deleting_a_firm_deletes_what_scans_wrote_for_it(in_app):
     assert after["IncentiveOpportunity"] < before["IncentiveOpportunity"]
     for model in (Candidate, FirmFlag, IncentiveOpportunity, FirmVerdict):
         assert not db.session.scalar(select(func.count()).select_from(model).where(model.firm_id == firm_id))
+
+
+def test_a_candidate_an_officer_takes_while_the_chunk_runs_is_left_alone(in_app, monkeypatch):
+    from tests.factories import FilingFactory, FirmFactory
+    firm = FirmFactory(founded=dt.date(2015, 3, 1), ip_class1=1)
+    filing = FilingFactory(firm=firm, fiscal_year=2024, status="accepted")
+    db.session.commit()
+    evaluation = scans.evaluation_of(run_scan())
+    candidate = _candidate("tech_sme")
+    filing.employees, filing.revenue = 50, 30000  # ineligible: the chunk will close it...
+    db.session.commit()
+    read = apply._Batch._stored_lifecycle_rows
+
+    def read_then_an_officer_acts(batch):
+        stored = read(batch)   # ...having read it open
+        db.session.execute(update(Candidate).where(Candidate.id == candidate.id).values(status="in_review"))
+        return stored
+    monkeypatch.setattr(apply._Batch, "_stored_lifecycle_rows", read_then_an_officer_acts)
+    apply.evaluate_range(db.session, firm.id, firm.id, evaluation)
+    db.session.refresh(candidate)
+    assert candidate.status == "in_review" and candidate.closed_scan_id is None
