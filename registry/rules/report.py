@@ -112,6 +112,9 @@ def _explanation(entry: dict, failed_gate: str | None) -> tuple[str, dict]:
         return "explain.not_evaluated", {"label": label,
                                          "gate": Message(f"criterion.{failed_gate}")}
     params = {"label": label, "actual": entry["actual"], "required": entry["required"] or ""}
+    if entry["id"] == "tech_field":  # field ids read as names, the list as its official title
+        params.update(required=Message("tech_field.supported"),
+                      actual=Message(f"tech_field.{entry['actual']}") if entry["actual"] else None)
     if entry["passed"] is None:
         return "explain.unknown", params
     if entry["passed"]:

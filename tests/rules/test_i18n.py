@@ -47,3 +47,15 @@ def test_languages_differ_and_unknown_language_is_refused():
     assert translate("tier.hnte", None, "en") == "High and New Technology Enterprise"
     with pytest.raises(ValueError):
         translate("tier.hnte", None, "fr")
+
+
+def test_tech_field_explanations_name_fields_not_ids():
+    from registry.rules import check_document
+    document = {"as_of": "2025-06-30",
+                "firms": [{"id": "X", "founded": "2020-01-01", "tech_field": "new_energy"}]}
+    [criterion] = [c for c in check_document(document)["firms"][0]["tiers"]["hnte"]["criteria"]
+                   if c["id"] == "tech_field"]
+    assert "新能源与节能" in criterion["explanation"]["zh"]
+    assert "new energy and energy saving" in criterion["explanation"]["en"]
+    assert "new_energy" not in criterion["explanation"]["zh"] + criterion["explanation"]["en"]
+    assert criterion["actual"] == "new_energy"  # the JSON keeps the machine id
