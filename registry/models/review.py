@@ -35,8 +35,9 @@ Index("ix_firms_name_trgm", Firm.name, postgresql_using="gin",
 # Search by the start of a credit code (LIKE 'prefix%' under any collation).
 Index("ix_firms_credit_code_prefix", Firm.credit_code,
       postgresql_ops={"credit_code": "varchar_pattern_ops"})
-# The directory by district, sorted by name.
+# The directory sorted by name: by district for an officer, across districts for an admin.
 Index("ix_firms_district_name", Firm.district, Firm.name, Firm.id)
+Index("ix_firms_name_id", Firm.name, Firm.id)
 
 
 class PublicNotice(Base):
