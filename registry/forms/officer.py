@@ -32,8 +32,9 @@ class AssignForm(FlaskForm):
 
 
 class BulkForm(FlaskForm):
-    action = SelectField(_l("Action"), choices=[SelectChoice("approve", _l("Approve into public notice")),
-                                                SelectChoice("assign", _l("Assign to an officer"))])
+    action = SelectField(_l("Action"), choices=[
+        SelectChoice("approve", _l("Approve into public notice")),
+        SelectChoice("assign", _l("Assign to an officer"))])
     assignee = SelectField(_l("Assign to"), coerce=str, choices=[], validate_choice=False)
     confirm = HiddenField()
 
@@ -57,7 +58,8 @@ class ReturnFilingForm(FlaskForm):
 
 
 class OutreachForm(FlaskForm):
-    status = SelectField(_l("Status"), choices=[SelectChoice(status) for status in OUTREACH_STATUSES])
+    status = SelectField(_l("Status"),
+                         choices=[SelectChoice(status) for status in OUTREACH_STATUSES])
     notes = TextAreaField(_l("Notes"), filters=[strip], validators=[Length(max=REASON_MAX)])
 
 
@@ -73,7 +75,8 @@ class SpotCheckForm(FlaskForm):
 
 
 class SpotCheckResultForm(FlaskForm):
-    result = SelectField(_l("Result"), choices=[SelectChoice(result) for result in SPOT_CHECK_RESULTS])
+    result = SelectField(_l("Result"),
+                         choices=[SelectChoice(result) for result in SPOT_CHECK_RESULTS])
     findings = TextAreaField(_l("Findings"), filters=[strip], validators=[Length(max=REASON_MAX)])
 
 

@@ -29,7 +29,8 @@ class OutreachList:
 
 OUTREACH_LISTS: dict[str, OutreachList] = {item.key: item for item in (
     OutreachList("hnte_zero_rd", "flag", _l("HNTEs with zero R&D"),
-                 _l("Visit: a certified HNTE reported no R&D last year (review and claw-back risk).")),
+                 _l("Visit: a certified HNTE reported no R&D last year "
+                    "(review and claw-back risk).")),
     OutreachList("hnte_renewal_due", "flag", _l("HNTE renewals due"),
                  _l("The certificate expires this year: re-apply, or repay the tax relief.")),
     OutreachList("hnte_at_risk", "flag", _l("HNTEs at risk"),

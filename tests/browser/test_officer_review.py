@@ -85,7 +85,8 @@ def test_officer_filters_reads_and_approves_into_public_notice_then_the_firm_rea
     page.locator("#queue a", has_text=firm_name).click()
     page.wait_for_selector("#explanation")
     explanation = page.inner_text("#explanation")
-    assert page.locator('#explanation tr[data-criterion="rd_ratio"][data-passed="pass"]').count() == 1
+    rd_ratio = page.locator('#explanation tr[data-criterion="rd_ratio"][data-passed="pass"]')
+    assert rd_ratio.count() == 1
     assert "研发" in explanation and "国科发火〔2016〕32号" in explanation
 
     # Review, then approve into public notice.

@@ -18,7 +18,7 @@ from tests.officer.conftest import login
 
 @pytest.fixture
 def savings(db_session, districts):
-    """Super-deduction opportunities in haishu with savings 5, 80, unknown and 12.5; one in jiangbei."""
+    """Super-deduction opportunities in haishu saving 5, 80, unknown and 12.5; one in jiangbei."""
     firms = [FirmFactory(name=f"海曙{n}科技有限公司", district="haishu", contact_name="联系人")
              for n in range(4)]
     for firm, saving in zip(firms, (Decimal("5"), Decimal("80"), None, Decimal("12.5"))):

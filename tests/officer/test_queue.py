@@ -189,7 +189,8 @@ def test_queue_plans_use_the_indexes(db_session, admin, registry):
         pytest.skip("needs TEST_DATABASE_URL on PostgreSQL")
 
     def plan(query) -> str:
-        compiled = query.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
+        compiled = query.compile(dialect=postgresql.dialect(),
+                                 compile_kwargs={"literal_binds": True})
         db_session.execute(text("SET LOCAL enable_seqscan = off"))
         return "\n".join(db_session.execute(text(f"EXPLAIN {compiled}")).scalars())
 

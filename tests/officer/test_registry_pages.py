@@ -77,7 +77,8 @@ def test_not_filed_lists_firms_without_a_counting_filing(client, db_session, off
 def test_the_firm_file_shows_filings_charts_timeline_and_history(client, db_session, officer,
                                                                  firm, firm_user):
     for year, revenue, rd in ((2022, "3000", "120"), (2023, "4000", "210"), (2024, "6000", "240")):
-        FilingFactory(firm=firm, fiscal_year=year, revenue=revenue, rd_expense=rd, status="accepted")
+        FilingFactory(firm=firm, fiscal_year=year, revenue=revenue, rd_expense=rd,
+                      status="accepted")
     CertificateFactory(firm=firm, tier="hnte", issued=dt.date(2022, 12, 1),
                        expires=dt.date(2025, 11, 30))
     CandidateFactory(firm=firm, tier="gazelle", cycle=2025)

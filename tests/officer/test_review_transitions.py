@@ -107,11 +107,13 @@ def test_approval_starts_a_public_notice_and_tells_the_firm(client, db_session, 
     login(client, officer)
     response = client.post(f"/officer/candidates/{candidate.id}/approve")
     assert response.status_code == 302
-    notice = db_session.scalar(select(PublicNotice).where(PublicNotice.candidate_id == candidate.id))
+    notice = db_session.scalar(select(PublicNotice)
+                               .where(PublicNotice.candidate_id == candidate.id))
     assert notice.status == "running" and notice.working_days == 10
     assert notice.first_day > today_in_shanghai()
     certificate = db_session.get(Certificate, notice.certificate_id)
-    assert (certificate.status, certificate.tier, certificate.number) == ("public_notice", "hnte", None)
+    assert (certificate.status, certificate.tier, certificate.number) == \
+        ("public_notice", "hnte", None)
     assert certificate.issued == notice.last_day + dt.timedelta(days=1)
     [message] = db_session.scalars(select(Notification).where(Notification.firm_id == firm.id))
     assert message.kind == "approved" and message.details["last_day"] == notice.last_day.isoformat()

@@ -47,7 +47,8 @@ def elsewhere(db_session, other_firm, other_officer):
     FirmFlagFactory(firm=other_firm, flag="hnte_near_miss")
     IncentiveOpportunityFactory(firm=other_firm)
     session.flush()
-    return {"candidate_id": candidate.id, "firm_id": other_firm.id, "certificate_id": certificate.id,
+    return {"candidate_id": candidate.id, "firm_id": other_firm.id,
+            "certificate_id": certificate.id,
             "notice_id": notice.id, "objection_id": objection.id, "check_id": check.id,
             "item_id": item.id, "inspector_id": inspector.id, "batch_id": batch.id,
             "year": 2024, "cycle": 2025}
@@ -65,7 +66,8 @@ def officer_rules(app):
 def build(rule, values: dict) -> str:
     path = rule.rule
     for name in rule.arguments:
-        path = re.sub(rf"<(?:\w+:)?{name}>", str(values.get(name, OTHER_PARTS.get(name))), path)
+        path = re.sub(rf"<(?:[^:<>]+:)?{name}>", str(values.get(name, OTHER_PARTS.get(name))),
+                      path)
     return path
 
 
@@ -116,7 +118,8 @@ def test_an_admin_sees_every_district(client, admin, elsewhere):
 def test_the_same_officer_in_the_right_district_gets_the_pages(client, other_officer, elsewhere):
     login(client, other_officer)
     for path in (f"/officer/candidates/{elsewhere['candidate_id']}",
-                 f"/officer/firms/{elsewhere['firm_id']}", f"/officer/notices/{elsewhere['notice_id']}",
+                 f"/officer/firms/{elsewhere['firm_id']}",
+                 f"/officer/notices/{elsewhere['notice_id']}",
                  f"/officer/spot-checks/{elsewhere['check_id']}",
                  f"/officer/certificates/imports/{elsewhere['batch_id']}"):
         assert client.get(path).status_code == 200, path
@@ -139,3 +142,12 @@ def test_an_officer_without_districts_sees_nothing(client, db_session, elsewhere
     assert client.get(f"/officer/firms/{elsewhere['firm_id']}").status_code == 404
     page = client.get("/officer/queue?status=all").get_data(as_text=True)
     assert "data-candidate=" not in page
+
+
+def test_absurd_ids_are_not_found_never_a_500(app, client, officer, elsewhere):
+    login(client, officer)
+    huge = {name: 10 ** 30 for name in elsewhere}
+    for rule in officer_rules(app):
+        if set(rule.arguments) & set(elsewhere):
+            for method in methods(rule):
+                assert client.open(build(rule, huge), method=method).status_code == 404, rule.rule

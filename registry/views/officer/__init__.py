@@ -20,6 +20,9 @@ from registry.navigation import add_nav
 from registry.rules.i18n import translate
 
 bp = Blueprint("officer", __name__, url_prefix="/officer")
+# URL parts: ids within the database's integer range (an absurd id is a 404, never a 500).
+ID = "int(min=1, max=2147483647)"
+YEAR = "int(min=1, max=9999)"
 
 CANDIDATE_STATUS_LABELS = {
     "open": _l("Open"), "in_review": _l("In review"), "approved": _l("Approved"),
@@ -94,8 +97,9 @@ def _officers_start_at_the_queue(state) -> None:
     state.app.config["HOME_ENDPOINTS"] = homes
 
 
-from registry.views.officer import (certificates, directory, firms, outreach, queue,  # noqa: E402,F401
-                                    spotchecks)
+# The pages register their routes on `bp`.
+from registry.views.officer import certificates, directory, firms  # noqa: E402,F401
+from registry.views.officer import outreach, queue, spotchecks  # noqa: E402,F401
 
 add_nav("officer.queue", _l("Candidates"), Permission.CANDIDATES_VIEW, order=20)
 add_nav("officer.notices", _l("Public notices"), Permission.CERTIFICATES_MANAGE, order=21)

@@ -14,7 +14,7 @@ from registry.models import CertificateImport, Firm, Objection, PublicNotice
 from registry.rules import today_in_shanghai
 from registry.services import certificates, review
 from registry.services.calendar import missing_calendar_warnings
-from registry.views.officer import bp
+from registry.views.officer import ID, bp
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
@@ -47,13 +47,13 @@ def render_notice(notice: PublicNotice, *, form=None, problem=None, status=200):
         calendar_warnings=missing_calendar_warnings(notice.calendar_missing_years)), status
 
 
-@bp.get("/notices/<int:notice_id>")
+@bp.get(f"/notices/<{ID}:notice_id>")
 @requires(Permission.CERTIFICATES_MANAGE)
 def notice(notice_id: int):
     return render_notice(_notice_or_404(notice_id))
 
 
-@bp.post("/notices/<int:notice_id>/objections")
+@bp.post(f"/notices/<{ID}:notice_id>/objections")
 @requires(Permission.CERTIFICATES_MANAGE)
 def record_objection(notice_id: int):
     notice = _notice_or_404(notice_id)
@@ -74,7 +74,7 @@ def record_objection(notice_id: int):
     return redirect(url_for("officer.notice", notice_id=notice_id))
 
 
-@bp.post("/objections/<int:objection_id>/<outcome>")
+@bp.post(f"/objections/<{ID}:objection_id>/<outcome>")
 @requires(Permission.CERTIFICATES_MANAGE)
 def decide_objection(objection_id: int, outcome: str):
     decide = {"uphold": review.uphold_objection, "dismiss": review.dismiss_objection}.get(outcome)
@@ -125,7 +125,7 @@ def certificate_import():
                            columns=certificates.HEADER_ALIASES), 400 if form.errors else 200
 
 
-@bp.get("/certificates/imports/<int:batch_id>")
+@bp.get(f"/certificates/imports/<{ID}:batch_id>")
 @requires(Permission.CERTIFICATES_MANAGE)
 def certificate_import_report(batch_id: int):
     batch = db.session.scalar(_imports_visible().where(CertificateImport.id == batch_id))

@@ -20,7 +20,7 @@ from registry.models import (AuditEvent, Candidate, Certificate, Filing, FirmFla
 from registry.rules import ParameterError, load_parameters, today_in_shanghai
 from registry.rules.params import available_years
 from registry.services import evaluation, filings, review
-from registry.views.officer import bp, district_names, firm_or_404
+from registry.views.officer import ID, YEAR, bp, district_names, firm_or_404
 
 AUDIT_LIMIT = 200
 
@@ -79,7 +79,7 @@ def tier_timeline(certificates: list[Certificate], candidates: list[Candidate], 
     return {"rows": rows, "years": list(range(first.year, last.year + 1)), "today": left(today)}
 
 
-@bp.get("/firms/<int:firm_id>")
+@bp.get(f"/firms/<{ID}:firm_id>")
 @requires(Permission.FIRMS_VIEW)
 def firm_file(firm_id: int):
     firm = firm_or_404(firm_id)
@@ -123,7 +123,7 @@ def _filing_or_404(firm_id: int, year: int) -> Filing:
     return filing
 
 
-@bp.post("/firms/<int:firm_id>/filings/<int:year>/accept")
+@bp.post(f"/firms/<{ID}:firm_id>/filings/<{YEAR}:year>/accept")
 @requires(Permission.FILINGS_REVIEW)
 def accept_filing(firm_id: int, year: int):
     filing = _filing_or_404(firm_id, year)
@@ -133,7 +133,7 @@ def accept_filing(firm_id: int, year: int):
                           _("The filing for %(year)s is accepted.", year=year))
 
 
-@bp.post("/firms/<int:firm_id>/filings/<int:year>/return")
+@bp.post(f"/firms/<{ID}:firm_id>/filings/<{YEAR}:year>/return")
 @requires(Permission.FILINGS_REVIEW)
 def return_filing(firm_id: int, year: int):
     filing = _filing_or_404(firm_id, year)
@@ -159,7 +159,7 @@ def _filing_action(action, firm_id: int, done: str):
     return redirect(url_for("officer.firm_file", firm_id=firm_id, _anchor="filings"))
 
 
-@bp.post("/certificates/<int:certificate_id>/revoke")
+@bp.post(f"/certificates/<{ID}:certificate_id>/revoke")
 @requires(Permission.CERTIFICATES_MANAGE)
 def revoke_certificate(certificate_id: int):
     certificate = db.session.get(Certificate, certificate_id)

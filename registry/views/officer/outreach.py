@@ -13,7 +13,7 @@ from registry.rules import today_in_shanghai
 from registry.services import outreach
 from registry.services.directory import INDUSTRY_SECTIONS
 from registry.services.outreach import OUTREACH_LISTS, STATUS_LABELS, OutreachFilters
-from registry.views.officer import bp, district_names, firm_or_404, visible_districts
+from registry.views.officer import ID, YEAR, bp, district_names, firm_or_404, visible_districts
 from registry.views.officer.export import table_response
 
 
@@ -55,7 +55,7 @@ def outreach_list(list_key: str):
                            flag_detail=_flag_detail)
 
 
-@bp.post("/outreach/<list_key>/<int:cycle>/firms/<int:firm_id>")
+@bp.post(f"/outreach/<list_key>/<{YEAR}:cycle>/firms/<{ID}:firm_id>")
 @requires(Permission.OUTREACH_WORK)
 def outreach_update(list_key: str, cycle: int, firm_id: int):
     if list_key not in OUTREACH_LISTS:

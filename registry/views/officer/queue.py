@@ -17,7 +17,7 @@ from registry.models.certificate import TIERS
 from registry.rules import today_in_shanghai
 from registry.services import directory, evaluation, review
 from registry.services.directory import INDUSTRY_SECTIONS, QUEUE_SORTS, QueueFilters
-from registry.views.officer import FLAG_LABELS, bp, visible_districts
+from registry.views.officer import ID, FLAG_LABELS, bp, visible_districts
 
 MAX_BULK = 500
 
@@ -114,7 +114,8 @@ def render_candidate(candidate, *, form=None, problem=None, status=200):
         select(AuditEvent, User).outerjoin(User, User.id == AuditEvent.actor_id)
         .where(AuditEvent.object_type == "candidate", AuditEvent.object_id == candidate.id)
         .order_by(AuditEvent.id)).all()
-    notice = db.session.scalar(select(PublicNotice).where(PublicNotice.candidate_id == candidate.id))
+    notice = db.session.scalar(select(PublicNotice)
+                               .where(PublicNotice.candidate_id == candidate.id))
     assign_form = AssignForm()
     assign_form.assignee.choices = [SelectChoice("", _("Nobody"))] + [
         SelectChoice(str(user.id), user.name or user.email)
@@ -132,13 +133,13 @@ def render_candidate(candidate, *, form=None, problem=None, status=200):
         else None), status
 
 
-@bp.get("/candidates/<int:candidate_id>")
+@bp.get(f"/candidates/<{ID}:candidate_id>")
 @requires(Permission.CANDIDATES_VIEW)
 def candidate(candidate_id: int):
     return render_candidate(_candidate_or_404(candidate_id))
 
 
-@bp.post("/candidates/<int:candidate_id>/<name>")
+@bp.post(f"/candidates/<{ID}:candidate_id>/<name>")
 @requires(Permission.CANDIDATES_DECIDE)
 def decide(candidate_id: int, name: str):
     if name not in review.OFFICER_DECISIONS:
@@ -180,7 +181,7 @@ def _apply_decision(candidate, name: str, form: DecisionForm) -> None:
                      reason=reason)
 
 
-@bp.post("/candidates/<int:candidate_id>/assign")
+@bp.post(f"/candidates/<{ID}:candidate_id>/assign")
 @requires(Permission.CANDIDATES_DECIDE)
 def assign(candidate_id: int):
     candidate = _candidate_or_404(candidate_id)

@@ -16,7 +16,7 @@ from registry.models.certificate import TIERS
 from registry.rules import today_in_shanghai
 from registry.services import spotchecks
 from registry.services.spotchecks import RESULT_LABELS
-from registry.views.officer import bp, district_names, district_or_404, tier_label, \
+from registry.views.officer import ID, bp, district_names, district_or_404, tier_label, \
     visible_districts
 from registry.views.officer.export import table_response
 
@@ -87,7 +87,7 @@ def _check_or_404(check_id: int) -> SpotCheck:
     return check
 
 
-@bp.get("/spot-checks/<int:check_id>")
+@bp.get(f"/spot-checks/<{ID}:check_id>")
 @requires(Permission.CERTIFICATES_MANAGE)
 def spot_check(check_id: int):
     check = _check_or_404(check_id)
@@ -99,7 +99,7 @@ def spot_check(check_id: int):
                            result_labels=RESULT_LABELS, form=SpotCheckResultForm())
 
 
-@bp.post("/spot-checks/items/<int:item_id>")
+@bp.post(f"/spot-checks/items/<{ID}:item_id>")
 @requires(Permission.CERTIFICATES_MANAGE)
 def spot_check_result(item_id: int):
     item = db.session.get(SpotCheckItem, item_id)
@@ -121,7 +121,7 @@ def spot_check_result(item_id: int):
     return redirect(url_for("officer.spot_check", check_id=check.id, _anchor=f"item-{item.id}"))
 
 
-@bp.get("/spot-checks/<int:check_id>/export.<fmt>")
+@bp.get(f"/spot-checks/<{ID}:check_id>/export.<fmt>")
 @requires(Permission.CERTIFICATES_MANAGE)
 def spot_check_export(check_id: int, fmt: str):
     check = _check_or_404(check_id)
@@ -149,7 +149,7 @@ def inspector_add():
     return redirect(url_for("officer.spot_checks", _anchor="roster"))
 
 
-@bp.post("/inspectors/<int:inspector_id>/toggle")
+@bp.post(f"/inspectors/<{ID}:inspector_id>/toggle")
 @requires(Permission.CERTIFICATES_MANAGE)
 def inspector_toggle(inspector_id: int):
     inspector = db.session.get(Inspector, inspector_id)
