@@ -165,3 +165,15 @@ def test_the_candidate_page_offers_only_allowed_decisions(client, officer, firm)
     page = client.get(f"/officer/candidates/{candidate.id}").get_data(as_text=True)
     for name in OFFICER_DECISIONS:
         assert (f'id="form-{name}"' in page) == ("in_review" in CANDIDATE_TRANSITIONS[name].sources)
+
+
+def test_decisions_need_the_csrf_token(csrf_app, client, db_session, officer, firm):
+    from tests.officer.conftest import csrf_token
+    candidate = CandidateFactory(firm=firm, status="in_review")
+    login(client, officer)
+    assert client.post(f"/officer/candidates/{candidate.id}/approve").status_code == 400
+    db_session.expire_all()
+    assert db_session.get(Candidate, candidate.id).status == "in_review"
+    token = csrf_token(client, f"/officer/candidates/{candidate.id}")
+    response = client.post(f"/officer/candidates/{candidate.id}/approve", data={"csrf_token": token})
+    assert response.status_code == 302
