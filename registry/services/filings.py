@@ -21,7 +21,7 @@ from registry.figures import (FIGURE_SPECS, ORDERED, cross_field_errors, figure_
 from registry.models import Filing, FilingRevision, Firm
 from registry.models.base import utcnow
 from registry.rules import today_in_shanghai
-from registry.services import audit
+from registry.services import audit, review
 
 EDITABLE_STATUSES = ("draft", "returned")
 
@@ -165,11 +165,14 @@ def submit(session: Session, filing: Filing, actor, figures: dict, *, confirmed=
     if unconfirmed:
         raise UnconfirmedWarnings(warnings)
     changes = _apply(filing, figures)
+    resubmission = filing.status == "returned"
     filing.status = "submitted"
     filing.submitted_at = utcnow()
     filing.officer_comment = None
     filing.confirmed_warnings = [w["id"] for w in warnings]
     revision = _record(session, filing, actor, "submit", changes, warnings=warnings)
+    if resubmission:  # a candidate returned to the firm goes back to review at once
+        review.resume_returned(session, filing.firm_id, actor)
     _reevaluate(session, filing)
     return revision
 

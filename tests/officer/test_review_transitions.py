@@ -4,6 +4,7 @@ is refused with a clear message and changes nothing."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from sqlalchemy import select
@@ -133,8 +134,14 @@ def test_return_sends_the_filing_back_and_resubmission_resumes_review(client, db
     message = db_session.scalar(select(Notification).where(Notification.kind == "returned"))
     assert message.details == {"tier": "hnte", "reason": "请补充研发项目明细", "fiscal_year": 2024}
 
-    resumed = review.resume_returned(db_session, firm.id, firm_user)
-    assert [c.id for c in resumed] == [candidate.id]
+    # The firm corrects and resubmits the filing: the candidate is back in review at once.
+    login(client, firm_user)
+    page = client.get("/portal/filings/2024").get_data(as_text=True)
+    figures = dict(re.findall(r'name="([a-z_]+)"[^>]*value="([^"]*)"', page))
+    response = client.post("/portal/filings/2024", data={**figures, "action": "submit"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    db_session.expire_all()
+    assert db_session.get(Filing, filing.id).status == "submitted"
     assert db_session.get(Candidate, candidate.id).status == "in_review"
     assert events(db_session, candidate)[-1].action == "candidate_resubmitted"
     assert events(db_session, candidate)[-1].actor_id == firm_user.id
