@@ -79,9 +79,7 @@ def firm_or_404(firm_id: int):
 
 @bp.app_context_processor
 def _labels():
-    # Values and the rules' own words are shown as on the firm's ladder page.
-    from registry.views.portal.ladder import rules_text, show_value
-    return {"tier_label": tier_label, "rules_text": rules_text, "show_value": show_value,
+    return {"tier_label": tier_label,
             "candidate_status_labels": CANDIDATE_STATUS_LABELS,
             "candidate_status_styles": CANDIDATE_STATUS_STYLES,
             "certificate_status_labels": CERTIFICATE_STATUS_LABELS,

@@ -2,19 +2,14 @@
 the next tier and what it takes, flags and the incentives it may claim."""
 from __future__ import annotations
 
-from decimal import Decimal
-
 from flask import jsonify, render_template
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from registry.auth.permissions import Permission, requires
 from registry.extensions import db
-from registry.figures import display_figure
-from registry.forms.portal import TECH_FIELD_LABELS
 from registry.i18n import current_locale
 from registry.models import Certificate, FirmVerdict
-from registry.rules.i18n import translate
 from registry.services import evaluation, filings
 from registry.views.portal import bp, current_firm
 
@@ -39,22 +34,6 @@ INCENTIVE_POLICIES = {
 }
 
 
-def rules_text(key: str, **params) -> str:
-    """A message of the rules' own catalog (tier, status, criterion names) in this language."""
-    return translate(key, params, current_locale())
-
-
-def show_value(value) -> str:
-    """A criterion's actual/required/gap value for reading."""
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return str(_l("yes") if value else _l("no"))
-    if isinstance(value, (Decimal, int)):
-        return display_figure(Decimal(value))
-    return str(TECH_FIELD_LABELS.get(value, value))
-
-
 @bp.get("/")
 @requires(Permission.PORTAL_USE)
 def ladder():
@@ -68,7 +47,7 @@ def ladder():
         "portal/ladder.html", firm=firm, state=state, result=state["result"],
         certificates=certificates, today=filings.today(), last_year=last_year,
         last_filing=last_filing, can_file_last_year=last_year in filings.fiscal_years(firm),
-        rules_text=rules_text, show_value=show_value, policies=INCENTIVE_POLICIES,
+        policies=INCENTIVE_POLICIES,
         profile_criteria=PROFILE_CRITERIA, certificate_criteria=CERTIFICATE_CRITERIA)
 
 

@@ -1,0 +1,32 @@
+"""How verdict values and the rules' own words are shown, the same on every page."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from registry.figures import display_figure
+from registry.forms.portal import TECH_FIELD_LABELS
+from registry.i18n import current_locale
+from registry.rules.i18n import translate
+
+
+def rules_text(key: str, **params) -> str:
+    """A message of the rules' own catalog (tier, status, criterion names) in this language."""
+    return translate(key, params, current_locale())
+
+
+def show_value(value) -> str:
+    """A criterion's actual/required/gap value for reading."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return str(_l("yes") if value else _l("no"))
+    if isinstance(value, (Decimal, int)):
+        return display_figure(Decimal(value))
+    return str(TECH_FIELD_LABELS.get(value, value))
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(rules_text=rules_text, show_value=show_value)
