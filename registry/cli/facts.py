@@ -7,24 +7,20 @@ import sys
 import click
 from flask.cli import AppGroup
 
+from registry.cli.options import as_of_option
 from registry.extensions import db
 from registry.rules import FactsError, today_in_shanghai
-from registry.rules.facts import load_json, parse_date
+from registry.rules.facts import load_json
 from registry.rules.jsonout import dumps
 from registry.services.facts import export_facts, import_facts
 
 facts_cli = AppGroup("facts", help="Export or import firms' facts (rules.md §7 input).")
 
 
-def _as_of(_ctx, _param, value):
-    try:
-        return parse_date(value) if value is not None else None
-    except ValueError as error:
-        raise click.BadParameter(str(error)) from None
 
 
 @facts_cli.command("export")
-@click.option("--as-of", callback=_as_of, metavar="YYYY-MM-DD", help="Date of the facts (default: today).")
+@as_of_option("Date of the facts (default: today).")
 @click.option("--firm", "firms", multiple=True, metavar="CODE", help="Only this firm (credit code or reference).")
 def export(as_of, firms: tuple[str, ...]) -> None:
     """Print firms' facts as a §7 input document."""

@@ -7,19 +7,15 @@ from typing import IO, Any
 import click
 from flask.cli import AppGroup
 
+from registry.cli.options import as_of_option
 from registry.rules import FactsError, ParameterError, check_document, evaluate_document
-from registry.rules.facts import load_json, parse_date
+from registry.rules.facts import load_json
 from registry.rules.jsonout import dumps
 from registry.rules.report import render_text
 
 rules_cli = AppGroup("rules", help="Evaluate firms against the ladder's rules.")
 
 
-def _as_of(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
-    try:
-        return parse_date(value) if value is not None else None
-    except ValueError as error:
-        raise click.BadParameter(str(error)) from None
 
 
 def _pairs(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
@@ -36,9 +32,8 @@ def evaluation_options(command):
     """--as-of, --profile and --set, shared by check and explain."""
     options = [
         click.argument("file", type=click.File("rb")),
-        click.option("--as-of", callback=_as_of, metavar="YYYY-MM-DD",
-                     help="Evaluation date (default: the file's as_of, else today in "
-                          "Asia/Shanghai)."),
+        as_of_option("Evaluation date (default: the file's as_of, else today in "
+                     "Asia/Shanghai)."),
         click.option("--profile", "profiles", multiple=True, callback=_pairs, metavar="TIER=NAME",
                      help="Profile of a tier, e.g. gazelle=binjiang_2017."),
         click.option("--set", "overrides", multiple=True, callback=_pairs, metavar="KEY=VALUE",

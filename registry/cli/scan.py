@@ -9,10 +9,10 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from registry.cli.options import as_of_option
 from registry.extensions import db
 from registry.models import Scan
 from registry.rules import ParameterError
-from registry.rules.facts import parse_date
 from registry.rules.jsonout import dumps
 from registry.services.evaluation import verdict_results
 from registry.services.scans import parameters_for, run_inline, start_full_scan
@@ -20,11 +20,6 @@ from registry.services.scans import parameters_for, run_inline, start_full_scan
 scan_cli = AppGroup("scan", help="Scan every firm against the current rules.")
 
 
-def _as_of(_ctx, _param, value):
-    try:
-        return parse_date(value) if value is not None else None
-    except ValueError as error:
-        raise click.BadParameter(str(error)) from None
 
 
 def _summary(scan: Scan, seconds: float | None = None) -> str:
@@ -34,7 +29,7 @@ def _summary(scan: Scan, seconds: float | None = None) -> str:
 
 
 @scan_cli.command("run")
-@click.option("--as-of", callback=_as_of, metavar="YYYY-MM-DD", help="Evaluation date (default: today, Asia/Shanghai).")
+@as_of_option("Evaluation date (default: today, Asia/Shanghai).")
 @click.option("--inline", is_flag=True, help="Run the chunks in this process (the workers' code).")
 @click.option("--wait", is_flag=True, help="Wait until the workers are done.")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a parameter (what-if).")
