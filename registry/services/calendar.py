@@ -46,7 +46,7 @@ class WorkingDays:
         if working_days < 1:
             raise ValueError("a period has at least one working day")
         first = last = self.next_working_day(after)
-        for _ in range(working_days - 1):
+        for _day in range(working_days - 1):
             last = self.next_working_day(last)
         return first, last
 
