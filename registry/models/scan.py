@@ -161,8 +161,3 @@ class FirmVerdict(Base):
     def pending(self) -> bool:
         return self.requested_at is not None and (
             self.evaluated_at is None or self.requested_at > self.evaluated_at)
-
-    def failed(self, tier: str) -> list[str]:
-        """The ids of the tier's failed criteria."""
-        from registry.scan.snapshot import failed_ids
-        return failed_ids(getattr(self, f"failed_{tier}") or 0)

@@ -14,6 +14,7 @@ from registry.rules import check_document
 from registry.rules.jsonout import dumps
 from registry.rules.facts import TIERS
 from registry.scan import apply
+from registry.scan.snapshot import failed_ids
 from registry.services import scans
 from registry.services.evaluation import verdict_results
 from registry.services.facts import export_facts
@@ -46,7 +47,7 @@ def stored_verdicts() -> dict[str, dict]:
     from registry.models import Firm
     from registry.rules.logic import STATUS_NAMES
     rows = db.session.execute(select(Firm, FirmVerdict).join(FirmVerdict, FirmVerdict.firm_id == Firm.id)).all()
-    return {firm.identifier: {tier: (STATUS_NAMES[getattr(verdict, f"status_{tier}")], sorted(verdict.failed(tier)))
+    return {firm.identifier: {tier: (STATUS_NAMES[getattr(verdict, f"status_{tier}")], sorted(failed_ids(getattr(verdict, f"failed_{tier}") or 0)))
                               for tier in TIERS} for firm, verdict in rows}
 
 
@@ -61,6 +62,22 @@ def test_scan_verdicts_equal_rules_check_on_facts_export(in_app, scan_config):
     assert exported_verdicts(scan) == {firm["id"]: dumps(firm, indent=None) for firm in checked}
     assert stored_verdicts() == {firm["id"]: {tier: (verdict["status"], sorted(verdict["failed"]))
                                               for tier, verdict in firm["tiers"].items()} for firm in checked}
+    assert stored_flags_and_savings() == (
+        {(firm["id"], flag["id"]): {key: flag[key] if key != "gap" or flag[key] is None else str(flag[key])
+                                    for key in ("criterion", "gap", "unit") if key in flag} or None
+         for firm in checked for flag in firm["flags"]},
+        {(firm["id"], incentive["id"]): incentive["saving"] for firm in checked for incentive in firm["incentives"]})
+
+
+def stored_flags_and_savings() -> tuple[dict, dict]:
+    """The open flags (a near miss's detail, else None) and opportunities (saving) by firm identifier."""
+    from registry.models import Firm
+    names = {firm.id: firm.identifier for firm in db.session.scalars(select(Firm))}
+    flags = {(names[flag.firm_id], flag.flag): flag.detail if flag.flag == "hnte_near_miss" else None
+             for flag in db.session.scalars(select(FirmFlag).where(FirmFlag.status == "open"))}
+    savings = {(names[row.firm_id], row.incentive): row.saving
+               for row in db.session.scalars(select(IncentiveOpportunity).where(IncentiveOpportunity.status == "open"))}
+    return flags, savings
 
 
 def test_unchanged_rerun_writes_nothing_and_reports_zero(in_app):
