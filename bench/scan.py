@@ -84,12 +84,14 @@ def start_workers(count: int, url: str, redis: str) -> list[subprocess.Popen]:
     env = dict(os.environ, DATABASE_URL=url, REDIS_URL=redis, YANZHEN_CONFIG="development")
     workers = [subprocess.Popen([sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker", "-c", "1",
                                  "-n", f"bench{i}@%h", "--without-mingle", "--without-gossip", "-l", "WARNING"],
-                                cwd=REPO, env=env) for i in range(count)]
+                                cwd=REPO, env=env, stdout=subprocess.DEVNULL) for i in range(count)]
     from workers.celery_app import celery
     deadline = time.monotonic() + 60
-    while len(celery.control.ping(timeout=1.0)) < count:
+    while (answering := len(celery.control.ping(timeout=1.0))) < count:
         if time.monotonic() > deadline:
             raise RuntimeError(f"{count} worker(s) did not answer within 60 s")
+    if answering > count:   # they would take chunks too (or lose them, on another database)
+        raise RuntimeError(f"{answering - count} other worker(s) consume this broker: use a Redis db of your own")
     return workers
 
 

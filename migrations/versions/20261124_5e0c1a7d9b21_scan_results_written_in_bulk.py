@@ -59,6 +59,9 @@ DELETE_TRIGGER = {
            END""",
     ],
 }
+# Two workers inserting at once contend for each sequence page and each index's rightmost page;
+# cached blocks of ids (per connection) spread them apart.
+CACHED_SEQUENCES = ('candidates_id_seq', 'firm_flags_id_seq', 'incentive_opportunities_id_seq')
 DROP_DELETE_TRIGGER = {
     'postgresql': ["DROP TRIGGER IF EXISTS firms_drop_scan_results ON firms",
                    "DROP FUNCTION IF EXISTS firms_drop_scan_results()"],
@@ -113,11 +116,17 @@ def upgrade():
         op.execute(f"DELETE FROM {table} WHERE firm_id NOT IN (SELECT id FROM firms)")
     for statement in DELETE_TRIGGER[op.get_bind().dialect.name]:
         op.execute(statement)
+    if op.get_bind().dialect.name == 'postgresql':
+        for sequence in CACHED_SEQUENCES:
+            op.execute(f'ALTER SEQUENCE {sequence} CACHE 1000')
 
 
 def downgrade():
     for statement in DROP_DELETE_TRIGGER[op.get_bind().dialect.name]:
         op.execute(statement)
+    if op.get_bind().dialect.name == 'postgresql':
+        for sequence in CACHED_SEQUENCES:
+            op.execute(f'ALTER SEQUENCE {sequence} CACHE 1')
     with op.batch_alter_table('firm_verdicts', schema=None) as batch_op:
         for tier in TIERS:
             batch_op.drop_column(f'failed_{tier}')

@@ -364,17 +364,20 @@ class _Batch:
     def _flag_details(self, flag_id: str, rows: np.ndarray) -> list[str]:
         """A flag's detail: the near miss's one failed criterion and its gap, else the HNTE expiry."""
         if flag_id != "hnte_near_miss":
-            expires = self.verdicts.columns.hnte_expires[rows].tolist()
-            return [json.dumps({"expires": dt.date.fromordinal(day).isoformat() if day else None})
-                    for day in expires]
-        hnte = self.verdicts.tiers["hnte"]
-        texts = []
-        for i in rows.tolist():
-            criterion = failed_ids(int(self.failed["hnte"][i]))[0]   # exactly one failed
-            gap = hnte.outcomes[criterion].gap
-            value = gap.at(i)
-            texts.append(json.dumps({"criterion": criterion, "gap": None if value is None else str(value),
-                                     "unit": gap.unit}))
+            days: dict[int, str] = {}
+            for day in np.unique(self.verdicts.columns.hnte_expires[rows]).tolist():
+                days[day] = json.dumps({"expires": dt.date.fromordinal(day).isoformat() if day else None})
+            return [days[day] for day in self.verdicts.columns.hnte_expires[rows].tolist()]
+        texts = [""] * len(rows)
+        masks = self.failed["hnte"][rows]
+        for mask in np.unique(masks).tolist():
+            where = np.flatnonzero(masks == mask)
+            criterion = failed_ids(mask)[0]   # exactly one failed
+            gap = self.verdicts.tiers["hnte"].outcomes[criterion].gap
+            head, unit = json.dumps({"criterion": criterion})[:-1], json.dumps({"unit": gap.unit})[1:]
+            for index, i in zip(where.tolist(), rows[where].tolist()):
+                value = gap.at(i)
+                texts[index] = f'{head}, "gap": {"null" if value is None else json.dumps(str(value))}, {unit}'
         return texts
 
     def _savings(self, rows: np.ndarray, subjects: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -1,6 +1,7 @@
 """Read the engine's columns for a range of firm ids straight from SQL, in three queries.
 
-Every query returns only integers (nulls as 0 plus a known bit), so PostgreSQL can stream them
+Every query returns only integers (nulls as 0 plus a known bit, or as MISSING for filing figures),
+so PostgreSQL can stream them
 with a binary COPY that numpy parses in place, without a Python object per value; SQLite (the
 embedded default) fetches the same rows with an ordinary cursor. Verdicts read, per firm and fiscal
 year, the filing row when it is submitted or accepted (drafts never; a returned filing is missing).
@@ -19,6 +20,8 @@ from registry.rules.columns import (DIRECT_ROUTE_BITS, TECH_FIELD_CODES, YEARS, 
 from registry.rules.facts import FIRM_BOOLEANS, TIERS, YEAR_FIGURES
 
 TIER_CODES = {tier: code for code, tier in enumerate(TIERS)}
+# A figure no filing can hold (|values| <= 10^14); not -2^63, which SQLite reads as a float.
+MISSING = -(2**63 - 1)
 FIRM_FIGURES = ("ip_class1", "ip_class2", "rd_staff_fulltime", "core_product_share")
 
 
@@ -63,10 +66,10 @@ def certificates_sql(dialect: str, first: int, last: int, as_of: date) -> str:
 
 
 def filings_sql(first: int, last: int, as_of: date) -> str:
-    known = " + ".join(f"CASE WHEN {name} IS NULL THEN 0 ELSE {1 << bit} END"
-                       for bit, name in enumerate(YEAR_FIGURES))
-    values = ", ".join(f"COALESCE({name}, 0)" for name in YEAR_FIGURES)
-    return (f"SELECT firm_id, fiscal_year, {values}, {known} FROM filings "
+    """Per counting filing: firm, year and the figures, NULL read as MISSING (one expression per
+    figure: this query reads most of the registry's data)."""
+    values = ", ".join(f"COALESCE({name}, {MISSING})" for name in YEAR_FIGURES)
+    return (f"SELECT firm_id, fiscal_year, {values} FROM filings "
             f"WHERE firm_id BETWEEN {int(first)} AND {int(last)} "
             f"AND fiscal_year BETWEEN {as_of.year - YEARS} AND {as_of.year - 1} "
             f"AND status IN {_in(COUNTING_STATUSES)}")
@@ -90,8 +93,10 @@ def _copy_binary(connection: Connection, sql: str, width: int) -> np.ndarray:
     statement = f"COPY (SELECT {columns} FROM ({sql}) AS q(" + ", ".join(
         f"c{i}" for i in range(width)) + ")) TO STDOUT (FORMAT BINARY)"
     cursor = connection.connection.driver_connection.cursor()
+    data = bytearray()
     with cursor.copy(statement) as copy:
-        data = b"".join(bytes(block) for block in copy)
+        for block in copy:   # one block per row: appending costs least
+            data += block
     extension = int.from_bytes(data[15:19], "big")
     offset = 19 + extension
     record = np.dtype([("count", ">i2")] + [item for i in range(width)
@@ -114,7 +119,7 @@ def load_columns(connection: Connection, first: int, last: int, as_of: date) -> 
     _fill_firms(columns, firms)
     certificates = fetch_ints(connection, certificates_sql(dialect, first, last, as_of), 3)
     _fill_certificates(columns, firm_ids, certificates)
-    filings = fetch_ints(connection, filings_sql(first, last, as_of), 3 + len(YEAR_FIGURES))
+    filings = fetch_ints(connection, filings_sql(first, last, as_of), 2 + len(YEAR_FIGURES))
     _fill_years(columns, firm_ids, filings, as_of)
     return firm_ids, _with_ids(columns, firm_ids)
 
@@ -152,8 +157,8 @@ def _fill_certificates(columns: FirmColumns, firm_ids: np.ndarray, certificates:
 def _fill_years(columns: FirmColumns, firm_ids: np.ndarray, filings: np.ndarray, as_of: date) -> None:
     rows = np.searchsorted(firm_ids, filings[:, 0])
     years = filings[:, 1] - (as_of.year - YEARS)
-    known = filings[:, -1]
-    for bit, name in enumerate(YEAR_FIGURES):
-        figure = getattr(columns, name)
-        figure.value[rows, years] = filings[:, 2 + bit]
-        figure.known[rows, years] = (known >> bit) & 1 == 1
+    for position, name in enumerate(YEAR_FIGURES, 2):
+        figure, values = getattr(columns, name), filings[:, position]
+        known = values != MISSING
+        figure.value[rows, years] = np.where(known, values, 0)
+        figure.known[rows, years] = known
