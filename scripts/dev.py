@@ -38,6 +38,9 @@ def main() -> int:
     flask("db", "upgrade")
     # Loads the demo registry on the first run only; later runs just print the logins.
     flask("demo", "load", "--firms", str(options.demo_firms), "--seed", "1", "--if-empty")
+    # Queue a full scan, so the queue and the firms' ladders are filled when the worker starts
+    # (the nightly beat keeps them current afterwards).
+    flask("scan", "run")
 
     celery = [PYTHON, "-m", "celery", "-A", "workers.celery_app"]
     processes = {
