@@ -107,7 +107,8 @@ def evaluate_range(session: Session, first: int, last: int, evaluation: Evaluati
     """Evaluate firms with ids in [first, last] and write what changed (flushes, never commits)."""
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        # Compiling these statements to machine code costs more than it saves.
+        # Workers are the parallelism: no parallel query; and compiling these statements to
+        # machine code costs more than it saves.
         connection.exec_driver_sql("SET LOCAL jit = off; SET LOCAL max_parallel_workers_per_gather = 0")
     firm_ids, columns = load_columns(connection, first, last, evaluation.as_of)
     if not len(firm_ids):
