@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 
 from registry import jobs
 from registry.extensions import db
-from registry.models import Certificate, Filing, Firm, FirmVerdict, ScanChunk, ScheduleRun
+from registry.models import Firm, ScanChunk, ScheduleRun
 from registry.rules import check_document
 from registry.rules.jsonout import dumps
 from registry.services import scans
