@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path[0] = str(REPO)   # not bench/: its modules would shadow the standard library's (queue)
+sys.path[0] = str(REPO)  # import the app from the repository, not from bench/
 
 SCAN_TABLES = ("candidates", "firm_flags", "incentive_opportunities", "firm_verdicts", "scan_chunks", "scans")
 

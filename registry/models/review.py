@@ -21,7 +21,7 @@ OBJECTION_STATUSES = ("recorded", "upheld", "dismissed")
 OUTREACH_STATUSES = ("to_contact", "contacted", "applied", "declined")
 SPOT_CHECK_RESULTS = ("pending", "compliant", "issues_found", "not_reachable")
 
-# Indexes for the officers' lists at registry scale (docs/officer.md, bench/queue.py).
+# Indexes for the officers' lists at registry scale (docs/officer.md, bench/queue_pages.py).
 # The queue's counts per filter: one index-only scan of a cycle's candidates.
 Index("ix_candidates_facets", Candidate.cycle, Candidate.status, Candidate.tier,
       Candidate.district, Candidate.industry_code)

@@ -1,8 +1,8 @@
 """Benchmark of the officer queue at registry scale (figures for docs/officer.md and the issue).
 
     createdb -h 127.0.0.1 -U postgres -T yz_bench yz_officerbench      # the 1M-firm demo, copied
-    python bench/queue.py --database postgresql://postgres@127.0.0.1/yz_officerbench --prepare
-    python bench/queue.py --database postgresql://postgres@127.0.0.1/yz_officerbench [--requests 60]
+    python bench/queue_pages.py --database postgresql://postgres@127.0.0.1/yz_officerbench --prepare
+    python bench/queue_pages.py --database postgresql://postgres@127.0.0.1/yz_officerbench [--requests 60]
 
 `--prepare` adds (once) 100,000 open candidates of this year's cycle on random firms, 10,000 in
 the other statuses, 250,000 open flags (the share of flagged firms a real scan of the demo
