@@ -46,7 +46,6 @@ class BaseConfig:
 
     # Broker: Celery's result backend is not used; the database is the record of work.
     CELERY_BROKER_URL: str | None = None
-    CELERY_TASK_ALWAYS_EAGER = False
     CELERY_EXTRA: dict = {}
     CELERY_TASK_TIME_LIMIT = 900
     # How queued jobs leave the web process: celery, inline or record (see registry/jobs.py).
@@ -196,7 +195,6 @@ def celery_settings(app_config) -> dict:
         "broker_connection_retry_on_startup": True,
         "timezone": app_config.get("TIMEZONE", "Asia/Shanghai"),
         "enable_utc": True,
-        "task_always_eager": app_config.get("CELERY_TASK_ALWAYS_EAGER", False),
     }
     settings.update(app_config.get("CELERY_EXTRA") or {})
     return settings

@@ -1,7 +1,7 @@
 """Login sessions, CSRF, rate limits and error pages."""
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
@@ -42,7 +42,6 @@ def wants_json() -> bool:
 
 
 def _unauthorized():
-    from flask import redirect, url_for
     if wants_json():
         return jsonify(error="unauthorized", message="Log in first."), 401
     return redirect(url_for("public.login", next=request.full_path.rstrip("?")))
