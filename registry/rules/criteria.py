@@ -363,8 +363,7 @@ def hightech_income_share(ctx: Context, p: Section) -> Outcome:
 
 @criterion("hnte_valid")
 def hnte_valid(ctx: Context, p: Section) -> Outcome:
-    holds = truth(ctx.columns.holds_hnte, True)
-    return Outcome(holds, Truth(holds), Requirement("=", Const(True)))
+    return fact_is(truth(ctx.columns.holds_hnte, True), True)
 
 
 def years_before(day: date, years: int) -> date:
