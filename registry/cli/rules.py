@@ -16,8 +16,6 @@ from registry.rules.report import render_text
 rules_cli = AppGroup("rules", help="Evaluate firms against the ladder's rules.")
 
 
-
-
 def _pairs(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
     pairs = {}
     for value in values:
