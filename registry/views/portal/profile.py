@@ -9,11 +9,12 @@ from flask_login import current_user
 
 from registry.auth.permissions import Permission, requires
 from registry.extensions import db
-from registry.forms.portal import TECH_FIELD_LABELS, ProfileForm
+from registry.forms.portal import ProfileForm
 from registry.i18n import current_locale
 from registry.models import District
 from registry.services import firms
 from registry.services.firms import ProfileError
+from registry.views.display import show_value
 from registry.views.portal import bp, current_firm
 from registry.views.keep import EXPIRED_NOTICE, csrf_expired, keeps_input, restore_input
 
@@ -62,12 +63,7 @@ def _history(firm, form: ProfileForm) -> list[dict]:
 
 
 def _readable(field: str, value) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return _("Yes") if value else _("No")
-    if field == "tech_field":
-        return str(TECH_FIELD_LABELS.get(value, value))
-    if field == "core_product_share":
+    """A fact's stored JSON value for reading: the share as a percentage, the rest as everywhere."""
+    if field == "core_product_share" and value is not None:
         return f"{Decimal(value) * 100:f}".rstrip("0").rstrip(".") + "%"
-    return str(value)
+    return show_value(value)
