@@ -63,8 +63,13 @@ class Evaluation:
 
     @property
     def parameters(self) -> dict:
-        return {"policy_year": self.params.policy_year, "profiles": dict(self.params.profiles),
-                "overrides": dict(self.params.overrides)}
+        return describe_parameters(self.params)
+
+
+def describe_parameters(params: ParameterSet) -> dict:
+    """A parameter set as scans store and show it (the names of the `scans` columns)."""
+    return {"policy_year": params.policy_year, "profiles": dict(params.profiles),
+            "overrides": dict(params.overrides)}
 
 
 @dataclass

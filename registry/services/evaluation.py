@@ -22,7 +22,7 @@ from registry.models.base import utcnow
 from registry.rules.engine import evaluate
 from registry.rules import today_in_shanghai
 from registry.rules.params import ParameterSet
-from registry.scan.apply import Changes, Evaluation, evaluate_range, upsert
+from registry.scan.apply import Changes, Evaluation, describe_parameters, evaluate_range, upsert
 from registry.scan.loader import load_columns
 from registry.scan.snapshot import from_bytes, inputs_digest, unpack
 from registry.services.scans import parameters_for
@@ -44,9 +44,8 @@ def evaluate_firm(firm_id: int, as_of: dt.date | None = None) -> Changes:
     as_of = as_of or today_in_shanghai()
     params, key = parameters_for(as_of)
     now = utcnow()
-    scan = Scan(kind="firm", as_of=as_of, policy_year=params.policy_year, profiles=dict(params.profiles),
-                overrides=dict(params.overrides), status="running", started_at=now, firms_total=1,
-                chunks_total=1)
+    scan = Scan(kind="firm", as_of=as_of, **describe_parameters(params), status="running", started_at=now,
+                firms_total=1, chunks_total=1)
     session.add(scan)
     session.flush()
     changes = evaluate_range(session, firm_id, firm_id, Evaluation(as_of, params, key, scan.id, now))
@@ -120,8 +119,7 @@ def ladder(session: Session, firm_id: int, lang: str | None = None) -> dict:
     _firm_id, result, inputs = results[0]
     return {"pending": pending or inputs != verdict.inputs_digest, "evaluated_at": verdict.evaluated_at,
             "as_of": verdict.as_of,
-            "parameters": {"policy_year": params.policy_year, "profiles": dict(params.profiles),
-                           "overrides": dict(params.overrides)},
+            "parameters": describe_parameters(params),
             "result": result}
 
 

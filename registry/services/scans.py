@@ -28,7 +28,7 @@ from registry.models.base import utcnow
 from registry.models.scan import ACTIVE_SCAN_STATUSES
 from registry.rules import load_parameters, today_in_shanghai
 from registry.rules.params import ParameterSet
-from registry.scan.apply import Changes, Evaluation, evaluate_range
+from registry.scan.apply import Changes, Evaluation, describe_parameters, evaluate_range
 from registry.services import audit
 
 log = logging.getLogger(__name__)
@@ -55,8 +55,7 @@ def parameters_for(as_of: dt.date, overrides: dict | None = None,
                    profiles: dict | None = None) -> tuple[ParameterSet, int]:
     """The parameter set of a scan and a 64-bit key naming it (stored with each verdict)."""
     params = load_parameters(as_of, profiles or current_app.config.get("RULE_PROFILES"), overrides or {})
-    canonical = json.dumps({"policy_year": params.policy_year, "profiles": dict(params.profiles),
-                            "overrides": dict(params.overrides)}, sort_keys=True)
+    canonical = json.dumps(describe_parameters(params), sort_keys=True)
     return params, int.from_bytes(hashlib.sha1(canonical.encode()).digest()[:8], "big", signed=True)
 
 
@@ -83,8 +82,7 @@ def start_full_scan(session: Session, actor=None, *, as_of: dt.date | None = Non
         return existing, False
     as_of = as_of or today_in_shanghai()
     params, _key = parameters_for(as_of, overrides)
-    scan = Scan(kind="full", as_of=as_of, policy_year=params.policy_year, profiles=dict(params.profiles),
-                overrides=dict(params.overrides), status="queued", schedule=schedule,
+    scan = Scan(kind="full", as_of=as_of, **describe_parameters(params), status="queued", schedule=schedule,
                 requested_by_id=getattr(actor, "id", None))
     try:
         with session.begin_nested():
