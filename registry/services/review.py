@@ -309,33 +309,25 @@ def _decide_objection(session: Session, objection: Objection, officer, outcome: 
 def revoke(session: Session, certificate: Certificate, officer, reason: str) -> None:
     """valid -> revoked, with a reason; the firm may not re-apply for the tier this year."""
     move_certificate(session, certificate, "revoke", officer, reason,
-                      year=shanghai_year(utcnow()))
+                      year=today_in_shanghai().year)
     notify(session, certificate.firm_id, "revoked", certificate=certificate,
            tier=certificate.tier, reason=reason.strip())
 
 
-def shanghai_year(moment: dt.datetime) -> int:
-    return moment.astimezone(SHANGHAI).year
-
-
-def barred_firm_ids(session: Session, tier: str, year: int):
-    """A select of the firms whose `tier` certificate was revoked in calendar `year`."""
+def is_barred(session: Session, firm_id: int, tier: str, year: int) -> bool:
+    """Whether the firm's `tier` certificate was revoked in calendar `year` (Shanghai time)."""
     start = dt.datetime(year, 1, 1, tzinfo=SHANGHAI)
     end = dt.datetime(year + 1, 1, 1, tzinfo=SHANGHAI)
-    return (select(AuditEvent.firm_id)
-            .join(Certificate, Certificate.id == AuditEvent.object_id)
-            .where(AuditEvent.action == "certificate_revoke",
-                   AuditEvent.object_type == "certificate", Certificate.tier == tier,
-                   AuditEvent.at >= start, AuditEvent.at < end))
-
-
-def is_barred(session: Session, firm_id: int, tier: str, year: int) -> bool:
-    return session.scalar(barred_firm_ids(session, tier, year)
-                          .where(AuditEvent.firm_id == firm_id).limit(1)) is not None
+    revoked = (select(AuditEvent.id)
+               .join(Certificate, Certificate.id == AuditEvent.object_id)
+               .where(AuditEvent.action == "certificate_revoke",
+                      AuditEvent.object_type == "certificate", AuditEvent.firm_id == firm_id,
+                      Certificate.tier == tier, AuditEvent.at >= start, AuditEvent.at < end))
+    return session.scalar(revoked.limit(1)) is not None
 
 
 def _refuse_barred(session: Session, candidate: Candidate) -> None:
-    year = shanghai_year(utcnow())
+    year = today_in_shanghai().year
     if is_barred(session, candidate.firm_id, candidate.tier, year):
         raise ReviewError(_l("This firm's certificate for this tier was revoked in %(year)s: "
                              "it may not apply again before next year.", year=year))
