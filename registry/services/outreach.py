@@ -6,7 +6,7 @@ kept per firm, list and cycle.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import BigInteger, and_, func, select, type_coerce
@@ -111,8 +111,7 @@ def list_page(session: Session, user, filters: OutreachFilters, after: str | Non
     item, model, query = _query(user, filters)
     keys, descending = _keys(item, model, filters.sort)
     page = keyset_page(session, query, keys, descending, after)
-    _item, _model, all_statuses = _query(user, OutreachFilters(
-        filters.list_key, filters.cycle, filters.district, filters.industry, None, filters.q))
+    _item, _model, all_statuses = _query(user, replace(filters, status=None))
     counted = all_statuses.with_only_columns(all_statuses.selected_columns.outreach_status,
                                              func.count()).group_by("outreach_status")
     page.counts = dict(session.execute(counted).all())
