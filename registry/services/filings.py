@@ -108,8 +108,8 @@ def new_filing(session: Session, firm: Firm, year: int) -> Filing:
 
 
 def previous_figures(session: Session, filing: Filing) -> dict | None:
-    row = session.scalar(select(Filing).where(Filing.firm_id == filing.firm_id,
-                                              Filing.fiscal_year == filing.fiscal_year - 1))
+    """The figures of the firm's filing for the year before, if it has one."""
+    row = get_filing(session, filing.firm, filing.fiscal_year - 1)
     return row.figures() if row is not None else None
 
 

@@ -13,7 +13,7 @@ from werkzeug.datastructures import MultiDict
 from registry.auth.permissions import Permission, requires
 from registry.extensions import db
 from registry.figures import (FIGURE_SPECS, ORDERED, SECTIONS, WARNING_FIELDS, display_figure,
-                              warning_message)
+                              plausibility_warnings, warning_message)
 from registry.forms.filing import FilingForm
 from registry.services import filings, xlsx
 from registry.services.filings import EDITABLE_STATUSES, FilingError
@@ -101,9 +101,9 @@ def _show_errors(form: FilingForm, errors: dict) -> None:
 
 
 def _render_form(record, form: FilingForm, *, problem=None, warnings=None, status: int = 200):
-    if warnings is None:
-        warnings = filings.warnings_for(db.session, record, form.figures())
     previous = filings.previous_figures(db.session, record)
+    if warnings is None:
+        warnings = plausibility_warnings(form.figures(), previous)
     page = render_template(
         "portal/filing_form.html", filing=record, form=form, sections=SECTIONS,
         previous=previous, warnings=_shown(warnings), problem=problem,
