@@ -16,3 +16,14 @@ def _parse_as_of(_ctx, _param, value):
 def as_of_option(help_text: str):
     """`--as-of YYYY-MM-DD`, parsed strictly (a bad date is a usage error, exit 2)."""
     return click.option("--as-of", callback=_parse_as_of, metavar="YYYY-MM-DD", help=help_text)
+
+
+def key_value_pairs(_ctx, _param, values: tuple[str, ...]) -> dict[str, str]:
+    """Callback of a repeatable KEY=VALUE option (--profile, --set): a dict, or a usage error."""
+    pairs = {}
+    for value in values:
+        key, sep, item = value.partition("=")
+        if not (sep and key.strip() and item.strip()):
+            raise click.BadParameter(f"expected KEY=VALUE, got {value!r}")
+        pairs[key.strip()] = item.strip()
+    return pairs

@@ -7,7 +7,7 @@ from typing import IO, Any
 import click
 from flask.cli import AppGroup
 
-from registry.cli.options import as_of_option
+from registry.cli.options import as_of_option, key_value_pairs
 from registry.rules import FactsError, ParameterError, check_document, evaluate_document
 from registry.rules.facts import load_json
 from registry.rules.jsonout import dumps
@@ -16,25 +16,17 @@ from registry.rules.report import render_text
 rules_cli = AppGroup("rules", help="Evaluate firms against the ladder's rules.")
 
 
-def _pairs(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
-    pairs = {}
-    for value in values:
-        key, sep, item = value.partition("=")
-        if not (sep and key.strip() and item.strip()):
-            raise click.BadParameter(f"expected KEY=VALUE, got {value!r}")
-        pairs[key.strip()] = item.strip()
-    return pairs
-
-
 def evaluation_options(command):
     """--as-of, --profile and --set, shared by check and explain."""
     options = [
         click.argument("file", type=click.File("rb")),
         as_of_option("Evaluation date (default: the file's as_of, else today in "
                      "Asia/Shanghai)."),
-        click.option("--profile", "profiles", multiple=True, callback=_pairs, metavar="TIER=NAME",
+        click.option("--profile", "profiles", multiple=True, callback=key_value_pairs,
+                     metavar="TIER=NAME",
                      help="Profile of a tier, e.g. gazelle=binjiang_2017."),
-        click.option("--set", "overrides", multiple=True, callback=_pairs, metavar="KEY=VALUE",
+        click.option("--set", "overrides", multiple=True, callback=key_value_pairs,
+                     metavar="KEY=VALUE",
                      help="Override a parameter, e.g. hnte.rd_ratio.bands.1.min=0.035."),
     ]
     for option in reversed(options):
