@@ -6,7 +6,7 @@ an id from another district answers 404 exactly like one that does not exist.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort
+from flask import Blueprint, abort, g
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
@@ -54,9 +54,14 @@ def tier_label(tier: str | None) -> str:
 
 
 def district_names() -> dict[str, str]:
-    locale = current_locale()
-    return {d.code: (d.name_zh if locale == "zh" else d.name_en)
+    """Every district, code -> name in the reader's language (read once per request: a page asks
+    for it several times, for its filters, its choices and the officer's scope)."""
+    if "officer_district_names" not in g:
+        locale = current_locale()
+        g.officer_district_names = {
+            d.code: (d.name_zh if locale == "zh" else d.name_en)
             for d in db.session.scalars(select(District).order_by(District.code))}
+    return dict(g.officer_district_names)
 
 
 def visible_districts() -> dict[str, str]:
