@@ -214,10 +214,7 @@ def _check_firm_actor(filing: Filing, actor) -> None:
 
 
 def _check_officer(filing: Filing, officer) -> None:
-    role = getattr(officer, "role", None)
-    in_scope = role == "admin" or (role == "officer"
-                                   and filing.firm.district in officer.district_codes)
-    if not in_scope or not officer.active:
+    if not officer.active or not review.may_see_district(officer, filing.firm.district):
         raise NotAllowed()
 
 

@@ -174,3 +174,12 @@ def test_the_first_revision_lists_the_prefilled_headcounts_too(db_session, firm,
     assert revision.changes == {"revenue": [None, "5"], "employees": [None, "42"],
                                 "st_staff": [None, "10"]}
     assert filing.employees == Decimal("42")
+
+
+def test_a_deactivated_officer_of_the_district_may_not_accept(app, db_session, filing, firm_user,
+                                                              officer):
+    _submitted(db_session, filing, firm_user)
+    officer.active = False
+    with pytest.raises(filings.NotAllowed):
+        filings.accept(db_session, filing, officer)
+    assert filing.status == "submitted"
