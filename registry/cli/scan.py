@@ -15,11 +15,9 @@ from registry.models import Scan
 from registry.rules import ParameterError
 from registry.rules.jsonout import dumps
 from registry.services.evaluation import verdict_results
-from registry.services.scans import parameters_for, run_inline, start_full_scan
+from registry.services.scans import run_inline, scan_parameters, start_full_scan
 
 scan_cli = AppGroup("scan", help="Scan every firm against the current rules.")
-
-
 
 
 def _summary(scan: Scan, seconds: float | None = None) -> str:
@@ -65,7 +63,7 @@ def export(scan_id: int) -> None:
     if scan.id != latest:
         raise click.ClickException(f"scan {scan_id} is not the latest done full scan ({latest}); "
                                    "only the latest keeps every firm's verdict")
-    params, _key = parameters_for(scan.as_of, scan.overrides, scan.profiles)
+    params, _key = scan_parameters(scan)
     out = sys.stdout
     out.write(dumps({"as_of": scan.as_of.isoformat(), "parameters": str(params.policy_year),
                      "profiles": dict(params.profiles), "overrides": dict(params.overrides)}, indent=None)[:-1])

@@ -25,7 +25,7 @@ from registry.rules.params import ParameterSet
 from registry.scan.apply import Changes, Evaluation, describe_parameters, evaluate_range, upsert
 from registry.scan.loader import load_columns
 from registry.scan.snapshot import from_bytes, inputs_digest, unpack
-from registry.services.scans import parameters_for
+from registry.services.scans import parameters_for, scan_parameters
 
 RESULTS_BATCH = 5000
 
@@ -64,9 +64,7 @@ def rebuild(snapshot: bytes, as_of: dt.date, params: ParameterSet, identifier: s
 
 
 def _parameters_of(scan: Scan | None, as_of: dt.date) -> ParameterSet:
-    if scan is None:
-        return parameters_for(as_of)[0]
-    return parameters_for(as_of, scan.overrides, scan.profiles)[0]
+    return parameters_for(as_of)[0] if scan is None else scan_parameters(scan)[0]
 
 
 def current_results(session: Session, first: int, last: int, as_of: dt.date, params: ParameterSet,

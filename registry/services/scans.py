@@ -59,8 +59,13 @@ def parameters_for(as_of: dt.date, overrides: dict | None = None,
     return params, int.from_bytes(hashlib.sha1(canonical.encode()).digest()[:8], "big", signed=True)
 
 
+def scan_parameters(scan: Scan) -> tuple[ParameterSet, int]:
+    """The parameter set a stored scan runs with, and its key."""
+    return parameters_for(scan.as_of, scan.overrides, scan.profiles)
+
+
 def evaluation_of(scan: Scan) -> Evaluation:
-    params, key = parameters_for(scan.as_of, scan.overrides, scan.profiles)
+    params, key = scan_parameters(scan)
     return Evaluation(scan.as_of, params, key, scan.id, utcnow())
 
 
