@@ -151,3 +151,13 @@ def test_absurd_ids_are_not_found_never_a_500(app, client, officer, elsewhere):
         if set(rule.arguments) & set(elsewhere):
             for method in methods(rule):
                 assert client.open(build(rule, huge), method=method).status_code == 404, rule.rule
+
+
+def test_ids_that_do_not_exist_are_not_found(app, client, officer, elsewhere):
+    login(client, officer)
+    missing = {name: 2147483647 for name in elsewhere}
+    for rule in officer_rules(app):
+        if set(rule.arguments) & set(elsewhere):
+            for method in methods(rule):
+                assert client.open(build(rule, missing), method=method).status_code == 404, \
+                    f"{method} {rule.rule}"

@@ -162,9 +162,7 @@ def _filing_action(action, firm_id: int, done: str):
 @bp.post(f"/certificates/<{ID}:certificate_id>/revoke")
 @requires(Permission.CERTIFICATES_MANAGE)
 def revoke_certificate(certificate_id: int):
-    certificate = db.session.get(Certificate, certificate_id)
-    if certificate is None:
-        abort(404)
+    certificate = db.get_or_404(Certificate, certificate_id)
     firm_or_404(certificate.firm_id)
     form = ReasonForm()
     if not form.validate_on_submit():

@@ -102,9 +102,7 @@ def spot_check(check_id: int):
 @bp.post(f"/spot-checks/items/<{ID}:item_id>")
 @requires(Permission.CERTIFICATES_MANAGE)
 def spot_check_result(item_id: int):
-    item = db.session.get(SpotCheckItem, item_id)
-    if item is None:
-        abort(404)
+    item = db.get_or_404(SpotCheckItem, item_id)
     check = _check_or_404(item.spot_check_id)
     form = SpotCheckResultForm()
     if form.validate_on_submit():
