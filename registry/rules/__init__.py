@@ -3,6 +3,7 @@
 Pure: imports nothing from Flask, SQLAlchemy or the rest of `registry`.
 
     check_document(obj, as_of=None, profiles=None, overrides=None, lang=None) -> dict  (§7 output)
+    output_header(as_of, params) -> dict  (the §7 output without "firms", for streamed writers)
     evaluate_document(obj, as_of=None, profiles=None, overrides=None) -> BatchVerdicts
     evaluate_firms(firms, as_of, params) -> BatchVerdicts
 """
@@ -17,8 +18,8 @@ from .facts import FactsError, FactsErrors, FirmFacts, parse_document
 from .params import ParameterError, ParameterSet, load_parameters
 
 __all__ = ["check_document", "evaluate_document", "evaluate_firms", "evaluate", "load_parameters",
-           "parse_document", "today_in_shanghai", "BatchVerdicts", "FirmColumns", "FirmFacts",
-           "FactsError", "FactsErrors", "ParameterError", "ParameterSet"]
+           "output_header", "parse_document", "today_in_shanghai", "BatchVerdicts", "FirmColumns",
+           "FirmFacts", "FactsError", "FactsErrors", "ParameterError", "ParameterSet"]
 
 # China has kept UTC+8 without daylight saving since 1991, so a fixed offset is Asia/Shanghai.
 SHANGHAI = timezone(timedelta(hours=8))
@@ -51,7 +52,11 @@ def check_document(obj: Any, as_of: date | None = None, profiles: Mapping[str, s
                    overrides: Mapping[str, Any] | None = None, lang: str | None = None) -> dict:
     """The full rules.md §7 output of an input document (see evaluate_document)."""
     verdicts = evaluate_document(obj, as_of, profiles, overrides)
-    params = verdicts.params
-    return {"as_of": verdicts.columns.as_of.isoformat(), "parameters": str(params.policy_year),
-            "profiles": dict(params.profiles), "overrides": dict(params.overrides),
+    return {**output_header(verdicts.columns.as_of, verdicts.params),
             "firms": [verdicts.firm_result(i, lang) for i in range(len(verdicts))]}
+
+
+def output_header(as_of: date, params: ParameterSet) -> dict:
+    """The §7 output's fields before "firms": as_of, parameters, profiles and overrides."""
+    return {"as_of": as_of.isoformat(), "parameters": str(params.policy_year),
+            "profiles": dict(params.profiles), "overrides": dict(params.overrides)}
