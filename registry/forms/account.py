@@ -2,8 +2,6 @@
 officer's invitation of a firm."""
 from __future__ import annotations
 
-import datetime as dt
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, PasswordField, SelectField, StringField, TextAreaField
@@ -12,6 +10,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, V
 from registry.auth.passwords import MIN_PASSWORD_LENGTH
 from registry.creditcode import CreditCodeError, normalise_credit_code
 from registry.forms.auth import strip
+from registry.forms.portal import founded_in_the_past
 
 
 def _credit_code(value):
@@ -39,18 +38,13 @@ def password_fields():
     return password, confirm
 
 
-def _founded_in_the_past(form, field) -> None:
-    if field.data and field.data > dt.date.today():
-        raise ValidationError(_l("The founding date cannot be in the future."))
-
-
 class RegisterFirmForm(FlaskForm):
     credit_code = CreditCodeField(_l("Unified social credit code"), filters=[_credit_code],
                                   validators=[DataRequired()])
     firm_name = StringField(_l("Firm name"), filters=[strip],
                             validators=[DataRequired(), Length(max=200)])
     district = SelectField(_l("District"), validators=[DataRequired()])
-    founded = DateField(_l("Founded"), validators=[DataRequired(), _founded_in_the_past])
+    founded = DateField(_l("Founded"), validators=[DataRequired(), founded_in_the_past])
     name = StringField(_l("Your name"), filters=[strip],
                        validators=[DataRequired(), Length(max=100)])
     email = EmailField(_l("E-mail"), filters=[strip],
@@ -82,7 +76,7 @@ class InviteFirmForm(FlaskForm):
                             validators=[Optional(), Length(max=200)],
                             description=_l("Needed only for a firm not yet in the registry."))
     district = SelectField(_l("District"), validators=[Optional()])
-    founded = DateField(_l("Founded"), validators=[Optional(), _founded_in_the_past])
+    founded = DateField(_l("Founded"), validators=[Optional(), founded_in_the_past])
     email = EmailField(_l("E-mail of the firm's administrator"), filters=[strip],
                        validators=[DataRequired(), Email(), Length(max=254)])
 

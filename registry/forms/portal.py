@@ -73,10 +73,16 @@ CORE_SHARE = Figure("core_product_share", "percent", _l("Core products' share of
     "The share of sales revenue that comes from the firm's core products, in percent."))
 
 
+def founded_in_the_past(form, field) -> None:
+    """A firm's founding date (profile, registration, invitation) is not after today."""
+    if field.data and field.data > dt.date.today():
+        raise ValidationError(_l("The founding date cannot be in the future."))
+
+
 class ProfileForm(FlaskForm):
     name = StringField(_l("Firm name"), filters=[strip],
                        validators=[DataRequired(), Length(max=200)])
-    founded = DateField(_l("Founded"), validators=[DataRequired()],
+    founded = DateField(_l("Founded"), validators=[DataRequired(), founded_in_the_past],
                         description=_l("The date on the business licence."))
     industry_code = StringField(
         _l("Industry code (GB/T 4754)"), filters=[strip, lambda v: v.upper() if v else v],
@@ -124,10 +130,6 @@ class ProfileForm(FlaskForm):
                                 validators=[Optional(), Length(max=40)])
     contact_email = EmailField(_l("Contact e-mail"), filters=[strip],
                                validators=[Optional(), Email(), Length(max=254)])
-
-    def validate_founded(self, field) -> None:
-        if field.data and field.data > dt.date.today():
-            raise ValidationError(_l("The founding date cannot be in the future."))
 
     def values(self) -> dict:
         """The facts as the model stores them (blank text is None)."""
