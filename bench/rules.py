@@ -19,10 +19,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from registry.rules.columns import YEARS, FirmColumns  # noqa: E402
 from registry.rules.engine import evaluate  # noqa: E402
+from registry.rules.facts import FIRM_BOOLEANS  # noqa: E402
 from registry.rules.params import load_parameters  # noqa: E402
+from registry.rules.units import SCALE  # noqa: E402
 
 AS_OF = date(2025, 6, 30)
-YUAN = 10_000          # fixed point per 万元 / person
 
 
 def synthetic_columns(n: int, seed: int) -> FirmColumns:
@@ -30,8 +31,7 @@ def synthetic_columns(n: int, seed: int) -> FirmColumns:
     rng = np.random.default_rng(seed)
     columns = FirmColumns.empty(n, AS_OF)
     columns.founded[:] = rng.integers(date(1995, 1, 1).toordinal(), AS_OF.toordinal(), n)
-    for name in ("resident", "industry_excluded", "industrial", "incidents", "ic_or_mother_machine",
-                 "advanced_manufacturing_list"):
+    for name in FIRM_BOOLEANS:
         getattr(columns, name)[:] = rng.choice(np.array([1, -1, 0], np.int8), n,
                                                p=[0.5, 0.45, 0.05])
     columns.tech_field[:] = rng.integers(0, 10, n)
@@ -39,13 +39,13 @@ def synthetic_columns(n: int, seed: int) -> FirmColumns:
                                           p=[0.9, 0.03, 0.04, 0.03])
     _fill(columns.ip_class1, rng.integers(0, 4, n), rng)
     _fill(columns.ip_class2, rng.integers(0, 10, n), rng)
-    _fill(columns.rd_staff_fulltime, rng.integers(0, 200, n) * YUAN, rng)
-    _fill(columns.core_product_share, rng.integers(0, YUAN + 1, n), rng)
+    _fill(columns.rd_staff_fulltime, rng.integers(0, 200, n) * SCALE, rng)
+    _fill(columns.core_product_share, rng.integers(0, SCALE + 1, n), rng)
     columns.holds_hnte[:] = rng.random(n) < 0.3
     columns.holds_tech_sme[:] = rng.random(n) < 0.4
     expires = AS_OF.toordinal() + rng.integers(0, 1100, n)
     columns.hnte_expires[:] = np.where(columns.holds_hnte, expires, 0)
-    base = rng.integers(100, 100_000, n) * YUAN                       # revenue of FY Y-4, yuan
+    base = rng.integers(100, 100_000, n) * SCALE                      # revenue of FY Y-4, yuan
     growth = 1000 + rng.integers(-100, 400, (n, YEARS))                # per-mille growth, integer
     revenue = base[:, None] * np.cumprod(growth, axis=1) // 1000**np.arange(1, YEARS + 1)
     rd = revenue * rng.integers(0, 100, (n, YEARS)) // 1000
@@ -59,7 +59,7 @@ def synthetic_columns(n: int, seed: int) -> FirmColumns:
     _fill(columns.net_assets, revenue * rng.integers(-20, 100, (n, YEARS)) // 100, rng)
     _fill(columns.taxable_income, revenue * rng.integers(-10, 20, (n, YEARS)) // 100, rng)
     _fill(columns.input_vat, revenue // 20, rng)
-    employees = rng.integers(1, 3000, n)[:, None] * np.ones(YEARS, np.int64) * YUAN
+    employees = rng.integers(1, 3000, n)[:, None] * np.ones(YEARS, np.int64) * SCALE
     _fill(columns.employees, employees, rng)
     _fill(columns.st_staff, employees * rng.integers(0, 60, (n, YEARS)) // 100, rng)
     return columns
