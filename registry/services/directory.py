@@ -268,6 +268,13 @@ def scoped_candidate_or_none(session: Session, user, candidate_id: int) -> Candi
                                                   candidate_scope(user)))
 
 
+def scoped_candidates(session: Session, user, candidate_ids: list[int]) -> list[Candidate]:
+    """The candidates among `candidate_ids` the user may see, by id, in one query."""
+    return list(session.scalars(select(Candidate)
+                                .where(Candidate.id.in_(candidate_ids), candidate_scope(user))
+                                .order_by(Candidate.id)))
+
+
 # --- The firm directory ------------------------------------------------------------------------
 
 DIRECTORY_SORTS = {

@@ -223,8 +223,7 @@ def bulk():
     if len(ids) > MAX_BULK:
         flash(_("At most %(count)s candidates at once.", count=MAX_BULK), "warning")
         return redirect(url_for("officer.queue"))
-    candidates = [c for c in (directory.scoped_candidate_or_none(db.session, current_user, i)
-                              for i in ids) if c is not None]
+    candidates = directory.scoped_candidates(db.session, current_user, ids)
     assignee = _assignee_or_none(form.assignee.data) if form.action.data == "assign" else None
     if form.confirm.data != "yes":
         return render_template("officer/bulk_confirm.html", form=form, candidates=candidates,
