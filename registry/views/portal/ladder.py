@@ -41,12 +41,13 @@ def ladder():
     state = evaluation.ladder(db.session, firm.id, current_locale())
     certificates = list(db.session.scalars(select(Certificate).where(
         Certificate.firm_id == firm.id).order_by(Certificate.expires.desc())))
-    last_year = filings.today().year - 1
+    today = filings.today()
+    last_year = today.year - 1
     last_filing = filings.get_filing(db.session, firm, last_year)
     return render_template(
         "portal/ladder.html", firm=firm, state=state, result=state["result"],
-        certificates=certificates, today=filings.today(), last_year=last_year,
-        last_filing=last_filing, can_file_last_year=last_year in filings.fiscal_years(firm),
+        certificates=certificates, today=today, last_year=last_year, last_filing=last_filing,
+        can_file_last_year=last_year in filings.fiscal_years(firm, today),
         policies=INCENTIVE_POLICIES,
         profile_criteria=PROFILE_CRITERIA, certificate_criteria=CERTIFICATE_CRITERIA)
 
