@@ -12,7 +12,7 @@ from werkzeug.datastructures import MultiDict
 
 from registry.auth.permissions import Permission, requires
 from registry.extensions import db
-from registry.figures import (FIGURE_SPECS, ORDERED, SECTIONS, WARNING_FIELDS, display_figure,
+from registry.figures import (FIGURE_SPECS, ORDERED, SECTIONS, WARNING_FIELDS,
                               plausibility_warnings, warning_message)
 from registry.forms.filing import FilingForm
 from registry.services import filings, xlsx
@@ -119,7 +119,7 @@ def _shown(warnings: list[dict]) -> list[dict]:
 
 def _render_read_only(record):
     return render_template("portal/filing_view.html", filing=record, sections=SECTIONS,
-                           specs=FIGURE_SPECS, display=display_figure,
+                           specs=FIGURE_SPECS,
                            warnings=_shown(filings.warnings_for(db.session, record,
                                                                 record.figures())))
 
@@ -154,11 +154,7 @@ def revisions(year: int):
     record = _filing_or_new(year)
     return render_template("portal/revisions.html", filing=record, specs=FIGURE_SPECS,
                            revisions=filings.revision_history(db.session, record),
-                           display=_display_text, warning_message=warning_message)
-
-
-def _display_text(value: str | None) -> str:
-    return display_figure(None if value is None else Decimal(value))
+                           warning_message=warning_message)
 
 
 @bp.get("/receipts/<int(min=1, max=2147483647):revision_id>")
@@ -171,7 +167,7 @@ def receipt(revision_id: int):
         abort(404)
     return render_template("portal/receipt.html", firm=firm, filing=revision.filing,
                            revision=revision, figures=revision_figures(revision),
-                           specs=FIGURE_SPECS, sections=SECTIONS, display=display_figure,
+                           specs=FIGURE_SPECS, sections=SECTIONS,
                            warning_message=warning_message)
 
 
