@@ -10,6 +10,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Callable
 
+from registry.rules.facts import add_years
+
 
 @dataclass(frozen=True)
 class Showcase:
@@ -36,24 +38,16 @@ class Showcase:
         default=lambda as_of: [])
 
 
-def _years_later(day: dt.date, years: int) -> dt.date:
-    """The same calendar day `years` later (29 February becomes 28 February)."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
-
-
 def hnte_certificate(issued: dt.date) -> tuple[str, dt.date, dt.date]:
     """An HNTE certificate: valid three years from its issue date, the last day inclusive."""
-    return "hnte", issued, _years_later(issued, 3) - dt.timedelta(days=1)
+    return "hnte", issued, add_years(issued, 3) - dt.timedelta(days=1)
 
 
 def _renewal_due(as_of: dt.date) -> list[tuple[str, dt.date, dt.date]]:
     """A certificate still valid on as_of that expires later this year, and the one before it."""
     expires = min(as_of + dt.timedelta(days=30), dt.date(as_of.year, 12, 31))
-    issued = _years_later(expires + dt.timedelta(days=1), -3)
-    return [hnte_certificate(_years_later(issued, -3)), hnte_certificate(issued)]
+    issued = add_years(expires + dt.timedelta(days=1), -3)
+    return [hnte_certificate(add_years(issued, -3)), hnte_certificate(issued)]
 
 
 SHOWCASES = (

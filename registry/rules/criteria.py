@@ -18,7 +18,7 @@ import numpy as np
 
 from .columns import (DIRECT_ROUTE_BITS, TECH_FIELD_CODES, TECH_FIELD_NAMES, YEARS, Y_1, Y_2, Y_4,
                       Figure, FirmColumns)
-from .facts import TECH_FIELDS
+from .facts import TECH_FIELDS, add_years
 from .logic import FALSE, TRUE, all_of, any_of, negate, truth
 from .outcome import (Amount, Const, Day, Exact, Named, Outcome, Ratio, Requirement, Truth,
                       fraction_measure)
@@ -366,17 +366,9 @@ def hnte_valid(ctx: Context, p: Section) -> Outcome:
     return fact_is(truth(ctx.columns.holds_hnte, True), True)
 
 
-def years_before(day: date, years: int) -> date:
-    """The same calendar day `years` earlier; 29 February falls back to 28 February."""
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:
-        return day.replace(year=day.year - years, day=28)
-
-
 @criterion("age")
 def age(ctx: Context, p: Section) -> Outcome:
-    earliest = years_before(ctx.as_of, p.integer("max"))
+    earliest = add_years(ctx.as_of, -p.integer("max"))
     founded = ctx.columns.founded
     return Outcome(truth(founded >= earliest.toordinal(), True), Day(founded),
                    Requirement(">=", Const(earliest.isoformat())))

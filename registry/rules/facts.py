@@ -233,6 +233,15 @@ def parse_date(raw: Any) -> date:
         raise ValueError(f"not a valid date: {raw!r}") from None
 
 
+def add_years(day: date, years: int) -> date:
+    """The same calendar day `years` later (earlier if negative); 29 February becomes 28 February
+    in a year without one (gazelle age limits, certificate validity)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
 def _boolean(raw: Any) -> bool:
     if not isinstance(raw, bool):
         raise TypeError(f"must be true, false or null, not {raw!r}")
