@@ -205,3 +205,24 @@ def test_queue_plans_use_the_indexes(db_session, admin, registry):
     assert "ix_candidates_queue" in first and "Sort" not in first
     search = plan(select(Firm.id).where(directory.firm_search("科技有限")))
     assert "ix_firms_name_trgm" in search
+
+
+def test_bulk_ignores_ids_beyond_the_integer_range(client, db_session, officer, registry):
+    firms, candidates = registry
+    login(client, officer)
+    response = client.post("/officer/queue/bulk", data={"action": "approve",
+                                                        "ids": ["9" * 30, candidates[0].id]})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and f'data-candidate="{candidates[0].id}"' in page
+    response = client.post("/officer/queue/bulk", data={"action": "assign", "assignee": "9" * 30,
+                                                        "ids": [candidates[0].id]})
+    assert response.status_code == 400
+
+
+def test_out_of_range_numbers_in_the_query_string_are_not_a_500(client, officer, registry):
+    login(client, officer)
+    huge = "9" * 30
+    for path in (f"/officer/queue?scan={huge}", f"/officer/queue/counts?scan={huge}",
+                 f"/officer/queue?cycle={huge}", f"/officer/not-filed?year={huge}",
+                 f"/officer/outreach/hnte_near_miss?cycle={huge}"):
+        assert client.get(path).status_code in (200, 404), path

@@ -17,7 +17,7 @@ from registry.models.certificate import TIERS
 from registry.rules import today_in_shanghai
 from registry.services import directory, evaluation, review
 from registry.services.directory import INDUSTRY_SECTIONS, QUEUE_SORTS, QueueFilters
-from registry.views.officer import ID, FLAG_LABELS, bp, visible_districts
+from registry.views.officer import ID, FLAG_LABELS, as_id, bp, visible_districts
 
 MAX_BULK = 500
 
@@ -34,7 +34,7 @@ def _filters_from_request(cycles: list[int]) -> QueueFilters:
         district=args.get("district") if args.get("district") in districts else None,
         industry=(args.get("industry") or "").strip()[:8] or None,
         flag=args.get("flag") if args.get("flag") in FLAG_LABELS else None,
-        scan=args.get("scan", type=int),
+        scan=args.get("scan", type=as_id),
         assigned=args.get("assigned") if args.get("assigned") in ("me", "none") else None,
         q=(args.get("q") or "").strip()[:100] or None,
         sort=args.get("sort") if args.get("sort") in QUEUE_SORTS else "newest")
@@ -202,7 +202,10 @@ def assign(candidate_id: int):
 def _assignee_or_none(value: str | None) -> User | None:
     if not value:
         return None
-    user = db.session.get(User, int(value)) if value.isdigit() else None
+    try:
+        user = db.session.get(User, as_id(value))
+    except ValueError:
+        user = None
     if user is None or user.role not in ("officer", "admin"):
         abort(400)
     return user
@@ -216,7 +219,7 @@ def bulk():
     form = BulkForm()
     if not form.validate_on_submit():
         abort(400)
-    ids = sorted({int(value) for value in request.form.getlist("ids") if value.isdigit()})
+    ids = sorted(set(request.form.getlist("ids", type=as_id)))
     if not ids:
         flash(_("Select candidates first."), "warning")
         return redirect(request.referrer or url_for("officer.queue"))
