@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from registry.auth.scope import firm_scope
 from registry.models import Candidate, Certificate, Filing, Firm, FirmFlag
-from registry.models.certificate import TIERS
+from registry.models.certificate import COUNTING_CERTIFICATE_STATUSES, TIERS
 from registry.models.filing import COUNTING_STATUSES
 from registry.params import bureau, month_day
 
@@ -296,7 +296,7 @@ class DirectoryFilters:
 def holds_valid(tier: str, day: dt.date):
     """The firm holds a valid certificate of `tier` on `day` (rules.md: Certificates)."""
     return exists().where(Certificate.firm_id == Firm.id, Certificate.tier == tier,
-                          Certificate.status.in_(("valid", "expired")),
+                          Certificate.status.in_(COUNTING_CERTIFICATE_STATUSES),
                           Certificate.issued <= day, Certificate.expires >= day)
 
 
