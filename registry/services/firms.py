@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from registry.figures import figure_json
 from registry.models import Firm, FirmFactChange, User
 from registry.models.firm import FACT_FIELDS
-from registry.services import audit
+from registry.services import audit, review
 
 # What a firm edits itself: every fact but its district (the bureau's assignment, which
 # decides which officers see it); the credit code is not a fact and never changes.
@@ -63,9 +63,7 @@ def update_profile(session: Session, firm: Firm, actor, values: dict) -> list[Fi
 def _may_edit(actor, firm: Firm) -> bool:
     if actor.role == "firm":
         return actor.firm_id == firm.id and firm.status == "active"
-    if actor.role == "officer":
-        return firm.district in actor.district_codes
-    return actor.role == "admin"
+    return review.may_see_district(actor, firm.district)
 
 
 def _json(value):

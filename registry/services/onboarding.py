@@ -21,7 +21,7 @@ from registry.models import Firm, Invitation, PasswordResetToken, User
 from registry.models.base import utcnow
 from registry.models.onboarding import INVITATION_LIFETIME, RESET_TOKEN_LIFETIME
 from registry.models.user import normalise_email
-from registry.services import accounts, audit, firms, mail
+from registry.services import accounts, audit, firms, mail, review
 
 
 class OnboardingError(Exception):
@@ -50,11 +50,9 @@ def email_taken(session: Session, email: str) -> bool:
 
 def can_invite_to(actor, firm: Firm) -> bool:
     """Officers invite to firms in their districts (admins anywhere); firm admins to their own."""
-    if actor.role == "admin":
-        return True
-    if actor.role == "officer":
-        return firm.district in actor.district_codes
-    return actor.role == "firm" and actor.is_firm_admin and actor.firm_id == firm.id
+    if actor.role == "firm":
+        return actor.is_firm_admin and actor.firm_id == firm.id
+    return review.may_see_district(actor, firm.district)
 
 
 def invite(session: Session, firm: Firm, email: str, actor, *,

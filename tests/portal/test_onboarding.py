@@ -248,3 +248,15 @@ def test_officers_cannot_use_the_portal_and_firms_cannot_onboard(client, db_sess
     login(client, firm_user)
     assert client.get("/onboarding/").status_code == 403
     assert client.post("/onboarding/invite", data={}).status_code == 403
+
+
+def test_who_may_invite_to_a_firm(db_session, firm, firm_user, officer):
+    from registry.services.onboarding import can_invite_to
+    outside = UserFactory(officer=True, districts=[DistrictFactory(code="jiangbei")])
+    colleague = UserFactory(firm=firm, is_firm_admin=False)
+    other_admin = UserFactory(firm=FirmFactory(), is_firm_admin=True)
+    assert can_invite_to(officer, firm) and can_invite_to(firm_user, firm)
+    assert can_invite_to(UserFactory(admin=True), firm)
+    assert not any(can_invite_to(user, firm) for user in (outside, colleague, other_admin))
+    officer.active = False
+    assert not can_invite_to(officer, firm)
