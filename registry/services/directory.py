@@ -134,7 +134,7 @@ class QueueFilters:
     industry: str | None = None      # a section letter, or a code prefix
     flag: str | None = None
     scan: int | None = None          # candidates opened by this scan
-    assigned: str | None = None      # "me", "none" or a user id
+    assigned: str | None = None      # "me" or "none"
     q: str | None = None
     sort: str = "newest"
 
@@ -173,8 +173,6 @@ def _conditions(filters: QueueFilters, user, *, facets: bool = True, searched=No
         conditions.append(Candidate.assigned_to_id == user.id)
     elif filters.assigned == "none":
         conditions.append(Candidate.assigned_to_id.is_(None))
-    elif filters.assigned and filters.assigned.isdigit():
-        conditions.append(Candidate.assigned_to_id == int(filters.assigned))
     if filters.q:
         found = (select(searched.c.id) if searched is not None
                  else select(Firm.id).where(firm_search(filters.q)))
