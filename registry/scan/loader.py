@@ -1,13 +1,14 @@
 """Read the engine's columns for a range of firm ids straight from SQL, in three queries.
 
 Every query returns only integers (nulls as 0 plus a known bit, or as MISSING for filing figures),
-so PostgreSQL can stream them
-with a binary COPY that numpy parses in place, without a Python object per value; SQLite (the
-embedded default) fetches the same rows with an ordinary cursor. Verdicts read, per firm and fiscal
-year, the filing row when it is submitted or accepted (drafts never; a returned filing is missing).
+so PostgreSQL can stream them with a binary COPY that numpy parses in place, without a Python
+object per value; SQLite (the embedded default) fetches the same rows with an ordinary cursor.
+Verdicts read, per firm and fiscal year, the filing row when it is submitted or accepted (drafts
+never; a returned filing is missing).
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import numpy as np
@@ -18,6 +19,7 @@ from registry.models.certificate import COUNTING_CERTIFICATE_STATUSES
 from registry.models.filing import COUNTING_STATUSES
 from registry.rules.columns import (DIRECT_ROUTE_BITS, TECH_FIELD_CODES, YEARS, FirmColumns)
 from registry.rules.facts import FIRM_BOOLEANS, TIERS, YEAR_FIGURES
+from registry.scan.stage import copy_record
 
 TIER_CODES = {tier: code for code, tier in enumerate(TIERS)}
 # A figure no filing can hold (|values| <= 10^14); not -2^63, which SQLite reads as a float.
@@ -99,8 +101,7 @@ def _copy_binary(connection: Connection, sql: str, width: int) -> np.ndarray:
             data += block
     extension = int.from_bytes(data[15:19], "big")
     offset = 19 + extension
-    record = np.dtype([("count", ">i2")] + [item for i in range(width)
-                                             for item in ((f"l{i}", ">i4"), (f"v{i}", ">i8"))])
+    record = copy_record([">i8"] * width)
     rows = (len(data) - offset - 2) // record.itemsize
     parsed = np.frombuffer(data, dtype=record, count=rows, offset=offset)
     matrix = np.empty((rows, width), dtype=np.int64)
@@ -125,7 +126,6 @@ def load_columns(connection: Connection, first: int, last: int, as_of: date) -> 
 
 
 def _with_ids(columns: FirmColumns, firm_ids: np.ndarray) -> FirmColumns:
-    from dataclasses import replace
     return replace(columns, ids=[str(firm_id) for firm_id in firm_ids.tolist()])
 
 

@@ -47,14 +47,20 @@ def stage(connection: Connection, table: str, columns: Columns) -> int:
     return rows
 
 
+def copy_record(formats: list[str]) -> np.dtype:
+    """The numpy record of a binary COPY row's fixed-width, non-null fields (`formats`, big-endian):
+    an int16 field count, then per field an int32 length and the value (fields v0, v1, ...)."""
+    return np.dtype([("count", ">i2")] + [item for i, fmt in enumerate(formats)
+                                          for item in ((f"l{i}", ">i4"), (f"v{i}", fmt))])
+
+
 def binary_copy(columns: Columns) -> bytes:
     """The COPY (FORMAT BINARY) stream of the rows: per row an int16 field count, then per field
     an int32 length (-1 for null) and the big-endian value."""
     fixed = [(name, kind, values) for name, (kind, values) in columns.items() if kind != TEXT]
     texts = [values for kind, values in columns.values() if kind == TEXT]
     rows = len(next(iter(columns.values()))[1])
-    record = np.dtype([("count", ">i2")] + [item for i, (_name, kind, _values) in enumerate(fixed)
-                                            for item in ((f"l{i}", ">i4"), (f"v{i}", _BINARY[kind]))])
+    record = copy_record([_BINARY[kind] for _name, kind, _values in fixed])
     records = np.empty(rows, dtype=record)
     records["count"] = len(columns)
     for i, (_name, kind, values) in enumerate(fixed):
