@@ -17,6 +17,7 @@ from registry.forms.portal import TECH_FIELD_LABELS
 from registry.i18n import current_locale
 from registry.models import (AuditEvent, Candidate, Certificate, Filing, FirmFlag,
                              IncentiveOpportunity, PublicNotice, User)
+from registry.models.certificate import TIERS
 from registry.rules import ParameterError, load_parameters, today_in_shanghai
 from registry.rules.params import available_years
 from registry.services import evaluation, filings, review
@@ -68,7 +69,7 @@ def tier_timeline(certificates: list[Certificate], candidates: list[Candidate], 
         return round((day - first).days / span * 100, 2)
 
     rows = []
-    for tier in ("tech_sme", "hnte", "gazelle", "leader"):
+    for tier in TIERS:
         spans = [{"certificate": c, "left": left(c.issued),
                   "width": round(((c.expires - c.issued).days + 1) / span * 100, 2)}
                  for c in certificates if c.tier == tier]
