@@ -13,10 +13,8 @@ from tests.portal.conftest import LAST_YEAR, figures
 
 
 @pytest.fixture
-def inline_jobs(app):
-    app.config["JOBS_MODE"] = "inline"
-    yield
-    app.config["JOBS_MODE"] = "record"
+def inline_jobs(app, monkeypatch):
+    monkeypatch.setitem(app.config, "JOBS_MODE", "inline")
 
 
 def _submit(client):

@@ -52,13 +52,10 @@ def test_mails_are_bilingual_and_delivered_once(in_request, db_session, capsys):
 def test_smtp_delivery_clears_the_body(in_request, app, db_session, monkeypatch):
     monkeypatch.setattr("smtplib.SMTP", FakeSMTP)
     FakeSMTP.sent.clear()
-    app.config["MAIL_SERVER"] = "smtp.example"
-    try:
-        queued = _queued(db_session)
-        db_session.commit()
-        mail.deliver(queued.id)
-    finally:
-        app.config["MAIL_SERVER"] = None
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "smtp.example")
+    queued = _queued(db_session)
+    db_session.commit()
+    mail.deliver(queued.id)
     assert FakeSMTP.sent[0][:2] == ("smtp.example", "clerk@firm.example")
     assert "http://x/login" in FakeSMTP.sent[0][3]
     db_session.refresh(queued)
@@ -70,14 +67,11 @@ def test_a_failed_smtp_delivery_is_recorded_and_raised_for_a_retry(in_request, a
     def refuse(*args, **kwargs):
         raise ConnectionRefusedError("no server")
     monkeypatch.setattr("smtplib.SMTP", refuse)
-    app.config["MAIL_SERVER"] = "smtp.example"
-    try:
-        queued = _queued(db_session)
-        db_session.commit()
-        with pytest.raises(ConnectionRefusedError):
-            mail.deliver(queued.id)
-    finally:
-        app.config["MAIL_SERVER"] = None
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "smtp.example")
+    queued = _queued(db_session)
+    db_session.commit()
+    with pytest.raises(ConnectionRefusedError):
+        mail.deliver(queued.id)
     db_session.refresh(queued)
     assert queued.delivered_at is None and "no server" in queued.error and queued.body
 
@@ -92,14 +86,12 @@ def test_mail_leaves_only_after_commit(in_request, app, db_session):
     assert db_session.query(OutboxMail).count() == 1
 
 
-def test_production_without_smtp_never_prints_a_mail(in_request, app, db_session, capsys):
-    app.config["YANZHEN_CONFIG"] = "production"
-    try:
-        queued = _queued(db_session)
-        db_session.commit()
-        mail.deliver(queued.id)
-    finally:
-        app.config["YANZHEN_CONFIG"] = "testing"
+def test_production_without_smtp_never_prints_a_mail(in_request, app, db_session, capsys,
+                                                     monkeypatch):
+    monkeypatch.setitem(app.config, "YANZHEN_CONFIG", "production")
+    queued = _queued(db_session)
+    db_session.commit()
+    mail.deliver(queued.id)
     assert "http://x/login" not in capsys.readouterr().out
     db_session.refresh(queued)
     assert queued.delivered_at is None and "MAIL_SERVER" in queued.error

@@ -80,38 +80,28 @@ def test_mismatched_passwords_come_back_beside_the_field(client, db_session, fir
     assert 'data-field="password"' in short.get_data(as_text=True)
 
 
-def test_reset_requests_are_limited_per_account(app, client, db_session, firm_user):
-    app.config["RESET_LIMIT_PER_ACCOUNT"] = "3 per hour"
-    try:
-        codes = [_ask(client, firm_user.email, f"10.2.0.{i}").status_code for i in range(5)]
-        other = _ask(client, "another@firm.example", "10.2.0.1").status_code
-    finally:
-        del app.config["RESET_LIMIT_PER_ACCOUNT"]
+def test_reset_requests_are_limited_per_account(app, client, db_session, firm_user, monkeypatch):
+    monkeypatch.setitem(app.config, "RESET_LIMIT_PER_ACCOUNT", "3 per hour")
+    codes = [_ask(client, firm_user.email, f"10.2.0.{i}").status_code for i in range(5)]
+    other = _ask(client, "another@firm.example", "10.2.0.1").status_code
     assert codes == [200, 200, 200, 429, 429] and other == 200
     assert db_session.query(OutboxMail).count() == 3
 
 
-def test_reset_requests_are_limited_per_address(app, client, db_session, firm_user):
-    app.config["RESET_LIMIT_PER_ADDRESS"] = "3 per hour"
-    try:
-        codes = [_ask(client, f"person{i}@firm.example", "10.3.0.1").status_code
-                 for i in range(5)]
-        elsewhere = _ask(client, "person9@firm.example", "10.3.0.2").status_code
-    finally:
-        del app.config["RESET_LIMIT_PER_ADDRESS"]
+def test_reset_requests_are_limited_per_address(app, client, db_session, firm_user, monkeypatch):
+    monkeypatch.setitem(app.config, "RESET_LIMIT_PER_ADDRESS", "3 per hour")
+    codes = [_ask(client, f"person{i}@firm.example", "10.3.0.1").status_code for i in range(5)]
+    elsewhere = _ask(client, "person9@firm.example", "10.3.0.2").status_code
     assert codes == [200, 200, 200, 429, 429] and elsewhere == 200
 
 
 def test_the_dev_outbox_shows_the_mails_unless_smtp_is_configured(app, client, db_session,
-                                                                   firm_user):
+                                                                   firm_user, monkeypatch):
     _ask(client, firm_user.email)
     page = client.get("/account/dev-outbox").get_data(as_text=True)
     assert firm_user.email in page and "/account/reset/" in page
-    app.config["MAIL_SERVER"] = "smtp.example"
-    try:
-        assert client.get("/account/dev-outbox").status_code == 404
-    finally:
-        app.config["MAIL_SERVER"] = None
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "smtp.example")
+    assert client.get("/account/dev-outbox").status_code == 404
 
 
 def test_the_login_page_links_to_reset_and_registration(client, db_session):
