@@ -11,6 +11,7 @@ from registry.auth.scope import firm_scope
 from registry.extensions import db
 from registry.forms.officer import CertificateImportForm, ObjectionForm, ReasonForm
 from registry.models import CertificateImport, Firm, Objection, PublicNotice
+from registry.models.review import NOTICE_STATUSES
 from registry.rules import today_in_shanghai
 from registry.services import certificates, review
 from registry.services.calendar import missing_calendar_warnings
@@ -33,7 +34,7 @@ def notice_list():
     status = request.args.get("status", "running")
     query = (select(PublicNotice).join(Firm, Firm.id == PublicNotice.firm_id)
              .where(firm_scope(current_user)).order_by(PublicNotice.last_day, PublicNotice.id))
-    if status in ("running", "concluded", "withdrawn"):
+    if status in NOTICE_STATUSES:
         query = query.where(PublicNotice.status == status)
     notices = db.session.scalars(query.limit(500)).all()
     return render_template("officer/notices.html", notices=notices, status=status,
