@@ -17,8 +17,6 @@ from registry.services.facts import export_facts, import_facts
 facts_cli = AppGroup("facts", help="Export or import firms' facts (rules.md §7 input).")
 
 
-
-
 @facts_cli.command("export")
 @as_of_option("Date of the facts (default: today).")
 @click.option("--firm", "firms", multiple=True, metavar="CODE", help="Only this firm (credit code or reference).")

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from registry.creditcode import is_valid_credit_code, normalise_credit_code
 from registry.models import Certificate, District, Filing, FilingRevision, Firm, FirmFactChange
+from registry.models.base import utcnow
 from registry.models.filing import COUNTING_STATUSES, FIGURES
 from registry.models.firm import DIRECT_ROUTES
 from registry.rules.facts import FIRM_BOOLEANS, FactsError, FactsErrors, FirmFacts, parse_document
@@ -233,7 +234,7 @@ def _write_filings(session: Session, firm: Firm, facts: FirmFacts, filings: dict
         for name, value in values.items():
             setattr(filing, name, value)
         filing.status, filing.revision = "accepted", (filing.revision or 0) + 1
-        filing.accepted_at = dt.datetime.now(dt.timezone.utc)
+        filing.accepted_at = utcnow()
         session.add(FilingRevision(filing=filing, number=filing.revision, action="import",
                                    actor_id=getattr(actor, "id", None), status="accepted", changes=changes))
         written += 1
