@@ -225,22 +225,19 @@ def reopen_due(session: Session, today: dt.date) -> int:
     return len(due)
 
 
-def assign(session: Session, candidates: list[Candidate], officer, assignee: User | None) -> int:
-    """Assign candidates to an officer who may see them (None: unassign); returns how many
-    changed. Each change is audited."""
-    changed = 0
-    for candidate in candidates:
-        if assignee is not None and not may_see_district(assignee, candidate.district):
-            raise ReviewError(_l("%(name)s does not work in this candidate's district.",
-                                 name=assignee.name or assignee.email))
-        new_id = assignee.id if assignee is not None else None
-        if candidate.assigned_to_id == new_id:
-            continue
-        audit.record(session, officer, "candidate_assign", candidate,
-                     from_officer=candidate.assigned_to_id, to_officer=new_id)
-        candidate.assigned_to_id = new_id
-        changed += 1
-    return changed
+def assign(session: Session, candidate: Candidate, officer, assignee: User | None) -> bool:
+    """Assign the candidate to an officer who may see it (None: unassign), audited; returns
+    whether it changed."""
+    if assignee is not None and not may_see_district(assignee, candidate.district):
+        raise ReviewError(_l("%(name)s does not work in this candidate's district.",
+                             name=assignee.name or assignee.email))
+    new_id = assignee.id if assignee is not None else None
+    if candidate.assigned_to_id == new_id:
+        return False
+    audit.record(session, officer, "candidate_assign", candidate,
+                 from_officer=candidate.assigned_to_id, to_officer=new_id)
+    candidate.assigned_to_id = new_id
+    return True
 
 
 def may_see_district(user: User, district: str | None) -> bool:

@@ -190,7 +190,7 @@ def assign(candidate_id: int):
         abort(400)
     assignee = _assignee_or_none(form.assignee.data)
     try:
-        review.assign(db.session, [candidate], current_user, assignee)
+        review.assign(db.session, candidate, current_user, assignee)
     except review.ReviewError as error:
         db.session.rollback()
         return render_candidate(candidate, status=409, problem=error.message)
@@ -259,7 +259,7 @@ def _bulk_apply(candidate, action: str, assignee) -> tuple[bool, str]:
     try:
         with db.session.begin_nested():
             if action == "assign":
-                review.assign(db.session, [candidate], current_user, assignee)
+                review.assign(db.session, candidate, current_user, assignee)
                 return True, _("assigned")
             if candidate.status == "open":
                 review.start_review(db.session, candidate, current_user)
