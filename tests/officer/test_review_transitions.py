@@ -103,6 +103,22 @@ def test_start_review_assigns_the_officer(client, db_session, officer, candidate
     assert db_session.get(Candidate, candidate.id).assigned_to_id == officer.id
 
 
+def test_assigning_a_candidate_is_audited_and_kept_to_its_district(client, db_session, officer,
+                                                                  other_officer, candidate):
+    login(client, officer)
+    path = f"/officer/candidates/{candidate.id}/assign"
+    assert client.post(path, data={"assignee": str(other_officer.id)}).status_code == 409
+    assert client.post(path, data={"assignee": str(officer.id)}).status_code == 302
+    client.post(path, data={"assignee": str(officer.id)})     # the same again: no change
+    db_session.expire_all()
+    assert db_session.get(Candidate, candidate.id).assigned_to_id == officer.id
+    assert len(db_session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "candidate_assign", AuditEvent.object_id == candidate.id)).all()) == 1
+    client.post(path, data={"assignee": ""})
+    db_session.expire_all()
+    assert db_session.get(Candidate, candidate.id).assigned_to_id is None
+
+
 def test_approval_starts_a_public_notice_and_tells_the_firm(client, db_session, officer, firm):
     candidate = CandidateFactory(firm=firm, status="in_review")
     login(client, officer)
