@@ -62,11 +62,6 @@ class Scan(Base):
                           order_by="ScanChunk.index", cascade="all, delete-orphan")
 
     @property
-    def parameters(self) -> dict:
-        return {"policy_year": self.policy_year, "profiles": self.profiles or {},
-                "overrides": self.overrides or {}}
-
-    @property
     def seconds(self) -> float | None:
         if self.started_at is None:
             return None
