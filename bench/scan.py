@@ -97,16 +97,16 @@ def start_workers(count: int, url: str, redis: str) -> list[subprocess.Popen]:
 
 def orm_baseline(db, sample: int) -> dict:
     """The naive way: one ORM object graph and one evaluation per firm."""
+    from decimal import Decimal
+
     from sqlalchemy import func, select
     from sqlalchemy.orm import selectinload
 
     from registry.models import Firm
     from registry.rules import evaluate_firms, load_parameters, today_in_shanghai
-    from registry.services.facts import firm_entry
     from registry.rules.facts import parse_firm
     from registry.rules.jsonout import dumps
-    import json as _json
-    from decimal import Decimal
+    from registry.services.facts import firm_entry
     as_of = today_in_shanghai()
     params = load_parameters(as_of)
     total = db.session.scalar(select(func.count()).select_from(Firm))
@@ -115,8 +115,8 @@ def orm_baseline(db, sample: int) -> dict:
                                .options(selectinload(Firm.filings), selectinload(Firm.certificates))).all()
     for firm in firms:
         entry = firm_entry(firm, [f for f in firm.filings if f.counts and f.fiscal_year < as_of.year],
-                           [c for c in firm.certificates])
-        facts = parse_firm(_json.loads(dumps(entry), parse_float=Decimal))
+                           list(firm.certificates))
+        facts = parse_firm(json.loads(dumps(entry), parse_float=Decimal))
         evaluate_firms([facts], as_of, params).firm_result(0)
     seconds = time.monotonic() - started
     return {"sample": len(firms), "seconds": round(seconds, 2),
