@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import tempfile
+import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -38,6 +40,27 @@ def require_service(env_name: str, what: str) -> str:
             pytest.fail(message + " (CI must not skip it)")
         pytest.skip(message)
     return url
+
+
+@contextmanager
+def scratch_postgres(server_url: str, prefix: str, template: str = "template0"):
+    """A PostgreSQL database of the test's own on the server of `server_url` (UTF-8, from
+    `template`); yields its URL and drops it afterwards, connections and all."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from config import normalise_database_url
+    server = make_url(normalise_database_url(server_url))
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}" ENCODING \'UTF8\''))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def test_database_url(tmp_dir: Path) -> str:

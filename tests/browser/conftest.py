@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import os
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 import pytest
 from flask import Flask
-from sqlalchemy.engine import make_url
+
+from tests.conftest import scratch_postgres
 
 CHROMIUM = os.environ.get("YANZHEN_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -54,26 +56,15 @@ class LiveServer:
             return fn()
 
 
-def _database_url(tmp_path: Path) -> tuple[str, Callable[[], None]]:
-    """A database of the live server's own, and how to drop it."""
+@contextmanager
+def _database_url(tmp_path: Path):
+    """A database of the live server's own: PostgreSQL when the suite runs on it, else SQLite."""
     base = os.environ.get("TEST_DATABASE_URL")
     if not base or not base.startswith("postgres"):
-        return f"sqlite:///{tmp_path / 'live.db'}", lambda: None
-    from sqlalchemy import create_engine, text
-
-    from config import normalise_database_url
-    server = make_url(normalise_database_url(base))
-    name = f"{server.database}_browser_{os.getpid()}"
-    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        connection.execute(text(f"CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8'"))
-
-    def drop() -> None:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-    return server.set(database=name).render_as_string(hide_password=False), drop
+        yield f"sqlite:///{tmp_path / 'live.db'}"
+        return
+    with scratch_postgres(base, "yanzhen_browser") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -86,22 +77,21 @@ def live_server(tmp_path_factory):
     from tests.conftest import REPO
     tmp_path = tmp_path_factory.mktemp("live")
     os.environ.setdefault("YANZHEN_VAR_DIR", str(tmp_path))
-    url, drop = _database_url(tmp_path)
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, WTF_CSRF_ENABLED=True,
-                     JOBS_MODE="inline")
-    with app.app_context():
-        upgrade(directory=str(REPO / "migrations"))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    try:
-        yield LiveServer(f"http://127.0.0.1:{server.server_port}", app)
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
+    with _database_url(tmp_path) as url:
+        app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, WTF_CSRF_ENABLED=True,
+                         JOBS_MODE="inline")
         with app.app_context():
-            db.engine.dispose()
-        drop()
+            upgrade(directory=str(REPO / "migrations"))
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+        thread.start()
+        try:
+            yield LiveServer(f"http://127.0.0.1:{server.server_port}", app)
+        finally:
+            server.shutdown()
+            thread.join(timeout=10)
+            with app.app_context():
+                db.engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -2,16 +2,13 @@
 exactly as the migrations built it."""
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from flask_migrate import check
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select, text
 
-from config import normalise_database_url
 from registry.extensions import db
 from registry.models import Certificate, Filing, Firm
-from tests.conftest import require_service
+from tests.conftest import require_service, scratch_postgres
 from tests.demo.conftest import AS_OF, demo, load_args, migrated_app, registry_digest
 
 pytestmark = pytest.mark.postgres_only
@@ -25,15 +22,8 @@ SCHEMA = text(
 
 @pytest.fixture
 def postgres_url():
-    admin_url = normalise_database_url(require_service("DATABASE_URL", "PostgreSQL"))
-    name = f"yz_demo_test_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8'"))
-    yield admin_url.rsplit("/", 1)[0] + "/" + name
-    with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-    admin.dispose()
+    with scratch_postgres(require_service("DATABASE_URL", "PostgreSQL"), "yz_demo_test") as url:
+        yield url
 
 
 def _schema(app) -> set:

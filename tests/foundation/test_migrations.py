@@ -2,13 +2,10 @@
 import os
 import subprocess
 import sys
-import uuid
 
 import pytest
-from sqlalchemy import create_engine, text
 
-from config import normalise_database_url
-from tests.conftest import REPO
+from tests.conftest import REPO, require_service, scratch_postgres
 
 
 def _flask(*args, database_url: str, tmp_path):
@@ -32,16 +29,6 @@ def test_migrations_build_sqlite_from_nothing_without_drift(tmp_path):
 
 @pytest.mark.postgres_only
 def test_migrations_build_postgresql_from_nothing_without_drift(tmp_path):
-    from tests.conftest import require_service
-    admin_url = normalise_database_url(require_service("DATABASE_URL", "PostgreSQL"))
-    name = f"yanzhen_migr_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE template0 ENCODING \'UTF8\''))
-    try:
-        url = admin_url.rsplit("/", 1)[0] + "/" + name
+    server = require_service("DATABASE_URL", "PostgreSQL")
+    with scratch_postgres(server, "yanzhen_migr") as url:
         _upgrade_and_check(url, tmp_path)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
