@@ -11,7 +11,8 @@ from flask import Response, abort
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from registry.services.xlsx import XLSX_MIMETYPE
+
 FORMATS = ("csv", "xlsx")
 
 
