@@ -398,16 +398,12 @@ class _Batch:
 
 # ---- single-row statements --------------------------------------------------------------------
 
-def _insert(session: Session, table):
-    dialect = session.connection().dialect.name
-    return (postgresql if dialect == "postgresql" else sqlite).insert(table)
-
-
 def upsert(session: Session, table, rows: list[dict], keys: list[str]) -> None:
     """INSERT ... ON CONFLICT (keys) DO UPDATE every other given column, as one executemany."""
     if not rows:
         return
-    statement = _insert(session, table)
+    dialect = postgresql if session.connection().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table)
     statement = statement.on_conflict_do_update(
         index_elements=keys, set_={name: statement.excluded[name] for name in rows[0] if name not in keys})
     session.execute(statement, rows)
