@@ -30,6 +30,7 @@ from registry.models import (AuditEvent, Candidate, Certificate, Filing, Notific
 from registry.models.base import utcnow
 from registry.params import bureau, month_day
 from registry.rules import SHANGHAI, today_in_shanghai
+from registry.rules.facts import add_years
 from registry.services import audit
 from registry.services.calendar import WorkingDays
 
@@ -130,7 +131,7 @@ def expiry_date(tier: str, issued: dt.date, valid_until: dt.date | None = None) 
     rules = bureau()["certificates"][tier]
     if "validity_years" in rules:
         years = int(rules["validity_years"])
-        return _add_years(issued, years) - dt.timedelta(days=1)
+        return add_years(issued, years) - dt.timedelta(days=1)
     end = valid_until or month_day(rules["valid_until"], issued.year)
     if end < issued:
         raise ReviewError(_l("The end date %(end)s is before the issue date %(issued)s.",
@@ -140,13 +141,6 @@ def expiry_date(tier: str, issued: dt.date, valid_until: dt.date | None = None) 
 
 def has_fixed_validity(tier: str) -> bool:
     return "validity_years" in bureau()["certificates"][tier]
-
-
-def _add_years(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February in a year without one
-        return day.replace(year=day.year + years, day=28)
 
 
 def reject(session: Session, candidate: Candidate, officer, reason: str) -> None:

@@ -100,6 +100,11 @@ def test_numbers_continue_the_year_sequence(in_request, db_session, officer, fir
     assert db_session.get(Certificate, notice.certificate_id).number == "GR202533020000042"
 
 
+def test_a_certificate_issued_on_29_february_expires_the_day_before_its_anniversary():
+    assert review.expiry_date("hnte", dt.date(2028, 2, 29)) == dt.date(2031, 2, 27)
+    assert review.expiry_date("hnte", dt.date(2025, 10, 1)) == dt.date(2028, 9, 30)
+
+
 def test_a_tech_sme_registration_takes_an_explicit_end_date(in_request, db_session, officer, firm):
     notice = approve(db_session, officer, CandidateFactory(firm=firm, tier="tech_sme"))
     certificates.daily_pass(db_session, LAST_DAY + dt.timedelta(days=1))
