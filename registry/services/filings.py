@@ -21,20 +21,15 @@ from registry.figures import (FIGURE_SPECS, ORDERED, cross_field_errors, figure_
 from registry.models import Filing, FilingRevision, Firm
 from registry.models.base import utcnow
 from registry.rules import today_in_shanghai
-from registry.services import audit, review
+from registry.services import ServiceError, audit, review
 
 EDITABLE_STATUSES = ("draft", "returned")
 
 
-class FilingError(Exception):
+class FilingError(ServiceError):
     """A filing action that cannot happen; `message` tells the person why."""
 
     message = _l("This filing cannot be changed now.")
-
-    def __init__(self, message=None):
-        if message is not None:
-            self.message = message
-        super().__init__(self.message)  # kept lazy: rendered in the reader's language
 
 
 class NotAllowed(FilingError):

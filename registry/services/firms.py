@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from registry.figures import figure_json
 from registry.models import Firm, FirmFactChange, User
 from registry.models.firm import FACT_FIELDS
-from registry.services import audit, review
+from registry.services import ServiceError, audit, review
 
 # What a firm edits itself: every fact but its district (the bureau's assignment, which
 # decides which officers see it); the credit code is not a fact and never changes.
@@ -24,10 +24,8 @@ PROFILE_FIELDS = tuple(name for name in FACT_FIELDS if name != "district")
 CONTACT_FIELDS = ("contact_name", "contact_phone", "contact_email")
 
 
-class ProfileError(Exception):
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
+class ProfileError(ServiceError):
+    """A profile change that cannot happen."""
 
 
 def update_profile(session: Session, firm: Firm, actor, values: dict) -> list[FirmFactChange]:

@@ -21,15 +21,15 @@ from registry.models import Firm, Invitation, PasswordResetToken, User
 from registry.models.base import utcnow
 from registry.models.onboarding import INVITATION_LIFETIME, RESET_TOKEN_LIFETIME
 from registry.models.user import normalise_email
-from registry.services import accounts, audit, firms, mail, review
+from registry.services import ServiceError, accounts, audit, firms, mail, review
 
 
-class OnboardingError(Exception):
+class OnboardingError(ServiceError):
     """An onboarding step that cannot happen; `field` names the form field it concerns."""
 
     def __init__(self, message, field: str | None = None):
         super().__init__(message)
-        self.message, self.field = message, field
+        self.field = field
 
 
 def new_token() -> tuple[str, str]:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from registry.auth.scope import firm_scope
 from registry.models import Firm, FirmFlag, IncentiveOpportunity, OutreachEntry
 from registry.models.review import OUTREACH_STATUSES
-from registry.services import audit
+from registry.services import ServiceError, audit
 from registry.services.directory import Page, firm_search, industry_filter, keyset_page
 
 
@@ -50,10 +50,8 @@ STATUS_LABELS = {"to_contact": _l("To contact"), "contacted": _l("Contacted"),
                  "applied": _l("Applied"), "declined": _l("Declined")}
 
 
-class OutreachError(Exception):
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
+class OutreachError(ServiceError):
+    """An outreach update that cannot happen."""
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from registry.models.base import utcnow
 from registry.params import bureau, month_day
 from registry.rules import SHANGHAI, today_in_shanghai
 from registry.rules.facts import add_years
-from registry.services import audit
+from registry.services import ServiceError, audit
 from registry.services.calendar import WorkingDays
 
 
@@ -68,12 +68,8 @@ CERTIFICATE_TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
 )}
 
 
-class ReviewError(Exception):
+class ReviewError(ServiceError):
     """An action the review refuses; `message` says why, in the reader's language."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
 
 
 def allowed(candidate: Candidate, name: str) -> bool:

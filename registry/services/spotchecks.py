@@ -23,17 +23,15 @@ from registry.models.base import utcnow
 from registry.models.certificate import COUNTING_CERTIFICATE_STATUSES
 from registry.models.review import SPOT_CHECK_RESULTS
 from registry.params import bureau
-from registry.services import audit
+from registry.services import ServiceError, audit
 
 METHOD = "sha256-v1"
 RESULT_LABELS = {"pending": _l("Pending"), "compliant": _l("Compliant"),
                  "issues_found": _l("Issues found"), "not_reachable": _l("Not reachable")}
 
 
-class SpotCheckError(Exception):
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
+class SpotCheckError(ServiceError):
+    """A spot-check action that cannot happen."""
 
 
 def _rank(seed: str, *parts: int) -> bytes:
