@@ -58,18 +58,24 @@ ERROR_TITLES = {
 }
 
 
-def _register_error_pages(app: Flask) -> None:
-    def render_error(error, code: int):
-        if wants_json():
-            return jsonify(error=str(ERROR_TITLES.get(code, code)), status=code), code
-        return render_template("errors/error.html", code=code,
-                               title=ERROR_TITLES.get(code, ""),
-                               description=getattr(error, "description", "")), code
+def render_error(error, code: int):
+    """The error page in the layout, or a JSON body for API clients."""
+    if wants_json():
+        return jsonify(error=str(ERROR_TITLES.get(code, code)), status=code), code
+    return render_template("errors/error.html", code=code, title=ERROR_TITLES.get(code, ""),
+                           description=getattr(error, "description", "")), code
 
+
+def csrf_error(error: CSRFError):
+    """A missing or expired CSRF token: 400. (Form views that keep what was typed re-render
+    themselves instead: registry/views/keep.py.)"""
+    if wants_json():
+        return jsonify(error="csrf", message=str(_l(
+            "The page has expired: reload it and try again."))), 400
+    return render_error(error, 400)
+
+
+def _register_error_pages(app: Flask) -> None:
     for code in ERROR_TITLES:
         app.register_error_handler(code, lambda error, code=code: render_error(error, code))
-
-    @app.errorhandler(CSRFError)
-    def _csrf_error(error):
-        # Views with forms re-render with the typed values themselves (see forms.base).
-        return render_error(error, 400)
+    app.register_error_handler(CSRFError, csrf_error)

@@ -9,14 +9,13 @@ the view's next GET restores them (`restore_input`).
 """
 from __future__ import annotations
 
-from flask import (Blueprint, current_app, jsonify, make_response, render_template, request,
-                   session)
+from flask import Blueprint, current_app, make_response, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.datastructures import MultiDict
 
-from registry.security import ERROR_TITLES, wants_json
+from registry.security import csrf_error
 
 KEPT_KEY = "kept_input"
 MAX_KEPT_CHARS = 3000  # the session is a cookie: keep a form's worth, not arbitrary posts
@@ -78,11 +77,7 @@ def restore_input() -> MultiDict | None:
 
 def _csrf_failed(error: CSRFError):
     if not _keeps_input():
-        if wants_json():
-            return jsonify(error="csrf", message=str(_l(
-                "The page has expired: reload it and try again."))), 400
-        return render_template("errors/error.html", code=400, title=ERROR_TITLES[400],
-                               description=error.description), 400
+        return csrf_error(error)
     if not current_user.is_authenticated and _needs_login():
         keep_input()
     response = make_response(_view()(**(request.view_args or {})))
