@@ -14,13 +14,13 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from config import normalise_database_url
-from tests.conftest import REPO, require_service
+from tests.conftest import REPO, require_service, scratch_postgres
 
 pytestmark = [pytest.mark.fault, pytest.mark.worker]
 AS_OF = dt.date(2025, 6, 30)
@@ -65,24 +65,14 @@ def redis():
 @pytest.fixture
 def databases(tmp_path):
     """(url, twin_url): a registry of FIRMS firms, and an identical copy for the undisturbed run."""
-    admin_url = normalise_database_url(require_service("DATABASE_URL", "PostgreSQL"))
-    base = admin_url.rsplit("/", 1)[0]
-    name = f"yz_fault_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8'"))
-    url = f"{base}/{name}"
-    env = dict(os.environ, DATABASE_URL=url, YANZHEN_VAR_DIR=str(tmp_path), YANZHEN_CONFIG="development")
-    subprocess.run([sys.executable, "-m", "flask", "--app", "registry", "db", "upgrade"], cwd=REPO, env=env,
-                   check=True, capture_output=True)
-    _populate(url, tmp_path)
-    with admin.connect() as connection:
-        connection.execute(text(f"CREATE DATABASE {name}_twin TEMPLATE {name}"))
-    yield url, f"{base}/{name}_twin"
-    with admin.connect() as connection:
-        for db_name in (name, f"{name}_twin"):
-            connection.execute(text(f"DROP DATABASE IF EXISTS {db_name} WITH (FORCE)"))
-    admin.dispose()
+    server_url = require_service("DATABASE_URL", "PostgreSQL")
+    with scratch_postgres(server_url, "yz_fault") as url:
+        env = dict(os.environ, DATABASE_URL=url, YANZHEN_VAR_DIR=str(tmp_path), YANZHEN_CONFIG="development")
+        subprocess.run([sys.executable, "-m", "flask", "--app", "registry", "db", "upgrade"], cwd=REPO, env=env,
+                       check=True, capture_output=True)
+        _populate(url, tmp_path)
+        with scratch_postgres(server_url, "yz_fault_twin", template=make_url(url).database) as twin_url:
+            yield url, twin_url
 
 
 def _app(url: str, tmp_path, **settings):
