@@ -9,10 +9,10 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from registry.cli.options import as_of_option
+from registry.cli.options import as_of_option, key_value_pairs
 from registry.extensions import db
 from registry.models import Scan
-from registry.rules import ParameterError
+from registry.rules import ParameterError, output_header
 from registry.rules.jsonout import dumps
 from registry.services.evaluation import verdict_results
 from registry.services.scans import run_inline, scan_parameters, start_full_scan
@@ -30,13 +30,14 @@ def _summary(scan: Scan, seconds: float | None = None) -> str:
 @as_of_option("Evaluation date (default: today, Asia/Shanghai).")
 @click.option("--inline", is_flag=True, help="Run the chunks in this process (the workers' code).")
 @click.option("--wait", is_flag=True, help="Wait until the workers are done.")
-@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a parameter (what-if).")
-def run(as_of, inline: bool, wait: bool, overrides: tuple[str, ...]) -> None:
+@click.option("--set", "overrides", multiple=True, callback=key_value_pairs, metavar="KEY=VALUE",
+              help="Override a parameter (what-if).")
+def run(as_of, inline: bool, wait: bool, overrides: dict[str, str]) -> None:
     """Queue a full scan (or return the one queued or running) and print it as JSON."""
     started = time.monotonic()
     try:
-        pairs = dict(item.split("=", 1) for item in overrides)
-        scan, _created = start_full_scan(db.session, as_of=as_of, overrides=pairs, dispatch=not inline)
+        scan, _created = start_full_scan(db.session, as_of=as_of, overrides=overrides,
+                                         dispatch=not inline)
     except (ParameterError, ValueError) as error:
         raise click.ClickException(str(error)) from None
     db.session.commit()
@@ -65,8 +66,7 @@ def export(scan_id: int) -> None:
                                    "only the latest keeps every firm's verdict")
     params, _key = scan_parameters(scan)
     out = sys.stdout
-    out.write(dumps({"as_of": scan.as_of.isoformat(), "parameters": str(params.policy_year),
-                     "profiles": dict(params.profiles), "overrides": dict(params.overrides)}, indent=None)[:-1])
+    out.write(dumps(output_header(scan.as_of, params), indent=None)[:-1])
     out.write(', "firms": [')
     changed, first = 0, True
     for _firm_id, result, newer in verdict_results(db.session, scan.as_of, params):
