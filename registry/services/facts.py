@@ -16,7 +16,7 @@ from registry.models.filing import COUNTING_STATUSES, FIGURES
 from registry.models.firm import DIRECT_ROUTES
 from registry.rules.facts import FIRM_BOOLEANS, FactsError, FactsErrors, FirmFacts, parse_document
 from registry.services import audit
-from registry.services.firms import _json
+from registry.services.firms import fact_json
 
 # Certificates never exported: they cannot count for any verdict.
 NOT_EXPORTED_CERTIFICATES = ("public_notice", "revoked", "withdrawn")
@@ -204,7 +204,7 @@ def _update_firm(session: Session, firm: Firm, facts: FirmFacts, actor) -> bool:
             setattr(firm, name, value)
             if not name.startswith("route_"):
                 session.add(FirmFactChange(firm_id=firm.id, actor_id=getattr(actor, "id", None), field=name,
-                                           old_value=_json(old), new_value=_json(value)))
+                                           old_value=fact_json(old), new_value=fact_json(value)))
             changed = True
     return changed
 
@@ -225,9 +225,9 @@ def _write_filings(session: Session, firm: Firm, facts: FirmFacts, filings: dict
         if filing is None:
             filing = Filing(firm_id=firm.id, fiscal_year=year, revision=0)
             session.add(filing)
-            changes = {name: [None, _json(value)] for name, value in values.items() if value is not None}
+            changes = {name: [None, fact_json(value)] for name, value in values.items() if value is not None}
         else:
-            changes = {name: [_json(getattr(filing, name)), _json(value)] for name, value in values.items()
+            changes = {name: [fact_json(getattr(filing, name)), fact_json(value)] for name, value in values.items()
                        if getattr(filing, name) != value}
             if not changes and filing.status == "accepted":
                 continue

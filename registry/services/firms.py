@@ -45,7 +45,7 @@ def update_profile(session: Session, firm: Firm, actor, values: dict) -> list[Fi
             continue
         setattr(firm, name, new)
         changes.append(FirmFactChange(firm_id=firm.id, actor_id=actor.id, field=name,
-                                      old_value=_json(old), new_value=_json(new)))
+                                      old_value=fact_json(old), new_value=fact_json(new)))
     if not changes:
         return []
     session.add_all(changes)
@@ -64,7 +64,7 @@ def _may_edit(actor, firm: Firm) -> bool:
     return review.may_see_district(actor, firm.district)
 
 
-def _json(value):
+def fact_json(value):
     """A fact as JSON: dates ISO, decimals as strings, the rest as is."""
     if isinstance(value, dt.date):
         return value.isoformat()
