@@ -12,6 +12,8 @@ from dataclasses import replace
 from datetime import date
 
 import numpy as np
+import psycopg
+from psycopg.pq import ExecStatus
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
@@ -94,11 +96,7 @@ def _copy_binary(connection: Connection, sql: str, width: int) -> np.ndarray:
     columns = ", ".join(f"c{i}::int8" for i in range(width))
     statement = f"COPY (SELECT {columns} FROM ({sql}) AS q(" + ", ".join(
         f"c{i}" for i in range(width)) + ")) TO STDOUT (FORMAT BINARY)"
-    cursor = connection.connection.driver_connection.cursor()
-    data = bytearray()
-    with cursor.copy(statement) as copy:
-        for block in copy:   # one block per row: appending costs least
-            data += block
+    data = _copy_out(connection.connection.driver_connection, statement)
     extension = int.from_bytes(data[15:19], "big")
     offset = 19 + extension
     record = copy_record([">i8"] * width)
@@ -108,6 +106,40 @@ def _copy_binary(connection: Connection, sql: str, width: int) -> np.ndarray:
     for i in range(width):
         matrix[:, i] = parsed[f"v{i}"]
     return matrix
+
+
+def _copy_out(driver_connection: psycopg.Connection, statement: str) -> bytearray:
+    """The whole output of a COPY ... TO STDOUT.
+
+    libpq hands over one row per call. psycopg's `Copy.read` waits in a generator around each
+    call, which costs more than the rest of the read; here rows already received are taken
+    straight from libpq, and psycopg waits only when none is left. The end of the data is
+    followed by the statement's result, which libpq must then be asked for."""
+    pgconn = driver_connection.pgconn
+    data = bytearray()
+    with driver_connection.cursor().copy(statement) as copy:
+        while True:
+            size, block = pgconn.get_copy_data(1)
+            if size > 0:
+                data += block
+            elif size == 0:   # nothing received yet: psycopg waits for the next row, or the end
+                if not (block := copy.read()):
+                    return data
+                data += block
+            else:
+                _finish_copy_out(pgconn)
+                return data
+
+
+def _finish_copy_out(pgconn) -> None:
+    """Collect the results that follow a COPY's data, raising its error if it failed."""
+    results = []
+    while (result := pgconn.get_result()) is not None:
+        results.append(result)
+    failed = [result for result in results if result.status != ExecStatus.COMMAND_OK]
+    if failed or not results:
+        raise (psycopg.errors.error_from_result(failed[0]) if failed
+               else psycopg.OperationalError(pgconn.get_error_message()))
 
 
 def load_columns(connection: Connection, first: int, last: int, as_of: date) -> tuple[np.ndarray, FirmColumns]:
