@@ -3,6 +3,10 @@
 Each is unique per firm, subject and cycle (the year of the scan's as_of), so a scan delivered
 twice or run again writes nothing twice. Scans open and close them; officers review candidates
 (the review state machine lives with the officers' services).
+
+Flags and opportunities are keyed by firm, subject and cycle alone: a full scan inserts about
+one of each per firm, and every index costs each of those inserts (docs/performance.md).
+Outreach lists read them by firm (the key) after scoping firms.
 """
 from __future__ import annotations
 
@@ -74,16 +78,11 @@ class FirmFlag(Base):
     checks, like candidates)."""
 
     __tablename__ = "firm_flags"
-    __table_args__ = (
-        UniqueConstraint("firm_id", "flag", "cycle"),
-        CheckConstraint("status IN ('open', 'closed')", name="status"),
-        Index("ix_firm_flags_queue", "status", "flag", "id"),
-    )
+    __table_args__ = (CheckConstraint("status IN ('open', 'closed')", name="status"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    firm_id: Mapped[int] = mapped_column(Integer)
-    flag: Mapped[str] = mapped_column(String(32))
-    cycle: Mapped[int] = mapped_column(Integer)
+    firm_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    flag: Mapped[str] = mapped_column(String(32), primary_key=True)
+    cycle: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     # Machine-readable detail: {"expires": date} or {"criterion", "gap", "unit"} for a near miss.
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(8), default="open")
@@ -98,16 +97,11 @@ class IncentiveOpportunity(Base):
     Written in bulk like flags (no per-row foreign key checks)."""
 
     __tablename__ = "incentive_opportunities"
-    __table_args__ = (
-        UniqueConstraint("firm_id", "incentive", "cycle"),
-        CheckConstraint("status IN ('open', 'closed')", name="status"),
-        Index("ix_incentive_opportunities_queue", "status", "incentive", "id"),
-    )
+    __table_args__ = (CheckConstraint("status IN ('open', 'closed')", name="status"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    firm_id: Mapped[int] = mapped_column(Integer)
-    incentive: Mapped[str] = mapped_column(String(32))
-    cycle: Mapped[int] = mapped_column(Integer)
+    firm_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    incentive: Mapped[str] = mapped_column(String(32), primary_key=True)
+    cycle: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     saving: Mapped[Decimal | None] = mapped_column(Saving)
     status: Mapped[str] = mapped_column(String(8), default="open")
     opened_scan_id: Mapped[int | None] = mapped_column(Integer)

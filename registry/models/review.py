@@ -27,8 +27,13 @@ Index("ix_candidates_facets", Candidate.cycle, Candidate.status, Candidate.tier,
       Candidate.district, Candidate.industry_code)
 # A district officer's queue, newest first.
 Index("ix_candidates_district_status", Candidate.district, Candidate.status, Candidate.id)
-Index("ix_candidates_assigned_to_id", Candidate.assigned_to_id)
-Index("ix_candidates_deferred_until", Candidate.deferred_until)
+# Partial: scans insert candidates unassigned and not deferred, and these indexes skip them.
+Index("ix_candidates_assigned_to_id", Candidate.assigned_to_id,
+      postgresql_where=Candidate.assigned_to_id.is_not(None),
+      sqlite_where=Candidate.assigned_to_id.is_not(None))
+Index("ix_candidates_deferred_until", Candidate.deferred_until,
+      postgresql_where=Candidate.deferred_until.is_not(None),
+      sqlite_where=Candidate.deferred_until.is_not(None))
 # Search by name: a trigram index on PostgreSQL (pg_trgm), a plain index on SQLite.
 Index("ix_firms_name_trgm", Firm.name, postgresql_using="gin",
       postgresql_ops={"name": "gin_trgm_ops"})

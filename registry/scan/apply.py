@@ -95,11 +95,17 @@ class Lifecycle:
     payload: str        # the column a scan refreshes: verdict, detail, saving
     opened: str         # prefix of the <prefix>_scan_id and <prefix>_at set on (re)opening
     closed: str         # ... and on closing
-    candidates: bool = False   # also stale, last_scan_id, updated_at, the firm's district
+    candidates: bool = False   # also stale, last_scan_id, updated_at, the firm's district; an id
 
     @property
     def json(self) -> bool:
         return self.payload != "saving"
+
+    @property
+    def row_id(self) -> str:
+        """What the stored rows read as their id: candidates have one; flags and opportunities
+        are found again by firm and subject (their key, with the cycle)."""
+        return "id" if self.candidates else "0"
 
 
 CANDIDATES = Lifecycle("candidates", "tier", "verdict", "opened", "closed", candidates=True)
@@ -232,7 +238,7 @@ class _Batch:
             subject_case = " ".join(f"WHEN '{name}' THEN {code}"
                                     for code, name in enumerate(self._subjects(life)))
             stale = "CASE WHEN stale THEN 1 ELSE 0 END" if life.candidates else "0"
-            selects.append(f"SELECT {kind}, id, firm_id, CASE {life.subject} {subject_case} ELSE -1 END, "
+            selects.append(f"SELECT {kind}, {life.row_id}, firm_id, CASE {life.subject} {subject_case} ELSE -1 END, "
                            f"CASE status {status_case} ELSE -1 END, {stale} FROM {life.table} "
                            f"WHERE {self._range()} AND cycle = {int(self.evaluation.cycle)}")
         found = fetch_ints(self.connection, " UNION ALL ".join(selects), 6)
@@ -300,6 +306,8 @@ class _Batch:
         else:
             payload = "CASE WHEN s.known THEN s.payload END"
         t, opened, closed = life.table, life.opened, life.closed
+        same_row = (f"{t}.id = s.id" if life.candidates else
+                    f"{t}.firm_id = s.firm_id AND {t}.{life.subject} = {subject} AND {t}.cycle = :cycle")
         names = ["firm_id", life.subject, "cycle", "status", life.payload, f"{opened}_scan_id", f"{opened}_at"]
         values = ["s.firm_id", subject, ":cycle", "'open'", payload, ":scan_id", ":now"]
         sets = [f"{life.payload} = CASE WHEN s.action IN ({REOPEN}, {REFRESH}) THEN {payload} "
@@ -329,7 +337,7 @@ class _Batch:
         if actions - {NEW}:
             # The status read is checked again: an officer may have taken the row meanwhile.
             self.session.execute(text(
-                f"UPDATE {t} SET {', '.join(sets)} FROM stage_rows s WHERE {t}.id = s.id AND s.action <> {NEW} "
+                f"UPDATE {t} SET {', '.join(sets)} FROM stage_rows s WHERE {same_row} AND s.action <> {NEW} "
                 f"AND {t}.status = CASE WHEN s.action = {REOPEN} THEN 'closed' ELSE 'open' END "
                 f"AND {self._range(f'{t}.firm_id')}").bindparams(now), params)
 

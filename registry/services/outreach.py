@@ -100,8 +100,8 @@ def _keys(item: OutreachList, model, sort: str):
     """Sort keys: by estimated saving (unknown last) for incentives, else by firm id."""
     if item.source == "incentive" and sort == "saving":
         # Compared as the stored integer, so the cursor carries no decimal.
-        return (func.coalesce(type_coerce(model.saving, BigInteger), -1), model.id), True
-    return (model.id,), False
+        return (func.coalesce(type_coerce(model.saving, BigInteger), -1), model.firm_id), True
+    return (model.firm_id,), False
 
 
 def list_page(session: Session, user, filters: OutreachFilters, after: str | None = None) -> Page:

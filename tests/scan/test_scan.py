@@ -174,6 +174,47 @@ def test_candidates_open_go_stale_close_and_in_review_stays(in_app):
     assert candidate.status == "in_review" and candidate.verdict == frozen
 
 
+def test_flags_and_opportunities_close_reopen_and_refresh_in_place(in_app):
+    """Flags and opportunities are found again by firm, subject and cycle (they have no id):
+    each scan updates the one row, never adds a second."""
+    from tests.factories import CertificateFactory, FilingFactory, FirmFactory
+    firm = FirmFactory(founded=dt.date(2015, 3, 1), ic_or_mother_machine=False)   # a known saving
+    filing = FilingFactory(firm=firm, fiscal_year=2024, status="accepted", rd_expense=0)
+    CertificateFactory(firm=firm, tier="hnte", issued=dt.date(2024, 1, 1), expires=dt.date(2026, 12, 31))
+    db.session.commit()
+
+    def rows(model, subject_column, subject):
+        return db.session.scalars(select(model).where(model.firm_id == firm.id, subject_column == subject)
+                                  .execution_options(populate_existing=True)).all()
+
+    def state() -> tuple:
+        [flag] = rows(FirmFlag, FirmFlag.flag, "hnte_zero_rd")
+        opportunities = rows(IncentiveOpportunity, IncentiveOpportunity.incentive, "rd_super_deduction")
+        return flag, opportunities
+
+    first = run_scan()
+    flag, opportunities = state()
+    assert flag.status == "open" and flag.raised_scan_id == first.id and opportunities == []
+    filing.rd_expense = 60   # R&D again: the flag clears, the super deduction opens
+    db.session.commit()
+    second = run_scan()
+    flag, [opportunity] = state()
+    assert flag.status == "closed" and flag.cleared_scan_id == second.id
+    assert opportunity.status == "open" and opportunity.opened_scan_id == second.id
+    saving = opportunity.saving
+    filing.rd_expense = 90   # a larger deduction: the same row, refreshed
+    db.session.commit()
+    run_scan()
+    flag, [opportunity] = state()
+    assert opportunity.status == "open" and opportunity.saving == saving * 90 / 60
+    filing.rd_expense = 0    # zero again: the flag reopens, the opportunity closes
+    db.session.commit()
+    fourth = run_scan()
+    flag, [opportunity] = state()
+    assert flag.status == "open" and flag.raised_scan_id == fourth.id and flag.cleared_scan_id is None
+    assert opportunity.status == "closed" and opportunity.closed_scan_id == fourth.id
+
+
 def test_a_firm_holding_the_certificate_gets_no_candidate(in_app):
     from tests.factories import CertificateFactory, FilingFactory, FirmFactory
     firm = FirmFactory(founded=dt.date(2015, 3, 1))
