@@ -30,7 +30,8 @@ from sqlalchemy import Date, bindparam, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from registry.models.base import UTCDateTime
+from registry.models import FirmVerdict
+from registry.models.base import Base, UTCDateTime
 from registry.models.candidate import CANDIDATE_STATUSES
 from registry.rules.engine import BatchVerdicts, evaluate
 from registry.rules.facts import TIERS
@@ -39,7 +40,7 @@ from registry.rules.params import ParameterSet
 from registry.scan.loader import fetch_ints, load_columns
 from registry.scan.snapshot import (failed_ids, failed_mask, inputs_digest, pack, to_bytes,
                                    verdict_digest)
-from registry.scan.stage import BOOL, INT2, INT4, INT8, TEXT, stage
+from registry.scan.stage import BOOL, DATE, INT2, INT4, INT8, TEXT, TIMESTAMPTZ, insert_rows, stage
 
 STATUS_CODES = {name: code for code, name in enumerate(CANDIDATE_STATUSES)}
 OPEN, CLOSED = STATUS_CODES["open"], STATUS_CODES["closed"]
@@ -193,35 +194,36 @@ class _Batch:
         return ~same, exists
 
     def write_verdicts(self) -> int:
-        """Stage the changed verdicts; insert the new rows, update the others."""
+        """Insert the new verdicts; stage the changed ones and update them."""
         rows = np.flatnonzero(self.changed)
         if not len(rows):
             return 0
-        columns = {"firm_id": (INT4, self.firm_ids[rows]), "stored": (BOOL, self.exists[rows]),
-                   "inputs_digest": (INT8, self.inputs_digest[rows]),
-                   "verdict_digest": (INT8, self.verdict_digest[rows]),
-                   **{f"status_{tier}": (INT2, self.verdicts.status(tier)[rows]) for tier in TIERS},
-                   **{f"failed_{tier}": (INT4, self.failed[tier][rows]) for tier in TIERS}}
-        stage(self.connection, "stage_verdicts", columns)
-        decided = list(columns)[2:]
-        names = ["scan_id", "as_of", "params_key", "evaluated_at", *decided]
-        values = [":scan_id", ":as_of", ":params_key", ":now", *(f"s.{name}" for name in decided)]
         e = self.evaluation
-        params = {"scan_id": e.scan_id, "as_of": e.as_of, "params_key": e.params_key, "now": e.now}
-        typed = (bindparam("as_of", type_=Date()), bindparam("now", type_=UTCDateTime()))
-        # A firm's first verdict is a plain INSERT (no conflict check per row): should another
+        new, stored = rows[~self.exists[rows]], rows[self.exists[rows]]
+        # A firm's first verdict is a plain insert (no conflict check per row): should another
         # process insert the row meanwhile, the chunk fails and its retry updates it.
-        if not self.exists[rows].all():
+        if len(new):
+            insert_rows(self.connection, FirmVerdict.__table__, {
+                **self._verdict_columns(new), "scan_id": (INT4, e.scan_id), "as_of": (DATE, e.as_of),
+                "params_key": (INT8, e.params_key), "evaluated_at": (TIMESTAMPTZ, e.now)})
+        if len(stored):
+            columns = self._verdict_columns(stored)
+            stage(self.connection, "stage_verdicts", columns)
+            decided = list(columns)[1:]
+            sets = ["scan_id = :scan_id", "as_of = :as_of", "params_key = :params_key", "evaluated_at = :now",
+                    *(f"{name} = s.{name}" for name in decided)]
             self.session.execute(text(
-                f"INSERT INTO firm_verdicts (firm_id, {', '.join(names)}) "
-                f"SELECT s.firm_id, {', '.join(values)} FROM stage_verdicts s WHERE NOT s.stored")
-                .bindparams(*typed), params)
-        if self.exists[rows].any():
-            self.session.execute(text(
-                f"UPDATE firm_verdicts SET {', '.join(f'{n} = {v}' for n, v in zip(names, values))} "
-                f"FROM stage_verdicts s WHERE firm_verdicts.firm_id = s.firm_id AND s.stored "
-                f"AND {self._range('firm_verdicts.firm_id')}").bindparams(*typed), params)
+                f"UPDATE firm_verdicts SET {', '.join(sets)} FROM stage_verdicts s "
+                f"WHERE firm_verdicts.firm_id = s.firm_id AND {self._range('firm_verdicts.firm_id')}")
+                .bindparams(bindparam("as_of", type_=Date()), bindparam("now", type_=UTCDateTime())),
+                {"scan_id": e.scan_id, "as_of": e.as_of, "params_key": e.params_key, "now": e.now})
         return len(rows)
+
+    def _verdict_columns(self, rows: np.ndarray) -> dict:
+        return {"firm_id": (INT4, self.firm_ids[rows]), "inputs_digest": (INT8, self.inputs_digest[rows]),
+                "verdict_digest": (INT8, self.verdict_digest[rows]),
+                **{f"status_{tier}": (INT2, self.verdicts.status(tier)[rows]) for tier in TIERS},
+                **{f"failed_{tier}": (INT4, self.failed[tier][rows]) for tier in TIERS}}
 
     # ---- candidates, flags and opportunities --------------------------------------------------
 
@@ -276,11 +278,22 @@ class _Batch:
         return plan
 
     def write_lifecycle(self, life: Lifecycle) -> tuple[int, int, int]:
-        """Stage and apply what changed in one table; (opened, closed, refreshed or marked)."""
+        """Write what changed in one table; (opened, closed, refreshed or marked)."""
         plan = self._plan(life)
         if not plan.parts:
             return 0, 0, 0
         rows, subjects, actions, ids, stale = plan.arrays()
+        staged = np.ones(len(rows), dtype=bool)
+        if not life.candidates:   # new flags and opportunities go straight in
+            staged = actions != NEW
+            self._insert_new(life, rows[~staged], subjects[~staged])
+        if staged.any():
+            rows, subjects, actions, ids, stale = (a[staged] for a in (rows, subjects, actions, ids, stale))
+            self._stage_rows(life, rows, subjects, actions, ids, stale)
+            self._move(life, actions)
+        return (plan.count(NEW, REOPEN), plan.count(CLOSE), plan.count(REFRESH, MARK_STALE))
+
+    def _stage_rows(self, life: Lifecycle, rows, subjects, actions, ids, stale) -> None:
         writes = np.isin(actions, (NEW, REOPEN, REFRESH))
         columns = {"id": (INT4, ids), "firm_id": (INT4, self.firm_ids[rows]), "subject": (INT2, subjects),
                    "action": (INT2, actions), "stale": (BOOL, stale)}
@@ -294,8 +307,28 @@ class _Batch:
             saving, known = self._savings(rows, subjects)
             columns |= {"known": (BOOL, known & writes), "payload": (INT8, saving)}
         stage(self.connection, "stage_rows", columns)
-        self._move(life, actions)
-        return (plan.count(NEW, REOPEN), plan.count(CLOSE), plan.count(REFRESH, MARK_STALE))
+
+    def _insert_new(self, life: Lifecycle, rows: np.ndarray, subjects: np.ndarray) -> None:
+        """New flags or opportunities: one insert per subject (and, for savings, per known or
+        not), so every column but a flag's detail has one width and numpy lays the rows out."""
+        e, table, names = self.evaluation, Base.metadata.tables[life.table], self._subjects(life)
+        for code in np.unique(subjects).tolist():
+            mine = rows[subjects == code]
+            same = np.full(len(mine), code)
+
+            def columns(part: np.ndarray) -> dict:
+                return {"firm_id": (INT4, self.firm_ids[part]), life.subject: (TEXT, names[code]),
+                        "cycle": (INT4, e.cycle), "status": (TEXT, "open"),
+                        f"{life.opened}_scan_id": (INT4, e.scan_id), f"{life.opened}_at": (TIMESTAMPTZ, e.now)}
+            if life.json:
+                insert_rows(self.connection, table, {**columns(mine),
+                                                     life.payload: (TEXT, self._payloads(life, mine, same))})
+                continue
+            saving, known = self._savings(mine, same)
+            if known.any():
+                insert_rows(self.connection, table, {**columns(mine[known]), life.payload: (INT8, saving[known])})
+            if not known.all():   # an unknown saving is NULL
+                insert_rows(self.connection, table, columns(mine[~known]))
 
     def _move(self, life: Lifecycle, actions: np.ndarray) -> None:
         """One INSERT for the new rows and one UPDATE for the others, from the staged rows."""

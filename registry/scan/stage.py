@@ -1,50 +1,84 @@
-"""Stage a chunk's rows in a temporary table, to be moved into the real tables by one
-INSERT ... SELECT or UPDATE ... FROM each (see apply.py).
+"""Write a chunk's rows in bulk: new rows straight into their table (`insert_rows`), changes
+through a temporary table (`stage`) that one UPDATE ... FROM or INSERT ... SELECT then moves
+(see apply.py).
 
 On PostgreSQL the rows travel as one binary COPY whose fixed-width part numpy lays out in place
-(no Python object per value); elsewhere (SQLite) as one executemany. Columns are fixed-width
-integers and booleans, never null, then any text columns (JSON), which may be null.
+(no Python object per value); elsewhere (SQLite) as one executemany. A column is a kind and
+either one value per row or a single value for every row (a constant: a number, a date, a
+timestamp or a text; None leaves the column to its default). Per-row columns are fixed-width
+integers and booleans, never null, or texts (JSON), which may be null.
 """
 from __future__ import annotations
 
-from typing import Sequence, Union
+import datetime as dt
+from typing import Any, Sequence, Union
 
 import numpy as np
+from sqlalchemy import Table
 from sqlalchemy.engine import Connection
 
 INT2, INT4, INT8, BOOL, TEXT = "SMALLINT", "INTEGER", "BIGINT", "BOOLEAN", "TEXT"
-_BINARY = {INT2: ">i2", INT4: ">i4", INT8: ">i8", BOOL: "?"}
+DATE, TIMESTAMPTZ = "DATE", "TIMESTAMPTZ"   # constants only
+_BINARY = {INT2: ">i2", INT4: ">i4", INT8: ">i8", BOOL: "?", DATE: ">i4", TIMESTAMPTZ: ">i8"}
 _SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + bytes(8)   # signature, flags, header extension length
 _TRAILER = b"\xff\xff"
 _NULL = b"\xff\xff\xff\xff"
+_EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)   # PostgreSQL's, for dates and times
 
-Values = Union[np.ndarray, Sequence]
-Columns = dict[str, tuple[str, Values]]   # name -> (SQL type, one value per row)
+Values = Union[np.ndarray, Sequence, int, str, dt.date, None]
+Columns = dict[str, tuple[str, Values]]   # name -> (SQL kind, values or a constant)
+
+
+def _per_row(values: Values) -> bool:
+    return isinstance(values, (np.ndarray, list, tuple))
+
+
+def _row_count(columns: Columns) -> int:
+    return next(len(values) for _kind, values in columns.values() if _per_row(values))
+
+
+def insert_rows(connection: Connection, table: Table, columns: Columns) -> int:
+    """Insert the rows into `table` (binary COPY on PostgreSQL); returns the row count."""
+    columns = {name: column for name, column in columns.items() if column[1] is not None}
+    if connection.dialect.name == "postgresql":
+        return _copy_in(connection, table.name, columns)
+    rows = _row_count(columns)
+    lists = []
+    for name, (_kind, values) in columns.items():
+        if _per_row(values):
+            lists.append(values.tolist() if isinstance(values, np.ndarray) else list(values))
+        else:   # stored as SQLAlchemy stores it (dates and timestamps are text on SQLite)
+            process = table.c[name].type.bind_processor(connection.dialect)
+            lists.append([process(values) if process else values] * rows)
+    connection.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(columns)}) "
+                               f"VALUES ({', '.join('?' * len(columns))})", list(zip(*lists)))
+    return rows
 
 
 def stage(connection: Connection, table: str, columns: Columns) -> int:
-    """(Re)create temporary table `table` with `columns` and fill it; returns the row count."""
-    names = list(columns)
-    types = [columns[name][0] for name in names]
-    if TEXT in types and types[types.index(TEXT):] != [TEXT] * (len(types) - types.index(TEXT)):
-        raise ValueError("text columns come last")
-    ddl = ", ".join(f"{name} {kind}" for name, kind in zip(names, types))
-    rows = len(columns[names[0]][1])
+    """(Re)create temporary table `table` with the per-row `columns` and fill it; returns the
+    row count."""
+    ddl = ", ".join(f"{name} {kind}" for name, (kind, _values) in columns.items())
     if connection.dialect.name == "postgresql":
         # One round trip: DROP (a test's outer transaction outlives ON COMMIT), then CREATE.
         connection.exec_driver_sql(f"DROP TABLE IF EXISTS pg_temp.{table}; "
                                    f"CREATE TEMPORARY TABLE {table} ({ddl}) ON COMMIT DROP")
-        cursor = connection.connection.driver_connection.cursor()
-        with cursor.copy(f"COPY {table} FROM STDIN (FORMAT BINARY)") as copy:
-            copy.write(binary_copy(columns))
-        return rows
+        return _copy_in(connection, table, columns)
     connection.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{table}")
     connection.exec_driver_sql(f"CREATE TEMPORARY TABLE {table} ({ddl})")
     lists = [values.tolist() if isinstance(values, np.ndarray) else list(values)
              for _kind, values in columns.values()]
-    connection.exec_driver_sql(f"INSERT INTO {table} VALUES ({', '.join('?' * len(names))})",
+    connection.exec_driver_sql(f"INSERT INTO {table} VALUES ({', '.join('?' * len(columns))})",
                                list(zip(*lists)))
-    return rows
+    return len(lists[0])
+
+
+def _copy_in(connection: Connection, table: str, columns: Columns) -> int:
+    names, stream = binary_copy(columns)
+    cursor = connection.connection.driver_connection.cursor()
+    with cursor.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.write(stream)
+    return _row_count(columns)
 
 
 def copy_record(formats: list[str]) -> np.dtype:
@@ -54,23 +88,39 @@ def copy_record(formats: list[str]) -> np.dtype:
                                           for item in ((f"l{i}", ">i4"), (f"v{i}", fmt))])
 
 
-def binary_copy(columns: Columns) -> bytes:
-    """The COPY (FORMAT BINARY) stream of the rows: per row an int16 field count, then per field
-    an int32 length (-1 for null) and the big-endian value."""
-    fixed = [(name, kind, values) for name, (kind, values) in columns.items() if kind != TEXT]
-    texts = [values for kind, values in columns.values() if kind == TEXT]
-    rows = len(next(iter(columns.values()))[1])
-    record = copy_record([_BINARY[kind] for _name, kind, _values in fixed])
+def _fixed(kind: str, values: Values) -> tuple[str, Any]:
+    """A fixed-width field's numpy format and values (a constant text is fixed-width too)."""
+    if kind == TEXT:
+        encoded = values.encode()
+        return f"S{len(encoded)}", encoded
+    if kind == DATE:
+        return _BINARY[kind], (values - _EPOCH.date()).days
+    if kind == TIMESTAMPTZ:
+        return _BINARY[kind], (values - _EPOCH) // dt.timedelta(microseconds=1)
+    return _BINARY[kind], values
+
+
+def binary_copy(columns: Columns) -> tuple[list[str], bytes]:
+    """The column names in stream order (fixed-width first, then per-row texts) and the COPY
+    (FORMAT BINARY) stream of the rows: per row an int16 field count, then per field an int32
+    length (-1 for null) and the big-endian value."""
+    fixed = [(name, *_fixed(kind, values)) for name, (kind, values) in columns.items()
+             if not (kind == TEXT and _per_row(values))]
+    texts = [(name, values) for name, (kind, values) in columns.items()
+             if kind == TEXT and _per_row(values)]
+    names = [name for name, _fmt, _values in fixed] + [name for name, _values in texts]
+    rows = _row_count(columns)
+    record = copy_record([fmt for _name, fmt, _values in fixed])
     records = np.empty(rows, dtype=record)
     records["count"] = len(columns)
-    for i, (_name, kind, values) in enumerate(fixed):
-        records[f"l{i}"] = np.dtype(_BINARY[kind]).itemsize
+    for i, (_name, fmt, values) in enumerate(fixed):
+        records[f"l{i}"] = np.dtype(fmt).itemsize
         records[f"v{i}"] = values
     if not texts:
-        return _SIGNATURE + records.tobytes() + _TRAILER
+        return names, _SIGNATURE + records.tobytes() + _TRAILER
     raw, size = records.tobytes(), record.itemsize
     parts = [_SIGNATURE]
-    for row, cells in enumerate(zip(*texts)):
+    for row, cells in enumerate(zip(*(values for _name, values in texts))):
         parts.append(raw[row * size:(row + 1) * size])
         for cell in cells:
             if cell is None:
@@ -80,4 +130,4 @@ def binary_copy(columns: Columns) -> bytes:
                 parts.append(len(encoded).to_bytes(4, "big"))
                 parts.append(encoded)
     parts.append(_TRAILER)
-    return b"".join(parts)
+    return names, b"".join(parts)

@@ -181,6 +181,8 @@ def test_flags_and_opportunities_close_reopen_and_refresh_in_place(in_app):
     firm = FirmFactory(founded=dt.date(2015, 3, 1), ic_or_mother_machine=False)   # a known saving
     filing = FilingFactory(firm=firm, fiscal_year=2024, status="accepted", rd_expense=0)
     CertificateFactory(firm=firm, tier="hnte", issued=dt.date(2024, 1, 1), expires=dt.date(2026, 12, 31))
+    unknown = FilingFactory(firm=FirmFactory(founded=dt.date(2015, 3, 1), ic_or_mother_machine=None),
+                            fiscal_year=2024, status="accepted").firm
     db.session.commit()
 
     def rows(model, subject_column, subject):
@@ -195,6 +197,12 @@ def test_flags_and_opportunities_close_reopen_and_refresh_in_place(in_app):
     first = run_scan()
     flag, opportunities = state()
     assert flag.status == "open" and flag.raised_scan_id == first.id and opportunities == []
+    verdict = db.session.get(FirmVerdict, firm.id)   # dates and times written as bound values read
+    assert verdict.as_of == AS_OF and verdict.scan_id == first.id and flag.raised_at == verdict.evaluated_at
+    assert abs(verdict.evaluated_at - dt.datetime.now(dt.timezone.utc)) < dt.timedelta(minutes=5)
+    [unknown_saving] = db.session.scalars(select(IncentiveOpportunity).where(
+        IncentiveOpportunity.firm_id == unknown.id, IncentiveOpportunity.incentive == "rd_super_deduction"))
+    assert unknown_saving.status == "open" and unknown_saving.saving is None
     filing.rd_expense = 60   # R&D again: the flag clears, the super deduction opens
     db.session.commit()
     second = run_scan()
