@@ -2,8 +2,9 @@
 
 A full scan inserts about one opportunity and a quarter of a flag per firm, and each index costs
 each insert: the surrogate id with its key and the queue index (status, subject, id) went, the
-natural key became the primary key. Scans insert candidates unassigned and not deferred, so the
-indexes on those columns keep only the rows that have them.
+natural key became the primary key; flags keep an index for their outreach lists (flag, cycle,
+firm). Scans insert candidates unassigned and not deferred, so the indexes on those columns keep
+only the rows that have them.
 
 Revision ID: b3e51f0a7c42
 Revises: 8c2f4e6a1d37
@@ -62,11 +63,13 @@ def upgrade():
             batch_op.drop_column('id')
             batch_op.create_primary_key(f'pk_{table}', ['firm_id', subject, 'cycle'])
         _restore(triggers)
+    op.create_index('ix_firm_flags_list', 'firm_flags', ['flag', 'cycle', 'firm_id'], unique=False)
     _index_candidates(where_not_null=True)
 
 
 def downgrade():
     _index_candidates(where_not_null=False)
+    op.drop_index('ix_firm_flags_list', table_name='firm_flags')
     postgresql = op.get_bind().dialect.name == 'postgresql'
     for table, subject in KEYED:
         batch, triggers = _altering(table)

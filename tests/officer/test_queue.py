@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlalchemy import select, text
 
-from registry.models import Candidate, Firm, PublicNotice
+from registry.models import Candidate, Firm, FirmFlag, PublicNotice
 from registry.services import directory
 from registry.services.directory import QueueFilters, decode_cursor, encode_cursor
 from tests.factories import CandidateFactory, FirmFactory, FirmFlagFactory
@@ -183,7 +183,8 @@ def test_bulk_assign_only_to_officers_of_the_district(client, db_session, office
 @pytest.mark.postgres_only
 def test_queue_plans_use_the_indexes(db_session, admin, registry):
     """The counts are an index-only scan of the facets index; the first page reads an index in
-    order instead of sorting; name search uses the trigram index."""
+    order instead of sorting; name search uses the trigram index; a flag's outreach list reads
+    the flags' list index."""
     from sqlalchemy.dialects import postgresql
     if db_session.get_bind().dialect.name != "postgresql":
         pytest.skip("needs TEST_DATABASE_URL on PostgreSQL")
@@ -205,6 +206,9 @@ def test_queue_plans_use_the_indexes(db_session, admin, registry):
     assert "ix_candidates_queue" in first and "Sort" not in first
     search = plan(select(Firm.id).where(directory.firm_search("科技有限")))
     assert "ix_firms_name_trgm" in search
+    flags = plan(select(FirmFlag.firm_id).where(FirmFlag.flag == "hnte_near_miss", FirmFlag.cycle == 2025,
+                                                 FirmFlag.status == "open").order_by(FirmFlag.firm_id).limit(50))
+    assert "ix_firm_flags_list" in flags and "Sort" not in flags
 
 
 def test_bulk_ignores_ids_beyond_the_integer_range(client, db_session, officer, registry):
