@@ -10,7 +10,10 @@ gives) and two scans, written set-based with their firm's district and industry 
 would, then VACUUM ANALYZE. Each scenario's page and its counts per filter are then requested
 `--requests` times each through the Flask test client after two warm-up requests (an admin, or
 the demo's Haishu officer), and the server time per request is printed as p50 / p95 / max in ms,
-with the rows on the page and the total the counts report.
+with the rows on the page and the total the counts report. Then each outreach list (a flag's or
+an incentive's, with its counts per outreach status) is requested the same way; on the
+prepared copy there are no incentive opportunities, so measure those on a database a full scan
+has written (`bench/scan.py` leaves its results in place).
 """
 from __future__ import annotations
 
@@ -130,6 +133,12 @@ def scenarios(officer_district: str) -> list[tuple[str, str, str]]:
     ]
 
 
+def outreach_lists() -> list[tuple[str, str]]:
+    """(list key, who): every outreach list, for an admin and the district officer."""
+    from registry.services.outreach import OUTREACH_LISTS
+    return [(key, who) for key in OUTREACH_LISTS for who in ("admin", "officer")]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", default=os.environ.get("DATABASE_URL"), required=False)
@@ -184,6 +193,15 @@ def main() -> int:
               f"{max(page_times):6.1f} {statistics.median(count_times):10.1f} "
               f"{percentile(count_times, 0.95):6.1f} {max(count_times):6.1f} "
               f"{page.count('data-candidate='):5} {total:7}")
+
+    print(f"\n{'outreach list':30} {'who':>7} {'page p50':>8} {'p95':>6} {'max':>6}")
+    for key, who in outreach_lists():
+        with client.session_transaction() as session:
+            session["_user_id"] = str(users[who])
+            session["_fresh"] = True
+        times = timed(client, f"/officer/outreach/{key}?cycle={cycle}", options.requests)
+        print(f"{key:30} {who:>7} {statistics.median(times):8.1f} {percentile(times, 0.95):6.1f} "
+              f"{max(times):6.1f}")
     return 0
 
 

@@ -252,13 +252,18 @@ def queue_counts(session: Session, user, filters: QueueFilters) -> dict[str, Cou
 
 
 def cycles(session: Session) -> list[int]:
-    """The cycles that have candidates, latest first: a loose index scan (one index probe per
-    cycle) instead of reading every candidate."""
-    found = select(func.max(Candidate.cycle).label("cycle")).cte("cycles", recursive=True)
-    earlier = select(select(func.max(Candidate.cycle)).where(Candidate.cycle < found.c.cycle)
-                     .scalar_subquery()).where(found.c.cycle.is_not(None))
+    """The cycles that have candidates, latest first."""
+    return descending_values(session, Candidate.cycle)
+
+
+def descending_values(session: Session, column, *conditions) -> list:
+    """The distinct values of an indexed `column` where `conditions` hold, largest first: a loose
+    index scan (one index probe per value) instead of reading every row."""
+    found = select(func.max(column).label("value")).where(*conditions).cte("found", recursive=True)
+    earlier = select(select(func.max(column)).where(column < found.c.value, *conditions)
+                     .scalar_subquery()).where(found.c.value.is_not(None))
     found = found.union_all(earlier)
-    return [cycle for cycle in session.scalars(select(found.c.cycle)) if cycle is not None]
+    return [value for value in session.scalars(select(found.c.value)) if value is not None]
 
 
 def scoped_candidate_or_none(session: Session, user, candidate_id: int) -> Candidate | None:

@@ -16,7 +16,8 @@ from registry.auth.scope import firm_scope
 from registry.models import Firm, FirmFlag, IncentiveOpportunity, OutreachEntry
 from registry.models.review import OUTREACH_STATUSES
 from registry.services import ServiceError, audit
-from registry.services.directory import Page, firm_search, industry_filter, keyset_page
+from registry.services.directory import (Page, descending_values, firm_search, industry_filter,
+                                         keyset_page)
 
 
 @dataclass(frozen=True)
@@ -146,8 +147,12 @@ def update_entry(session: Session, officer, firm: Firm, list_key: str, cycle: in
     return entry
 
 
-def cycles(session: Session) -> list[int]:
-    """The cycles that have flags or opportunities, latest first."""
-    years = set(session.scalars(select(FirmFlag.cycle).distinct()))
-    years |= set(session.scalars(select(IncentiveOpportunity.cycle).distinct()))
-    return sorted(years, reverse=True)
+def cycles(session: Session, list_key: str) -> list[int]:
+    """The cycles in which the list has firms, latest first (a loose scan of the flags' list
+    index; one pass over the opportunities, which have no index by subject)."""
+    item = OUTREACH_LISTS[list_key]
+    if item.source == "flag":
+        return descending_values(session, FirmFlag.cycle, FirmFlag.flag == list_key)
+    return list(session.scalars(select(IncentiveOpportunity.cycle).distinct()
+                                .where(IncentiveOpportunity.incentive == list_key)
+                                .order_by(IncentiveOpportunity.cycle.desc())))

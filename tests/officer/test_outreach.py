@@ -57,6 +57,20 @@ def test_keyset_pages_of_an_incentive_list(db_session, officer, savings):
     assert page.total == 4 and page.counts == {"to_contact": 4}
 
 
+def test_each_list_offers_the_cycles_it_has(client, db_session, officer, savings):
+    from registry.services import outreach
+    for cycle, flag in ((2023, "hnte_near_miss"), (2025, "hnte_near_miss"), (2021, "hnte_at_risk")):
+        FirmFlagFactory(firm=savings[0], flag=flag, cycle=cycle)
+    db_session.flush()
+    assert outreach.cycles(db_session, "hnte_near_miss") == [2025, 2023]
+    assert outreach.cycles(db_session, "hnte_at_risk") == [2021]
+    assert outreach.cycles(db_session, "rd_super_deduction") == [2025, 2024]
+    assert outreach.cycles(db_session, "vat_credit") == []
+    login(client, officer)
+    page = client.get("/officer/outreach/hnte_near_miss?cycle=2023").get_data(as_text=True)
+    assert re.findall(r"<option( selected)?>(\d{4})</option>", page) == [("", "2025"), (" selected", "2023")]
+
+
 def test_status_and_notes_per_firm(client, db_session, officer, savings):
     login(client, officer)
     firm = savings[1]

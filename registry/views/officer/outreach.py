@@ -24,17 +24,19 @@ def _cycle(cycles: list[int]) -> int:
     return cycles[0] if cycles else today_in_shanghai().year
 
 
-def _filters(list_key: str) -> OutreachFilters:
+def _filters(list_key: str) -> tuple[OutreachFilters, list[int]]:
+    """The list's filters from the query string, and the cycles the list has."""
     if list_key not in OUTREACH_LISTS:
         abort(404)
+    cycles = outreach.cycles(db.session, list_key)
     args = request.args
     return OutreachFilters(
-        list_key=list_key, cycle=_cycle(outreach.cycles(db.session)),
+        list_key=list_key, cycle=_cycle(cycles),
         district=args.get("district") if args.get("district") in visible_districts() else None,
         industry=(args.get("industry") or "").strip()[:8] or None,
         status=args.get("status") if args.get("status") in OUTREACH_STATUSES else None,
         q=(args.get("q") or "").strip()[:100] or None,
-        sort=args.get("sort") if args.get("sort") in ("saving", "raised") else "saving")
+        sort=args.get("sort") if args.get("sort") in ("saving", "raised") else "saving"), cycles
 
 
 @bp.get("/outreach", endpoint="outreach_index")
@@ -46,12 +48,12 @@ def outreach_index():
 @bp.get("/outreach/<list_key>")
 @requires(Permission.OUTREACH_WORK)
 def outreach_list(list_key: str):
-    filters = _filters(list_key)
+    filters, cycles = _filters(list_key)
     page = outreach.list_page(db.session, current_user, filters, request.args.get("after"))
     return render_template("officer/outreach_list.html", item=OUTREACH_LISTS[list_key],
                            filters=filters, page=page, districts=visible_districts(),
                            sections=INDUSTRY_SECTIONS, status_labels=STATUS_LABELS,
-                           cycles=outreach.cycles(db.session), form=OutreachForm(),
+                           cycles=cycles, form=OutreachForm(),
                            flag_detail=_flag_detail)
 
 
@@ -76,7 +78,7 @@ def outreach_update(list_key: str, cycle: int, firm_id: int):
 @bp.get("/outreach/<list_key>/export.<fmt>")
 @requires(Permission.OUTREACH_WORK)
 def outreach_export(list_key: str, fmt: str):
-    filters = _filters(list_key)
+    filters, _cycles = _filters(list_key)
     item = OUTREACH_LISTS[list_key]
     names = district_names()
     detail_header = _("Estimated saving (10k yuan)") if item.source == "incentive" else _("Detail")
