@@ -26,7 +26,8 @@ PARTIAL = (('ix_candidates_assigned_to_id', 'assigned_to_id'), ('ix_candidates_d
 
 def _altering(table: str):
     """batch_alter_table, keeping the triggers that name the table: SQLite's batch mode rebuilds
-    it, which drops its triggers and is refused while another table's trigger names it."""
+    it, which drops its triggers and is refused while another table's trigger names it. (The
+    helper of revision 5e0c1a7d9b21, repeated: a migration must not change when shared code does.)"""
     bind = op.get_bind()
     triggers = []
     if bind.dialect.name == 'sqlite':
