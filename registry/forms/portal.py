@@ -1,8 +1,6 @@
 """Portal forms: the firm's profile (its facts) and inviting a colleague."""
 from __future__ import annotations
 
-import datetime as dt
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, EmailField, IntegerField, SelectField, StringField
@@ -14,6 +12,7 @@ from registry.figures import Figure
 from registry.forms.auth import strip
 from registry.forms.filing import FigureField
 from registry.models.firm import TECH_FIELDS
+from registry.rules import today_in_shanghai
 
 TECH_FIELD_LABELS = {
     "electronic_information": _l("Electronic information"),
@@ -74,8 +73,9 @@ CORE_SHARE = Figure("core_product_share", "percent", _l("Core products' share of
 
 
 def founded_in_the_past(form, field) -> None:
-    """A firm's founding date (profile, registration, invitation) is not after today."""
-    if field.data and field.data > dt.date.today():
+    """A firm's founding date (profile, registration, invitation) is not after today in China
+    (the server's own clock may still be on yesterday)."""
+    if field.data and field.data > today_in_shanghai():
         raise ValidationError(_l("The founding date cannot be in the future."))
 
 

@@ -75,3 +75,15 @@ def test_bad_facts_come_back_beside_their_fields(logged_in, db_session, firm):
         assert f'data-field="{name}"' in page, name
     assert 'value="not-an-address"' in page
     assert db_session.query(FirmFactChange).count() == 0
+
+
+def test_the_founding_date_may_be_today_in_china_not_later(logged_in, db_session, firm, monkeypatch):
+    """Shanghai's date decides (UTC+8): near midnight the server's own date is still yesterday."""
+    import registry.forms.portal as portal_forms
+    monkeypatch.setattr(portal_forms, "today_in_shanghai", lambda: dt.date(2026, 11, 25))
+    tomorrow = logged_in.post("/portal/profile", data={**BASE, "founded": "2026-11-26"})
+    assert 'data-field="founded"' in tomorrow.get_data(as_text=True)
+    today = logged_in.post("/portal/profile", data={**BASE, "founded": "2026-11-25"})
+    assert today.status_code == 302
+    db_session.refresh(firm)
+    assert firm.founded == dt.date(2026, 11, 25)
