@@ -2,12 +2,13 @@
 
 A range is read with three queries (`loader`) and two more for what is stored (the verdict digests;
 the candidates, flags and opportunities of the cycle), evaluated by the engine's batch path, and
-compared in numpy. The differences are staged in temporary tables (`stage`: one binary COPY each
-on PostgreSQL) and moved with one INSERT ... SELECT (new rows) and one UPDATE ... FROM (changed
-rows) per table. Running it again on unchanged data writes nothing. New rows are plain inserts,
-without a conflict check per row: a chunk delivered twice waits for the first delivery's lock and
-then finds itself done (services/scans.py), and a row inserted meanwhile by a one-firm evaluation
-makes the chunk fail on the unique key and be retried.
+compared in numpy. New verdicts, flags and opportunities go straight into their tables (`stage`:
+one binary COPY per table and subject on PostgreSQL); new candidates and changed rows are staged in
+a temporary table and moved with one INSERT ... SELECT (candidates, with their firm's district)
+and one UPDATE ... FROM per table. Running it again on unchanged data writes nothing. New rows are
+plain inserts, without a conflict check per row: a chunk delivered twice waits for the first
+delivery's lock and then finds itself done (services/scans.py), and a row inserted meanwhile by a
+one-firm evaluation makes the chunk fail on the unique key and be retried.
 
 A firm's verdict row keeps the tier statuses, the failed criteria (bit masks), and digests of the
 inputs and of the whole verdict; its explanation is rebuilt from the firm's facts (evaluation.py).
@@ -311,24 +312,26 @@ class _Batch:
     def _insert_new(self, life: Lifecycle, rows: np.ndarray, subjects: np.ndarray) -> None:
         """New flags or opportunities: one insert per subject (and, for savings, per known or
         not), so every column but a flag's detail has one width and numpy lays the rows out."""
-        e, table, names = self.evaluation, Base.metadata.tables[life.table], self._subjects(life)
+        table = Base.metadata.tables[life.table]
         for code in np.unique(subjects).tolist():
-            mine = rows[subjects == code]
-            same = np.full(len(mine), code)
-
-            def columns(part: np.ndarray) -> dict:
-                return {"firm_id": (INT4, self.firm_ids[part]), life.subject: (TEXT, names[code]),
-                        "cycle": (INT4, e.cycle), "status": (TEXT, "open"),
-                        f"{life.opened}_scan_id": (INT4, e.scan_id), f"{life.opened}_at": (TIMESTAMPTZ, e.now)}
+            mine, same = rows[subjects == code], np.full(np.count_nonzero(subjects == code), code)
             if life.json:
-                insert_rows(self.connection, table, {**columns(mine),
+                insert_rows(self.connection, table, {**self._new_row(life, code, mine),
                                                      life.payload: (TEXT, self._payloads(life, mine, same))})
                 continue
             saving, known = self._savings(mine, same)
             if known.any():
-                insert_rows(self.connection, table, {**columns(mine[known]), life.payload: (INT8, saving[known])})
-            if not known.all():   # an unknown saving is NULL
-                insert_rows(self.connection, table, columns(mine[~known]))
+                insert_rows(self.connection, table, {**self._new_row(life, code, mine[known]),
+                                                     life.payload: (INT8, saving[known])})
+            if not known.all():   # an unknown saving stays NULL
+                insert_rows(self.connection, table, self._new_row(life, code, mine[~known]))
+
+    def _new_row(self, life: Lifecycle, code: int, rows: np.ndarray) -> dict:
+        """The columns every new flag or opportunity of one subject has."""
+        e = self.evaluation
+        return {"firm_id": (INT4, self.firm_ids[rows]), life.subject: (TEXT, self._subjects(life)[code]),
+                "cycle": (INT4, e.cycle), "status": (TEXT, "open"),
+                f"{life.opened}_scan_id": (INT4, e.scan_id), f"{life.opened}_at": (TIMESTAMPTZ, e.now)}
 
     def _move(self, life: Lifecycle, actions: np.ndarray) -> None:
         """One INSERT for the new rows and one UPDATE for the others, from the staged rows."""
