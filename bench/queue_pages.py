@@ -133,6 +133,12 @@ def scenarios(officer_district: str) -> list[tuple[str, str, str]]:
     ]
 
 
+def log_in(client, user_id: int) -> None:
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user_id)
+        session["_fresh"] = True
+
+
 def outreach_lists() -> list[tuple[str, str]]:
     """(list key, who): every outreach list, for an admin and the district officer."""
     from registry.services.outreach import OUTREACH_LISTS
@@ -178,9 +184,7 @@ def main() -> int:
     client = app.test_client()
     cursor = None
     for name, who, query in scenarios(district):
-        with client.session_transaction() as session:
-            session["_user_id"] = str(users[who])
-            session["_fresh"] = True
+        log_in(client, users[who])
         if "{cursor}" in query:
             query = query.format(cursor=cursor)
         page_times = timed(client, f"/officer/queue?{query}", options.requests)
@@ -196,9 +200,7 @@ def main() -> int:
 
     print(f"\n{'outreach list':30} {'who':>7} {'page p50':>8} {'p95':>6} {'max':>6}")
     for key, who in outreach_lists():
-        with client.session_transaction() as session:
-            session["_user_id"] = str(users[who])
-            session["_fresh"] = True
+        log_in(client, users[who])
         times = timed(client, f"/officer/outreach/{key}?cycle={cycle}", options.requests)
         print(f"{key:30} {who:>7} {statistics.median(times):8.1f} {percentile(times, 0.95):6.1f} "
               f"{max(times):6.1f}")

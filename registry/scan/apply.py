@@ -334,7 +334,8 @@ class _Batch:
                 f"{life.opened}_scan_id": (INT4, e.scan_id), f"{life.opened}_at": (TIMESTAMPTZ, e.now)}
 
     def _move(self, life: Lifecycle, actions: np.ndarray) -> None:
-        """One INSERT for the new rows and one UPDATE for the others, from the staged rows."""
+        """One INSERT for the new rows (only candidates stage theirs, to copy their firm's district)
+        and one UPDATE for the others, from the staged rows."""
         subject = "CASE s.subject " + " ".join(
             f"WHEN {code} THEN '{name}'" for code, name in enumerate(self._subjects(life))) + " END"
         if life.json:

@@ -37,48 +37,44 @@ def _row_count(columns: Columns) -> int:
     return next(len(values) for _kind, values in columns.values() if _per_row(values))
 
 
-def insert_rows(connection: Connection, table: Table, columns: Columns) -> int:
-    """Insert the rows into `table` (binary COPY on PostgreSQL); returns the row count."""
-    columns = {name: column for name, column in columns.items() if column[1] is not None}
-    if connection.dialect.name == "postgresql":
-        return _copy_in(connection, table.name, columns)
-    rows = _row_count(columns)
-    lists = []
-    for name, (_kind, values) in columns.items():
-        if _per_row(values):
-            lists.append(values.tolist() if isinstance(values, np.ndarray) else list(values))
-        else:   # stored as SQLAlchemy stores it (dates and timestamps are text on SQLite)
-            process = table.c[name].type.bind_processor(connection.dialect)
-            lists.append([process(values) if process else values] * rows)
-    connection.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(columns)}) "
-                               f"VALUES ({', '.join('?' * len(columns))})", list(zip(*lists)))
-    return rows
+def insert_rows(connection: Connection, table: Table, columns: Columns) -> None:
+    """Insert the rows into `table`."""
+    _write(connection, table.name, {name: column for name, column in columns.items()
+                                    if column[1] is not None}, table)
 
 
-def stage(connection: Connection, table: str, columns: Columns) -> int:
-    """(Re)create temporary table `table` with the per-row `columns` and fill it; returns the
-    row count."""
+def stage(connection: Connection, table: str, columns: Columns) -> None:
+    """(Re)create temporary table `table` with the per-row `columns` and fill it."""
     ddl = ", ".join(f"{name} {kind}" for name, (kind, _values) in columns.items())
     if connection.dialect.name == "postgresql":
         # One round trip: DROP (a test's outer transaction outlives ON COMMIT), then CREATE.
         connection.exec_driver_sql(f"DROP TABLE IF EXISTS pg_temp.{table}; "
                                    f"CREATE TEMPORARY TABLE {table} ({ddl}) ON COMMIT DROP")
-        return _copy_in(connection, table, columns)
-    connection.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{table}")
-    connection.exec_driver_sql(f"CREATE TEMPORARY TABLE {table} ({ddl})")
-    lists = [values.tolist() if isinstance(values, np.ndarray) else list(values)
-             for _kind, values in columns.values()]
-    connection.exec_driver_sql(f"INSERT INTO {table} VALUES ({', '.join('?' * len(columns))})",
-                               list(zip(*lists)))
-    return len(lists[0])
+    else:
+        connection.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{table}")
+        connection.exec_driver_sql(f"CREATE TEMPORARY TABLE {table} ({ddl})")
+    _write(connection, table, columns)
 
 
-def _copy_in(connection: Connection, table: str, columns: Columns) -> int:
-    names, stream = binary_copy(columns)
-    cursor = connection.connection.driver_connection.cursor()
-    with cursor.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN (FORMAT BINARY)") as copy:
-        copy.write(stream)
-    return _row_count(columns)
+def _write(connection: Connection, table: str, columns: Columns, typed: Table | None = None) -> None:
+    """One binary COPY on PostgreSQL, else one executemany; constants are bound as `typed`'s
+    columns bind them (dates and timestamps are text on SQLite)."""
+    if connection.dialect.name == "postgresql":
+        names, stream = binary_copy(columns)
+        cursor = connection.connection.driver_connection.cursor()
+        with cursor.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.write(stream)
+        return
+    rows = _row_count(columns)
+    lists = []
+    for name, (_kind, values) in columns.items():
+        if _per_row(values):
+            lists.append(values.tolist() if isinstance(values, np.ndarray) else list(values))
+        else:
+            process = typed.c[name].type.bind_processor(connection.dialect)
+            lists.append([process(values) if process else values] * rows)
+    connection.exec_driver_sql(f"INSERT INTO {table} ({', '.join(columns)}) "
+                               f"VALUES ({', '.join('?' * len(columns))})", list(zip(*lists)))
 
 
 def copy_record(formats: list[str]) -> np.dtype:
