@@ -16,14 +16,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import text  # noqa: E402
+from flask_migrate import upgrade
+from sqlalchemy import text
 
-from registry import create_app  # noqa: E402
-from registry.demo.load import BULK_TABLES, load_demo  # noqa: E402
-from registry.extensions import db  # noqa: E402
-from registry.rules import today_in_shanghai  # noqa: E402
-from registry.rules.facts import parse_date  # noqa: E402
+from registry import create_app
+from registry.demo.load import BULK_TABLES, load_demo
+from registry.extensions import db
+from registry.rules import today_in_shanghai
+from registry.rules.facts import parse_date
 
 
 def main() -> None:

@@ -26,10 +26,10 @@ HERE = Path(__file__).resolve().parent
 sys.path[:] = [str(HERE.parent)] + [entry for entry in sys.path
                                     if Path(entry or ".").resolve() != HERE]
 
-import argparse  # noqa: E402
-import os  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
+import argparse
+import os
+import statistics
+import time
 
 OPEN_CANDIDATES = 100_000
 PREPARE = """
@@ -72,7 +72,7 @@ VACUUM = ("VACUUM ANALYZE candidates", "VACUUM ANALYZE firm_flags", "VACUUM ANAL
 
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def prepare(db, cycle: int) -> None:
@@ -171,7 +171,7 @@ def main() -> int:
         admin = db.session.scalar(select(User).where(User.role == "admin").order_by(User.id))
         officer = db.session.scalar(select(User).where(User.role == "officer").order_by(User.id))
         users = {"admin": admin.id, "officer": officer.id}
-        district = sorted(officer.district_codes)[0]
+        district = min(officer.district_codes)
         counts = db.session.execute(select(Candidate.status, func.count())
                                     .group_by(Candidate.status)).all()
         firms = db.session.scalar(select(func.count()).select_from(Firm))

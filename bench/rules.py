@@ -17,11 +17,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from registry.rules.columns import YEARS, FirmColumns  # noqa: E402
-from registry.rules.engine import evaluate  # noqa: E402
-from registry.rules.facts import FIRM_BOOLEANS  # noqa: E402
-from registry.rules.params import load_parameters  # noqa: E402
-from registry.rules.units import SCALE  # noqa: E402
+from registry.rules.columns import YEARS, FirmColumns
+from registry.rules.engine import evaluate
+from registry.rules.facts import FIRM_BOOLEANS
+from registry.rules.params import load_parameters
+from registry.rules.units import SCALE
 
 AS_OF = date(2025, 6, 30)
 

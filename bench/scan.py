@@ -125,6 +125,7 @@ def orm_baseline(db, sample: int) -> dict:
 
 def single_firm(db, count: int, redis: str | None) -> dict:
     from sqlalchemy import select
+
     from registry.models import Firm, FirmVerdict
     from registry.services.evaluation import evaluate_firm, request_evaluation
     ids = db.session.scalars(select(Firm.id).order_by(Firm.id).limit(count)).all()

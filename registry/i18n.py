@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, request, session
+from flask_babel import get_locale
 from flask_login import current_user
 
 from config import BASE_DIR
-from flask_babel import get_locale
-
 from registry.extensions import babel
 
 

@@ -10,8 +10,16 @@ from factory.alchemy import SQLAlchemyModelFactory
 from registry.auth.passwords import hash_password
 from registry.creditcode import make_credit_code
 from registry.extensions import db
-from registry.models import Certificate, District, Filing, Firm, User
-from registry.models import Candidate, FirmFlag, IncentiveOpportunity
+from registry.models import (
+    Candidate,
+    Certificate,
+    District,
+    Filing,
+    Firm,
+    FirmFlag,
+    IncentiveOpportunity,
+    User,
+)
 
 PASSWORD = "correct horse battery"
 _PASSWORD_HASH = hash_password(PASSWORD)  # one hash for all: argon2 is slow on purpose
@@ -20,7 +28,7 @@ _PASSWORD_HASH = hash_password(PASSWORD)  # one hash for all: argon2 is slow on 
 class _Base(SQLAlchemyModelFactory):
     class Meta:
         abstract = True
-        sqlalchemy_session_factory = lambda: db.session  # noqa: E731 (the test's session)
+        sqlalchemy_session_factory = lambda: db.session
         sqlalchemy_session_persistence = "flush"
 
 
@@ -59,17 +67,17 @@ class FilingFactory(_Base):
     firm = factory.SubFactory(FirmFactory)
     fiscal_year = 2024
     status = "submitted"
-    revenue = Decimal("1000")
-    rd_expense = Decimal("60")
-    rd_domestic = Decimal("60")
-    employees = Decimal("50")
-    st_staff = Decimal("10")
-    total_income = Decimal("1000")
-    hightech_income = Decimal("700")
-    total_cost = Decimal("900")
-    total_assets = Decimal("1500")
-    net_assets = Decimal("800")
-    taxable_income = Decimal("100")
+    revenue = Decimal(1000)
+    rd_expense = Decimal(60)
+    rd_domestic = Decimal(60)
+    employees = Decimal(50)
+    st_staff = Decimal(10)
+    total_income = Decimal(1000)
+    hightech_income = Decimal(700)
+    total_cost = Decimal(900)
+    total_assets = Decimal(1500)
+    net_assets = Decimal(800)
+    taxable_income = Decimal(100)
 
 
 class CertificateFactory(_Base):

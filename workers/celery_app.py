@@ -9,7 +9,7 @@ flask_app = create_app()
 celery = celery_init_app(flask_app)
 celery.conf.beat_schedule = beat_schedule(flask_app.config)
 
-from workers import tasks  # noqa: E402,F401  (registers the tasks on `celery`)
+from workers import tasks  # noqa: F401  (registers the tasks on `celery`)
 
 
 @worker_process_init.connect

@@ -8,8 +8,8 @@ Revises: 7a5bb7e7066d
 Create Date: 2026-11-24 01:31:31.461723
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '413749f34024'

@@ -9,8 +9,8 @@ Revises: 413749f34024
 Create Date: 2026-11-24 02:10:00
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '5e0c1a7d9b21'

@@ -5,8 +5,8 @@ Revises: c6998323c746
 Create Date: 2026-11-24 01:28:56.728077
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '7a5bb7e7066d'

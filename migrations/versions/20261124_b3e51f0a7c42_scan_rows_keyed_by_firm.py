@@ -11,8 +11,8 @@ Revises: 8c2f4e6a1d37
 Create Date: 2026-11-24 04:30:00
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'b3e51f0a7c42'

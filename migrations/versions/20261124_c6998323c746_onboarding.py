@@ -5,8 +5,8 @@ Revises: d82c0c3052e8
 Create Date: 2026-11-24 01:28:23.804951
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'c6998323c746'

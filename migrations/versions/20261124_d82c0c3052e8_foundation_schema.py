@@ -5,9 +5,8 @@ Revises:
 Create Date: 2026-11-24 01:19:50.327851
 
 """
+import sqlalchemy as sa
 from alembic import op
-import sqlalchemy as sa
-import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd82c0c3052e8'

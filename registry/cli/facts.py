@@ -24,7 +24,7 @@ def export(as_of, firms: tuple[str, ...]) -> None:
     """Print firms' facts as a §7 input document."""
     as_of = as_of or today_in_shanghai()
     out = sys.stdout
-    out.write('{"as_of": "%s", "firms": [' % as_of.isoformat())
+    out.write(f'{{"as_of": "{as_of.isoformat()}", "firms": [')
     for position, entry in enumerate(export_facts(db.session, as_of, list(firms) or None)):
         out.write(("," if position else "") + "\n" + dumps(entry, indent=None))
     out.write("\n]}\n")

@@ -12,8 +12,8 @@ Beside plain firms, each firm may get one *scenario* that puts it near a thresho
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
 import numpy as np
 

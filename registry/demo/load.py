@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
 import numpy as np
 from sqlalchemy import Connection, Engine, MetaData, insert, inspect, literal, select, text

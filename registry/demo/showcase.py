@@ -7,8 +7,8 @@ relative to as_of, so the stories hold whatever the year.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from registry.rules.facts import add_years
 

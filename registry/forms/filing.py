@@ -7,8 +7,16 @@ from flask_wtf import FlaskForm
 from wtforms import Field, HiddenField, SelectMultipleField, StringField
 from wtforms.validators import Optional
 
-from registry.figures import (FIGURE_SPECS, ORDERED, Figure, cross_field_errors, format_figure,
-                              missing_for_submission, parse_figure)
+from registry.figures import (
+    FIGURE_SPECS,
+    ORDERED,
+    Figure,
+    cross_field_errors,
+    format_figure,
+    missing_for_submission,
+    parse_figure,
+)
+
 
 class FigureField(StringField):
     """A figure typed as text: kept verbatim for re-display, parsed into an exact Decimal."""

@@ -6,8 +6,16 @@ from registry.models.certificate import Certificate
 from registry.models.filing import Filing, FilingRevision
 from registry.models.firm import District, Firm, FirmFactChange
 from registry.models.onboarding import Invitation, OutboxMail, PasswordResetToken
-from registry.models.review import (CertificateImport, Inspector, Notification, Objection,
-                                    OutreachEntry, PublicNotice, SpotCheck, SpotCheckItem)
+from registry.models.review import (
+                                    CertificateImport,
+                                    Inspector,
+                                    Notification,
+                                    Objection,
+                                    OutreachEntry,
+                                    PublicNotice,
+                                    SpotCheck,
+                                    SpotCheckItem,
+)
 from registry.models.scan import FirmVerdict, Scan, ScanChunk, ScheduleRun
 from registry.models.user import User, officer_districts
 

@@ -9,17 +9,32 @@ Pure: imports nothing from Flask, SQLAlchemy or the rest of `registry`.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta, timezone
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from .columns import FirmColumns
 from .engine import BatchVerdicts, evaluate
 from .facts import FactsError, FactsErrors, FirmFacts, parse_document
 from .params import ParameterError, ParameterSet, load_parameters
 
-__all__ = ["check_document", "evaluate_document", "evaluate_firms", "evaluate", "load_parameters",
-           "output_header", "parse_document", "today_in_shanghai", "BatchVerdicts", "FirmColumns",
-           "FirmFacts", "FactsError", "FactsErrors", "ParameterError", "ParameterSet"]
+__all__ = [
+    "BatchVerdicts",
+    "FactsError",
+    "FactsErrors",
+    "FirmColumns",
+    "FirmFacts",
+    "ParameterError",
+    "ParameterSet",
+    "check_document",
+    "evaluate",
+    "evaluate_document",
+    "evaluate_firms",
+    "load_parameters",
+    "output_header",
+    "parse_document",
+    "today_in_shanghai",
+]
 
 # China has kept UTC+8 without daylight saving since 1991, so a fixed offset is Asia/Shanghai.
 SHANGHAI = timezone(timedelta(hours=8))

@@ -30,14 +30,21 @@ layout works; column-major (Fortran) per-year arrays are the fastest (the rules 
 """
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import date
-from typing import Mapping, Sequence
 
 import numpy as np
 
-from .facts import (DIRECT_ROUTES, FIRM_BOOLEANS, OTHER_FIELD, TECH_FIELDS, TIERS, YEAR_FIGURES,
-                    FirmFacts)
+from .facts import (
+    DIRECT_ROUTES,
+    FIRM_BOOLEANS,
+    OTHER_FIELD,
+    TECH_FIELDS,
+    TIERS,
+    YEAR_FIGURES,
+    FirmFacts,
+)
 from .units import to_fixed
 
 YEARS = 4                            # FY Y-4 .. Y-1

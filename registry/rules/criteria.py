@@ -8,20 +8,39 @@ Per-year work goes column by column: numpy is slow at reducing rows of 3 or 4 va
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 from functools import cached_property
-from typing import Callable
 
 import numpy as np
 
-from .columns import (DIRECT_ROUTE_BITS, TECH_FIELD_CODES, TECH_FIELD_NAMES, YEARS, Y_1, Y_2, Y_4,
-                      Figure, FirmColumns)
+from .columns import (
+    DIRECT_ROUTE_BITS,
+    TECH_FIELD_CODES,
+    TECH_FIELD_NAMES,
+    Y_1,
+    Y_2,
+    Y_4,
+    YEARS,
+    Figure,
+    FirmColumns,
+)
 from .facts import TECH_FIELDS, add_years
 from .logic import FALSE, TRUE, all_of, any_of, negate, truth
-from .outcome import (Amount, Const, Day, Exact, Named, Outcome, Ratio, Requirement, Truth,
-                      fraction_measure)
+from .outcome import (
+    Amount,
+    Const,
+    Day,
+    Exact,
+    Named,
+    Outcome,
+    Ratio,
+    Requirement,
+    Truth,
+    fraction_measure,
+)
 from .params import ParameterError, ParameterSet, Section
 from .units import MAX_FACTOR, PERSONS, SCALE, WAN, ceil_div
 

@@ -4,10 +4,10 @@ a million; both run exactly this code.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 from fractions import Fraction
-from typing import Callable
 
 import numpy as np
 

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 from .units import MAX_MAGNITUDE, SCALE, to_fixed
 
@@ -333,11 +334,11 @@ def _certificate(fields: _FieldReader, raw: Any, index: int) -> Certificate | No
         return None
     cert = fields.nested(raw, name + ".")
     before = len(fields.errors)
-    values = dict(tier=cert.read("tier", _choice(TIERS, "certificate tier"), required=True),
-                  issued=cert.read("issued", parse_date, required=True),
-                  expires=cert.read("expires", parse_date, required=True),
-                  number=cert.read("number", _text),
-                  status=cert.read("status", _choice(CERTIFICATE_STATUSES, "certificate status")))
+    values = {"tier": cert.read("tier", _choice(TIERS, "certificate tier"), required=True),
+                  "issued": cert.read("issued", parse_date, required=True),
+                  "expires": cert.read("expires", parse_date, required=True),
+                  "number": cert.read("number", _text),
+                  "status": cert.read("status", _choice(CERTIFICATE_STATUSES, "certificate status"))}
     return Certificate(**values) if len(fields.errors) == before else None
 
 

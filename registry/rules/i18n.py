@@ -6,10 +6,11 @@ translations/{zh,en}/LC_MESSAGES/rules.po, compiled to rules.mo by `compile_cata
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Any, Mapping, NamedTuple
+from typing import Any, NamedTuple
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -47,11 +48,11 @@ def _text(value: Any, lang: str) -> str:
     return str(value)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _catalog(lang: str) -> Translations:
     translations = Translations.load(str(TRANSLATIONS_DIR), [lang], DOMAIN)
     if not isinstance(translations, Translations):
-        raise RuntimeError(f"missing {lang}/LC_MESSAGES/{DOMAIN}.mo: run compile_catalogs()")
+        raise RuntimeError(f"missing {lang}/LC_MESSAGES/{DOMAIN}.mo: run compile_catalogs()")  # noqa: TRY004
     return translations
 
 

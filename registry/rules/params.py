@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import copy
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from .units import MAX_MAGNITUDE, to_fixed
 
@@ -124,7 +125,7 @@ def load_parameters(year_or_as_of: int | date, profiles: Mapping[str, str] | Non
     return ParameterSet(policy_year, chosen, applied, data)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _read(policy_year: int) -> dict:
     with (PARAMS_DIR / f"{policy_year}.toml").open("rb") as handle:
         return tomllib.load(handle, parse_float=Decimal)

@@ -3,10 +3,11 @@ the readable text of `rules explain`. Nothing here decides: it reads what the en
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from .columns import Y_1, Y_2, Y_3
 from .facts import TIERS

@@ -25,6 +25,7 @@ import base64
 import datetime as dt
 import json
 from dataclasses import dataclass, field
+from typing import Self
 
 import numpy as np
 from sqlalchemy import Date, bindparam, text
@@ -39,8 +40,14 @@ from registry.rules.facts import TIERS
 from registry.rules.logic import FALSE, STATUS_NAMES, TRUE, UNKNOWN
 from registry.rules.params import ParameterSet
 from registry.scan.loader import fetch_ints, load_columns
-from registry.scan.snapshot import (failed_ids, failed_mask, inputs_digest, pack, to_bytes,
-                                   verdict_digest)
+from registry.scan.snapshot import (
+    failed_ids,
+    failed_mask,
+    inputs_digest,
+    pack,
+    to_bytes,
+    verdict_digest,
+)
 from registry.scan.stage import BOOL, DATE, INT2, INT4, INT8, TEXT, TIMESTAMPTZ, insert_rows, stage
 
 STATUS_CODES = {name: code for code, name in enumerate(CANDIDATE_STATUSES)}
@@ -83,7 +90,7 @@ class Changes:
     closed: int = 0
     flags: int = 0
 
-    def __iadd__(self, other: Changes) -> Changes:
+    def __iadd__(self, other: Changes) -> Self:
         for name in vars(self):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         return self
@@ -347,8 +354,8 @@ class _Batch:
                     f"{t}.firm_id = s.firm_id AND {t}.{life.subject} = {subject} AND {t}.cycle = :cycle")
         names = ["firm_id", life.subject, "cycle", "status", life.payload, f"{opened}_scan_id", f"{opened}_at"]
         values = ["s.firm_id", subject, ":cycle", "'open'", payload, ":scan_id", ":now"]
-        sets = [f"{life.payload} = CASE WHEN s.action IN ({REOPEN}, {REFRESH}) THEN {payload} "
-                f"ELSE {t}.{life.payload} END"]
+        sets = [(f"{life.payload} = CASE WHEN s.action IN ({REOPEN}, {REFRESH}) THEN {payload} "
+                f"ELSE {t}.{life.payload} END")]
         join = ""
         if life.candidates:   # with the firm's facets, so the officers' trigger has nothing to do
             names += ["stale", "last_scan_id", "updated_at", "district", "industry_code"]
@@ -359,8 +366,8 @@ class _Batch:
             f"status = CASE s.action WHEN {CLOSE} THEN 'closed' WHEN {REOPEN} THEN 'open' ELSE {t}.status END",
             f"{opened}_scan_id = CASE WHEN s.action = {REOPEN} THEN :scan_id ELSE {t}.{opened}_scan_id END",
             f"{opened}_at = CASE WHEN s.action = {REOPEN} THEN :now ELSE {t}.{opened}_at END",
-            f"{closed}_scan_id = CASE s.action WHEN {CLOSE} THEN :scan_id WHEN {REOPEN} THEN NULL "
-            f"ELSE {t}.{closed}_scan_id END",
+            (f"{closed}_scan_id = CASE s.action WHEN {CLOSE} THEN :scan_id WHEN {REOPEN} THEN NULL "
+            f"ELSE {t}.{closed}_scan_id END"),
             f"{closed}_at = CASE s.action WHEN {CLOSE} THEN :now WHEN {REOPEN} THEN NULL ELSE {t}.{closed}_at END",
         ]
         e = self.evaluation

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 
 from registry.models.certificate import COUNTING_CERTIFICATE_STATUSES
 from registry.models.filing import COUNTING_STATUSES
-from registry.rules.columns import (DIRECT_ROUTE_BITS, TECH_FIELD_CODES, YEARS, FirmColumns)
+from registry.rules.columns import DIRECT_ROUTE_BITS, TECH_FIELD_CODES, YEARS, FirmColumns
 from registry.rules.facts import FIRM_BOOLEANS, TIERS, YEAR_FIGURES
 from registry.scan.stage import copy_record
 

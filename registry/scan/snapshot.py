@@ -9,9 +9,9 @@ change, so an unchanged re-run writes nothing.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from datetime import date
-from typing import Iterable, Iterator
 
 import numpy as np
 

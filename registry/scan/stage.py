@@ -11,7 +11,8 @@ integers and booleans, never null, or texts (JSON), which may be null.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Sequence, Union
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from sqlalchemy import Table
@@ -23,9 +24,9 @@ _BINARY = {INT2: ">i2", INT4: ">i4", INT8: ">i8", BOOL: "?", DATE: ">i4", TIMEST
 _SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + bytes(8)   # signature, flags, header extension length
 _TRAILER = b"\xff\xff"
 _NULL = b"\xff\xff\xff\xff"
-_EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)   # PostgreSQL's, for dates and times
+_EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)   # PostgreSQL's, for dates and times
 
-Values = Union[np.ndarray, Sequence, int, str, dt.date, None]
+Values = np.ndarray | Sequence | int | str | dt.date | None
 Columns = dict[str, tuple[str, Values]]   # name -> (SQL kind, values or a constant)
 
 

@@ -27,7 +27,6 @@ from registry.params import bureau
 from registry.rules import today_in_shanghai
 from registry.services import audit, review
 
-
 # --- The daily pass ----------------------------------------------------------------------------
 
 def daily_pass_job() -> dict:

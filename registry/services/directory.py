@@ -16,8 +16,19 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import (and_, exists, false, func, literal, null, or_, select, true, tuple_,
-                        union_all)
+from sqlalchemy import (
+    and_,
+    exists,
+    false,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    true,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from registry.auth.scope import firm_scope

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import replace
-from typing import Iterator
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,8 +19,8 @@ from registry import jobs
 from registry.extensions import db
 from registry.models import Firm, FirmVerdict, Scan
 from registry.models.base import utcnow
-from registry.rules.engine import evaluate
 from registry.rules import today_in_shanghai
+from registry.rules.engine import evaluate
 from registry.rules.params import ParameterSet
 from registry.scan.apply import Changes, Evaluation, describe_parameters, evaluate_range, upsert
 from registry.scan.loader import load_columns

@@ -16,8 +16,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from registry.figures import (FIGURE_SPECS, ORDERED, cross_field_errors, figure_json,
-                              missing_for_submission, plausibility_warnings)
+from registry.figures import (
+    FIGURE_SPECS,
+    ORDERED,
+    cross_field_errors,
+    figure_json,
+    missing_for_submission,
+    plausibility_warnings,
+)
 from registry.models import Filing, FilingRevision, Firm
 from registry.models.base import utcnow
 from registry.rules import today_in_shanghai

@@ -16,8 +16,13 @@ from registry.auth.scope import firm_scope
 from registry.models import Firm, FirmFlag, IncentiveOpportunity, OutreachEntry
 from registry.models.review import OUTREACH_STATUSES
 from registry.services import ServiceError, audit
-from registry.services.directory import (Page, descending_values, firm_search, industry_filter,
-                                         keyset_page)
+from registry.services.directory import (
+    Page,
+    descending_values,
+    firm_search,
+    industry_filter,
+    keyset_page,
+)
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,16 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from registry.models import (AuditEvent, Candidate, Certificate, Filing, Notification, Objection,
-                             PublicNotice, User)
+from registry.models import (
+    AuditEvent,
+    Candidate,
+    Certificate,
+    Filing,
+    Notification,
+    Objection,
+    PublicNotice,
+    User,
+)
 from registry.models.base import utcnow
 from registry.params import bureau, month_day
 from registry.rules import SHANGHAI, today_in_shanghai

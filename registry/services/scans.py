@@ -274,13 +274,13 @@ def due_time(spec: dict, now: dt.datetime, timezone: str) -> dt.datetime:
     {"every": seconds}."""
     if "every" in spec:
         period = int(spec["every"])
-        return dt.datetime.fromtimestamp(int(now.timestamp()) // period * period, dt.timezone.utc)
+        return dt.datetime.fromtimestamp(int(now.timestamp()) // period * period, dt.UTC)
     hour, minute = (int(part) for part in spec["at"].split(":"))
     local = now.astimezone(ZoneInfo(timezone))
     due = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
     if due > local:
         due -= dt.timedelta(days=1)
-    return due.astimezone(dt.timezone.utc)
+    return due.astimezone(dt.UTC)
 
 
 def run_scheduled(name: str) -> bool:

@@ -10,8 +10,12 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from registry.extensions import db, limiter
-from registry.forms.account import (AcceptInvitationForm, RegisterFirmForm, RequestResetForm,
-                                    ResetPasswordForm)
+from registry.forms.account import (
+    AcceptInvitationForm,
+    RegisterFirmForm,
+    RequestResetForm,
+    ResetPasswordForm,
+)
 from registry.i18n import current_locale
 from registry.models import District
 from registry.models.user import normalise_email

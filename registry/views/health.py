@@ -13,9 +13,8 @@ bp = Blueprint("health", __name__)
 
 
 def _check_database(app) -> None:
-    with app.app_context():
-        with db.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+    with app.app_context(), db.engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
 
 
 def _check_broker(app) -> None:

@@ -15,8 +15,14 @@ from openpyxl import load_workbook
 
 from registry.rules import today_in_shanghai
 from tests.browser.conftest import screenshot
-from tests.factories import (PASSWORD, CertificateFactory, DistrictFactory, FilingFactory,
-                             FirmFactory, UserFactory)
+from tests.factories import (
+    PASSWORD,
+    CertificateFactory,
+    DistrictFactory,
+    FilingFactory,
+    FirmFactory,
+    UserFactory,
+)
 
 LAST_YEAR = today_in_shanghai().year - 1
 # R&D at 4.3% of sales over three years: one criterion short of HNTE (the 5% band).
@@ -24,8 +30,8 @@ GOOD = {"total_income": "4800", "revenue": "4600", "hightech_income": "3900",
         "rd_expense": "200", "rd_domestic": "190", "employees": "80", "st_staff": "20",
         "total_cost": "4100", "total_assets": "3900", "net_assets": "2100",
         "taxable_income": "380"}
-EARLIER = {LAST_YEAR - 1: (Decimal("4000"), Decimal("170")),
-           LAST_YEAR - 2: (Decimal("3500"), Decimal("150"))}
+EARLIER = {LAST_YEAR - 1: (Decimal(4000), Decimal(170)),
+           LAST_YEAR - 2: (Decimal(3500), Decimal(150))}
 _numbers = itertools.count(1)
 
 
@@ -41,8 +47,8 @@ def firm_login(live_server):
         for year, (revenue, rd) in EARLIER.items():
             FilingFactory(firm=firm, fiscal_year=year, status="accepted", revenue=revenue,
                           total_income=revenue + 150, hightech_income=revenue * 3 / 4,
-                          rd_expense=rd, rd_domestic=rd, employees=Decimal("75"),
-                          st_staff=Decimal("18"))
+                          rd_expense=rd, rd_domestic=rd, employees=Decimal(75),
+                          st_staff=Decimal(18))
         today = today_in_shanghai()
         CertificateFactory(firm=firm, tier="tech_sme", number=f"2025330212010000{n:02d}",
                            issued=today - dt.timedelta(days=120),

@@ -10,8 +10,14 @@ import pytest
 
 from registry.rules import today_in_shanghai
 from tests.browser.conftest import screenshot
-from tests.factories import (PASSWORD, CertificateFactory, DistrictFactory, FilingFactory,
-                             FirmFactory, UserFactory)
+from tests.factories import (
+    PASSWORD,
+    CertificateFactory,
+    DistrictFactory,
+    FilingFactory,
+    FirmFactory,
+    UserFactory,
+)
 
 LAST_YEAR = today_in_shanghai().year - 1
 NAMES = ("甬江智能装备", "东钱湖生物医药", "镇海新材料", "北仑精密机械", "海曙软件", "天一光电",

@@ -51,7 +51,7 @@ def registry_digest(app) -> str:
 
 def _in_utc(value):
     """Timestamps compare as instants: PostgreSQL returns them in the session's time zone."""
-    return value.astimezone(dt.timezone.utc) if isinstance(value, dt.datetime) else value
+    return value.astimezone(dt.UTC) if isinstance(value, dt.datetime) else value
 
 
 @pytest.fixture

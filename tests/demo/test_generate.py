@@ -198,7 +198,7 @@ def test_firm_facts_have_realistic_mixes(registry):
     assert set(np.asarray(c["industry_code"])[excluded].tolist()) <= {"F51", "F52", "K70", "L72",
                                                                       "H62"}
     fields = np.asarray(c["tech_field"], dtype=object)
-    assert 0.01 < np.mean(fields == None) < 0.15  # noqa: E711 (elementwise)
+    assert 0.01 < np.mean(fields == None) < 0.15
     assert 0.05 < np.mean(fields == "other") < 0.3
     for route in ("route_national_award", "route_provincial_rd_institution", "route_led_standard"):
         assert 0 < c[route].mean() < 0.02, route

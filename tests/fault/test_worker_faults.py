@@ -203,7 +203,7 @@ def _kill_a_pool_child_mid_scan(databases, redis, tmp_path, acks_late: bool) -> 
 
 
 def test_a_worker_killed_mid_scan_loses_nothing_and_doubles_nothing(databases, redis, tmp_path):
-    state, _app_ = _kill_a_pool_child_mid_scan(databases, redis, tmp_path, acks_late=True)
+    state, _ = _kill_a_pool_child_mid_scan(databases, redis, tmp_path, acks_late=True)
     assert state == ("done", FIRMS // CHUNK)
     disturbed = _results(databases[0])
     assert disturbed["duplicates"] == 0
@@ -212,7 +212,7 @@ def test_a_worker_killed_mid_scan_loses_nothing_and_doubles_nothing(databases, r
 
 def test_negative_control_early_acknowledgement_loses_the_killed_chunk(databases, redis, tmp_path):
     """The same test with early acknowledgement must fail: proof that it detects a lost chunk."""
-    state, _app_ = _kill_a_pool_child_mid_scan(databases, redis, tmp_path, acks_late=False)
+    state, _ = _kill_a_pool_child_mid_scan(databases, redis, tmp_path, acks_late=False)
     assert state[0] == "running" and state[1] < FIRMS // CHUNK
 
 

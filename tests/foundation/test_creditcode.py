@@ -1,7 +1,12 @@
 import pytest
 
-from registry.creditcode import (CreditCodeError, check_character, is_valid_credit_code,
-                                 make_credit_code, normalise_credit_code)
+from registry.creditcode import (
+    CreditCodeError,
+    check_character,
+    is_valid_credit_code,
+    make_credit_code,
+    normalise_credit_code,
+)
 
 # A published code of a real company, and one completed by the algorithm.
 REAL_CODES = ["91110000802100433B", "91330200144068312B"]

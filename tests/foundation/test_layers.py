@@ -2,8 +2,6 @@
 import ast
 from pathlib import Path
 
-import pytest
-
 from tests.conftest import REPO
 
 # package prefix -> prefixes it must never import

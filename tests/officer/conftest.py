@@ -6,8 +6,13 @@ import re
 
 import pytest
 
-from tests.factories import (CandidateFactory, DistrictFactory, FilingFactory, FirmFactory,
-                             UserFactory)
+from tests.factories import (
+    CandidateFactory,
+    DistrictFactory,
+    FilingFactory,
+    FirmFactory,
+    UserFactory,
+)
 
 
 @pytest.fixture

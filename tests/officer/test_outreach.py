@@ -21,11 +21,11 @@ def savings(db_session, districts):
     """Super-deduction opportunities in haishu saving 5, 80, unknown and 12.5; one in jiangbei."""
     firms = [FirmFactory(name=f"海曙{n}科技有限公司", district="haishu", contact_name="联系人")
              for n in range(4)]
-    for firm, saving in zip(firms, (Decimal("5"), Decimal("80"), None, Decimal("12.5"))):
+    for firm, saving in zip(firms, (Decimal(5), Decimal(80), None, Decimal("12.5"))):
         IncentiveOpportunityFactory(firm=firm, incentive="rd_super_deduction", saving=saving)
     IncentiveOpportunityFactory(firm=FirmFactory(name="江北贸易有限公司", district="jiangbei"),
-                                saving=Decimal("999"))
-    IncentiveOpportunityFactory(firm=firms[0], incentive="rd_super_deduction", saving=Decimal("7"),
+                                saving=Decimal(999))
+    IncentiveOpportunityFactory(firm=firms[0], incentive="rd_super_deduction", saving=Decimal(7),
                                 cycle=2024)
     return firms
 

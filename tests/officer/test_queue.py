@@ -142,7 +142,7 @@ def test_the_queue_page_filters_and_links(client, officer, registry):
 
 
 def test_bulk_approve_confirms_then_summarises(client, db_session, officer, registry):
-    firms, candidates = registry
+    _firms, candidates = registry
     login(client, officer)
     chosen = [candidates[0].id, candidates[4].id, candidates[12].id]   # open, in_review, jiangbei
     confirm = client.post("/officer/queue/bulk", data={"action": "approve", "ids": chosen})
@@ -166,7 +166,7 @@ def test_bulk_approve_confirms_then_summarises(client, db_session, officer, regi
 
 def test_bulk_assign_only_to_officers_of_the_district(client, db_session, officer, other_officer,
                                                       registry):
-    firms, candidates = registry
+    _firms, candidates = registry
     login(client, officer)
     data = {"action": "assign", "assignee": str(other_officer.id), "ids": [candidates[0].id],
             "confirm": "yes"}
@@ -212,7 +212,7 @@ def test_queue_plans_use_the_indexes(db_session, admin, registry):
 
 
 def test_bulk_ignores_ids_beyond_the_integer_range(client, db_session, officer, registry):
-    firms, candidates = registry
+    _firms, candidates = registry
     login(client, officer)
     response = client.post("/officer/queue/bulk", data={"action": "approve",
                                                         "ids": ["9" * 30, candidates[0].id]})

@@ -14,8 +14,13 @@ from sqlalchemy import func, select
 from registry.models import AuditEvent, Certificate, CertificateImport, Filing, Notification
 from registry.rules import today_in_shanghai
 from registry.services import directory
-from tests.factories import (CandidateFactory, CertificateFactory, FilingFactory, FirmFactory,
-                             UserFactory)
+from tests.factories import (
+    CandidateFactory,
+    CertificateFactory,
+    FilingFactory,
+    FirmFactory,
+    UserFactory,
+)
 from tests.officer.conftest import login
 
 LAST_YEAR = today_in_shanghai().year - 1

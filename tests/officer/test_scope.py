@@ -9,10 +9,23 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from registry.models import (AuditEvent, CertificateImport, Inspector, Objection, PublicNotice,
-                             SpotCheck, SpotCheckItem)
-from tests.factories import (CandidateFactory, CertificateFactory, FilingFactory, FirmFlagFactory,
-                             IncentiveOpportunityFactory, UserFactory)
+from registry.models import (
+    AuditEvent,
+    CertificateImport,
+    Inspector,
+    Objection,
+    PublicNotice,
+    SpotCheck,
+    SpotCheckItem,
+)
+from tests.factories import (
+    CandidateFactory,
+    CertificateFactory,
+    FilingFactory,
+    FirmFlagFactory,
+    IncentiveOpportunityFactory,
+    UserFactory,
+)
 from tests.officer.conftest import login
 
 OTHER_NAME = "江北精工有限公司"

@@ -66,5 +66,5 @@ def figures(**overrides) -> dict:
 
 def field_errors(page: str) -> dict[str, str]:
     """{field: error text} of the form fields shown with an error on the page."""
-    found = re.findall(r'class="invalid-feedback" data-field="([^"]+)">(.*?)</div>', page, re.S)
+    found = re.findall(r'class="invalid-feedback" data-field="([^"]+)">(.*?)</div>', page, re.DOTALL)
     return {name: text.strip() for name, text in found if text.strip()}

@@ -24,7 +24,7 @@ def test_save_a_draft_creates_revision_one(logged_in, db_session, firm):
     assert response.status_code == 302
     filing = db_session.query(Filing).filter_by(firm_id=firm.id, fiscal_year=LAST_YEAR).one()
     assert filing.status == "draft" and filing.revision == 1
-    assert filing.revenue == Decimal("950") and filing.input_vat is None
+    assert filing.revenue == Decimal(950) and filing.input_vat is None
     revision = db_session.query(FilingRevision).filter_by(filing_id=filing.id).one()
     assert revision.action == "save" and revision.changes["revenue"] == [None, "950"]
 
@@ -56,7 +56,7 @@ def test_taxable_income_and_net_assets_may_be_negative_but_revenue_not(logged_in
     data["revenue"] = "950"
     assert logged_in.post(f"/portal/filings/{LAST_YEAR}", data=data).status_code == 302
     filing = db_session.query(Filing).one()
-    assert filing.taxable_income == Decimal("-35.5") and filing.net_assets == Decimal("-1200")
+    assert filing.taxable_income == Decimal("-35.5") and filing.net_assets == Decimal(-1200)
 
 
 def test_garbage_and_huge_numbers_never_give_a_500(logged_in, db_session):
@@ -104,7 +104,7 @@ def test_submit_gives_a_receipt_and_the_filing_becomes_read_only(logged_in, db_s
                            data={**figures(revenue="1"), "revision": "1", "action": "submit"})
     assert again.status_code == 302
     db_session.expire_all()
-    assert db_session.query(Filing).one().revenue == Decimal("950")
+    assert db_session.query(Filing).one().revenue == Decimal(950)
     assert db_session.query(FilingRevision).count() == 1
 
 
@@ -135,13 +135,13 @@ def test_a_stale_revision_is_refused_and_the_values_kept(logged_in, db_session):
     logged_in.post(year, data={**figures(), "revision": "0"})
     page = _page(logged_in.post(year, data={**figures(revenue="777"), "revision": "0"}))
     assert 'id="form-problem"' in page and 'value="777"' in page
-    assert db_session.query(Filing).one().revenue == Decimal("950")
+    assert db_session.query(Filing).one().revenue == Decimal(950)
 
 
 def test_headcounts_are_prefilled_from_last_year_but_money_is_not(logged_in, db_session, firm):
     from tests.factories import FilingFactory
     FilingFactory(firm=firm, fiscal_year=LAST_YEAR - 1, employees=Decimal("42.5"),
-                  revenue=Decimal("321"))
+                  revenue=Decimal(321))
     page = _page(logged_in.get(f"/portal/filings/{LAST_YEAR}"))
     assert 'value="42.5"' in page
     assert 'name="revenue" type="text" value=""' in page or 'value="321"' not in page

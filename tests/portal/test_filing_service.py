@@ -12,11 +12,11 @@ from registry.services import filings
 from tests.factories import DistrictFactory, FirmFactory, UserFactory
 from tests.portal.conftest import LAST_YEAR
 
-FIGURES = {"total_income": Decimal("1000"), "revenue": Decimal("950"),
-           "hightech_income": Decimal("700"), "rd_expense": Decimal("60"),
-           "rd_domestic": Decimal("55"), "employees": Decimal("50"), "st_staff": Decimal("12"),
-           "total_cost": Decimal("900"), "total_assets": Decimal("1500"),
-           "net_assets": Decimal("800"), "taxable_income": Decimal("100"), "input_vat": None}
+FIGURES = {"total_income": Decimal(1000), "revenue": Decimal(950),
+           "hightech_income": Decimal(700), "rd_expense": Decimal(60),
+           "rd_domestic": Decimal(55), "employees": Decimal(50), "st_staff": Decimal(12),
+           "total_cost": Decimal(900), "total_assets": Decimal(1500),
+           "net_assets": Decimal(800), "taxable_income": Decimal(100), "input_vat": None}
 
 
 @pytest.fixture(autouse=True)
@@ -43,7 +43,7 @@ def _submitted(session, filing, user):
 
 
 def test_draft_submit_accept_each_an_audited_revision(app, db_session, filing, firm_user, officer):
-    filings.save_draft(db_session, filing, firm_user, {"revenue": Decimal("900")})
+    filings.save_draft(db_session, filing, firm_user, {"revenue": Decimal(900)})
     filings.submit(db_session, filing, firm_user, FIGURES)
     filings.accept(db_session, filing, officer)
     assert filing.status == "accepted" and filing.revision == 3 and filing.counts
@@ -64,17 +64,17 @@ def test_return_needs_a_comment_and_stops_the_filing_counting(app, db_session, f
     assert filing.status == "returned" and not filing.counts
     assert filing.officer_comment == "R&D looks too low: check it."
     # The firm corrects and submits again.
-    filings.submit(db_session, filing, firm_user, {**FIGURES, "rd_expense": Decimal("80")})
+    filings.submit(db_session, filing, firm_user, {**FIGURES, "rd_expense": Decimal(80)})
     assert filing.status == "submitted" and filing.officer_comment is None
 
 
 def test_a_submitted_filing_cannot_be_saved_or_submitted_again(app, db_session, filing, firm_user):
     _submitted(db_session, filing, firm_user)
     with pytest.raises(filings.WrongStatus):
-        filings.save_draft(db_session, filing, firm_user, {"revenue": Decimal("1")})
+        filings.save_draft(db_session, filing, firm_user, {"revenue": Decimal(1)})
     with pytest.raises(filings.WrongStatus):
         filings.submit(db_session, filing, firm_user, FIGURES)
-    assert filing.revenue == Decimal("950")
+    assert filing.revenue == Decimal(950)
 
 
 def test_only_submitted_filings_can_be_returned_or_accepted(app, db_session, filing, firm_user,
@@ -119,8 +119,8 @@ def test_the_service_refuses_inconsistent_figures_from_any_caller(app, db_sessio
                                                                   firm_user):
     with pytest.raises(filings.InvalidFigures) as bad:
         filings.save_draft(db_session, filing, firm_user,
-                           {**FIGURES, "rd_domestic": Decimal("61"),
-                            "revenue": Decimal("-1")})
+                           {**FIGURES, "rd_domestic": Decimal(61),
+                            "revenue": Decimal(-1)})
     assert set(bad.value.errors) == {"rd_domestic", "revenue"}
 
 
@@ -142,9 +142,9 @@ def test_a_rolled_back_submit_asks_for_nothing(app, db_session, filing, firm_use
 
 def test_warnings_need_confirmation_and_are_stored(app, db_session, filing, firm_user, firm):
     from tests.factories import FilingFactory
-    FilingFactory(firm=firm, fiscal_year=LAST_YEAR - 1, revenue=Decimal("100"))
-    figures = {**FIGURES, "revenue": Decimal("600"), "rd_expense": Decimal("400"),
-               "rd_domestic": Decimal("400")}
+    FilingFactory(firm=firm, fiscal_year=LAST_YEAR - 1, revenue=Decimal(100))
+    figures = {**FIGURES, "revenue": Decimal(600), "rd_expense": Decimal(400),
+               "rd_domestic": Decimal(400)}
     with pytest.raises(filings.UnconfirmedWarnings) as unconfirmed:
         filings.submit(db_session, filing, firm_user, figures,
                        confirmed=["rd_above_half_revenue"])
@@ -158,22 +158,22 @@ def test_warnings_need_confirmation_and_are_stored(app, db_session, filing, firm
 
 def test_revenue_falling_five_fold_warns_too():
     from registry.figures import plausibility_warnings
-    assert plausibility_warnings({"revenue": Decimal("19")}, {"revenue": Decimal("100")})
-    assert not plausibility_warnings({"revenue": Decimal("20")}, {"revenue": Decimal("100")})
-    assert not plausibility_warnings({"revenue": Decimal("500")}, {"revenue": Decimal("100")})
-    assert not plausibility_warnings({"rd_expense": Decimal("50"), "revenue": Decimal("100")}, None)
-    assert plausibility_warnings({"rd_expense": Decimal("50.0001"), "revenue": Decimal("100")},
+    assert plausibility_warnings({"revenue": Decimal(19)}, {"revenue": Decimal(100)})
+    assert not plausibility_warnings({"revenue": Decimal(20)}, {"revenue": Decimal(100)})
+    assert not plausibility_warnings({"revenue": Decimal(500)}, {"revenue": Decimal(100)})
+    assert not plausibility_warnings({"rd_expense": Decimal(50), "revenue": Decimal(100)}, None)
+    assert plausibility_warnings({"rd_expense": Decimal("50.0001"), "revenue": Decimal(100)},
                                  None)
 
 
 def test_the_first_revision_lists_the_prefilled_headcounts_too(db_session, firm, firm_user):
     from tests.factories import FilingFactory
-    FilingFactory(firm=firm, fiscal_year=LAST_YEAR - 1, employees=Decimal("42"))
+    FilingFactory(firm=firm, fiscal_year=LAST_YEAR - 1, employees=Decimal(42))
     filing = filings.new_filing(db_session, firm, LAST_YEAR)
-    revision = filings.save_draft(db_session, filing, firm_user, {"revenue": Decimal("5")})
+    revision = filings.save_draft(db_session, filing, firm_user, {"revenue": Decimal(5)})
     assert revision.changes == {"revenue": [None, "5"], "employees": [None, "42"],
                                 "st_staff": [None, "10"]}
-    assert filing.employees == Decimal("42")
+    assert filing.employees == Decimal(42)
 
 
 def test_a_deactivated_officer_of_the_district_may_not_accept(app, db_session, filing, firm_user,

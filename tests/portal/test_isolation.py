@@ -14,11 +14,11 @@ from registry.services import filings
 from tests.factories import DistrictFactory, FirmFactory, UserFactory
 from tests.portal.conftest import login
 
-FIGURES = {"total_income": Decimal("1000"), "revenue": Decimal("950"),
-           "hightech_income": Decimal("700"), "rd_expense": Decimal("60"),
-           "rd_domestic": Decimal("55"), "employees": Decimal("50"), "st_staff": Decimal("12"),
-           "total_cost": Decimal("900"), "total_assets": Decimal("1500"),
-           "net_assets": Decimal("800"), "taxable_income": Decimal("100")}
+FIGURES = {"total_income": Decimal(1000), "revenue": Decimal(950),
+           "hightech_income": Decimal(700), "rd_expense": Decimal(60),
+           "rd_domestic": Decimal(55), "employees": Decimal(50), "st_staff": Decimal(12),
+           "total_cost": Decimal(900), "total_assets": Decimal(1500),
+           "net_assets": Decimal(800), "taxable_income": Decimal(100)}
 OTHER_YEAR = 2011  # the other firm filed it; ours was founded later
 
 

@@ -162,7 +162,7 @@ def test_an_officer_approves_a_registration(client, db_session, district, office
     _register(client)
     firm = db_session.query(Firm).filter_by(credit_code=NEW_CODE).one()
     login(client, officer)
-    assert 'data-firm="%d"' % firm.id in client.get("/onboarding/").get_data(as_text=True)
+    assert f'data-firm="{firm.id}"' in client.get("/onboarding/").get_data(as_text=True)
     assert client.post(f"/onboarding/registrations/{firm.id}/approve").status_code == 302
     db_session.refresh(firm)
     assert firm.status == "active"

@@ -59,8 +59,8 @@ def test_a_good_upload_applies_whole_as_one_import_revision(logged_in, db_sessio
     response = _upload(logged_in, workbook)
     assert response.status_code == 302
     filing = db_session.query(Filing).one()
-    assert filing.revenue == Decimal("950.5") and filing.total_income == Decimal("1000")
-    assert filing.employees == Decimal("50") and filing.status == "draft"
+    assert filing.revenue == Decimal("950.5") and filing.total_income == Decimal(1000)
+    assert filing.employees == Decimal(50) and filing.status == "draft"
     assert db_session.query(FilingRevision).one().action == "import"
 
 
@@ -114,4 +114,4 @@ def test_a_submitted_filing_refuses_uploads(logged_in, db_session, firm):
     workbook = _download(logged_in)
     _fill(workbook, figures(revenue="1"))
     assert _upload(logged_in, workbook).status_code == 422
-    assert db_session.query(Filing).one().revenue == Decimal("1000")
+    assert db_session.query(Filing).one().revenue == Decimal(1000)

@@ -31,7 +31,7 @@ def test_reads_stdin_and_as_of_overrides_the_file():
 
 
 def test_default_as_of_is_today_in_shanghai(monkeypatch):
-    import registry.rules as rules
+    from registry import rules
     monkeypatch.setattr(rules, "today_in_shanghai", lambda: date(2025, 7, 1))
     output = json.loads(run("check", "-", stdin=document(base_firm(), as_of=None)).output)
     assert output["as_of"] == "2025-07-01"

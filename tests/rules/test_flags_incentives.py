@@ -87,7 +87,7 @@ def test_flags_are_listed_in_table_order():
     assert flags(firm) == ["hnte_zero_rd", "guishang_zero_rd", "hnte_renewal_due"]
 
 
-SMALL = dict(taxable_income=300, employees=300, st_staff=90, total_assets=5000)
+SMALL = {"taxable_income": 300, "employees": 300, "st_staff": 90, "total_assets": 5000}
 
 
 @pytest.mark.parametrize("year, firm_changes, expected", [

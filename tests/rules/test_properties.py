@@ -12,8 +12,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from registry.rules import check_document
-from registry.rules.facts import (CERTIFICATE_STATUSES, DIRECT_ROUTES, OTHER_FIELD, TECH_FIELDS,
-                                  TIERS)
+from registry.rules.facts import (
+    CERTIFICATE_STATUSES,
+    DIRECT_ROUTES,
+    OTHER_FIELD,
+    TECH_FIELDS,
+    TIERS,
+)
 from registry.rules.jsonout import dumps
 
 from .helpers import AS_OF, base_firm, verdicts

@@ -121,15 +121,15 @@ def _fake_job():
 
 
 def test_due_time_is_the_latest_occurrence_in_shanghai():
-    now = dt.datetime(2025, 6, 30, 17, 30, tzinfo=dt.timezone.utc)  # 01:30 on 1 July in Shanghai
-    assert scans.due_time({"at": "02:00"}, now, "Asia/Shanghai") == dt.datetime(2025, 6, 29, 18, 0, tzinfo=dt.timezone.utc)
-    assert scans.due_time({"at": "01:00"}, now, "Asia/Shanghai") == dt.datetime(2025, 6, 30, 17, 0, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2025, 6, 30, 17, 30, tzinfo=dt.UTC)  # 01:30 on 1 July in Shanghai
+    assert scans.due_time({"at": "02:00"}, now, "Asia/Shanghai") == dt.datetime(2025, 6, 29, 18, 0, tzinfo=dt.UTC)
+    assert scans.due_time({"at": "01:00"}, now, "Asia/Shanghai") == dt.datetime(2025, 6, 30, 17, 0, tzinfo=dt.UTC)
     assert scans.due_time({"every": 60}, now, "Asia/Shanghai") == now
 
 
 def test_the_beat_schedule_has_the_nightly_scan_certificate_pass_and_reconciler():
-    from workers.schedule import beat_schedule
     from config import load_config
+    from workers.schedule import beat_schedule
     schedule = beat_schedule(load_config("testing", env={}))
     assert set(schedule) >= {"nightly_scan", "certificate_pass", "scan_reconcile"}
     assert all(entry["task"] == "scheduled" for entry in schedule.values())

@@ -8,10 +8,18 @@ import json
 from sqlalchemy import event, func, select, update
 
 from registry.extensions import db
-from registry.models import Candidate, Filing, FirmFlag, FirmVerdict, IncentiveOpportunity, Scan, ScanChunk
+from registry.models import (
+    Candidate,
+    Filing,
+    FirmFlag,
+    FirmVerdict,
+    IncentiveOpportunity,
+    Scan,
+    ScanChunk,
+)
 from registry.rules import check_document
-from registry.rules.jsonout import dumps
 from registry.rules.facts import TIERS
+from registry.rules.jsonout import dumps
 from registry.scan import apply
 from registry.scan.snapshot import failed_ids
 from registry.services import scans
@@ -199,7 +207,7 @@ def test_flags_and_opportunities_close_reopen_and_refresh_in_place(in_app):
     assert flag.status == "open" and flag.raised_scan_id == first.id and opportunities == []
     verdict = db.session.get(FirmVerdict, firm.id)   # dates and times written as bound values read
     assert verdict.as_of == AS_OF and verdict.scan_id == first.id and flag.raised_at == verdict.evaluated_at
-    assert abs(verdict.evaluated_at - dt.datetime.now(dt.timezone.utc)) < dt.timedelta(minutes=5)
+    assert abs(verdict.evaluated_at - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=5)
     [unknown_saving] = db.session.scalars(select(IncentiveOpportunity).where(
         IncentiveOpportunity.firm_id == unknown.id, IncentiveOpportunity.incentive == "rd_super_deduction"))
     assert unknown_saving.status == "open" and unknown_saving.saving is None

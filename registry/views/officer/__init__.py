@@ -110,8 +110,7 @@ def _officers_start_at_the_queue(state) -> None:
 
 
 # The pages register their routes on `bp`.
-from registry.views.officer import certificates, directory, firms  # noqa: E402,F401
-from registry.views.officer import outreach, queue, spotchecks  # noqa: E402,F401
+from registry.views.officer import certificates, directory, firms, outreach, queue, spotchecks  # noqa: F401  # noqa: E402,F401
 
 add_nav("officer.queue", _l("Candidates"), Permission.CANDIDATES_VIEW, order=20)
 add_nav("officer.notices", _l("Public notices"), Permission.CERTIFICATES_MANAGE, order=21)

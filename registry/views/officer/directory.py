@@ -11,8 +11,12 @@ from registry.models.certificate import TIERS
 from registry.models.firm import FIRM_STATUSES
 from registry.rules import today_in_shanghai
 from registry.services import directory
-from registry.services.directory import (DIRECTORY_SORTS, INDUSTRY_SECTIONS, DirectoryFilters,
-                                         NotFiledFilters)
+from registry.services.directory import (
+    DIRECTORY_SORTS,
+    INDUSTRY_SECTIONS,
+    DirectoryFilters,
+    NotFiledFilters,
+)
 from registry.views.officer import bp, visible_districts
 from registry.views.officer.export import table_response
 

@@ -15,8 +15,16 @@ from registry.extensions import db
 from registry.forms.officer import ActionForm, ReasonForm, ReturnFilingForm
 from registry.forms.portal import TECH_FIELD_LABELS
 from registry.i18n import current_locale
-from registry.models import (AuditEvent, Candidate, Certificate, Filing, FirmFlag,
-                             IncentiveOpportunity, PublicNotice, User)
+from registry.models import (
+    AuditEvent,
+    Candidate,
+    Certificate,
+    Filing,
+    FirmFlag,
+    IncentiveOpportunity,
+    PublicNotice,
+    User,
+)
 from registry.models.certificate import TIERS
 from registry.rules import ParameterError, load_parameters, today_in_shanghai
 from registry.rules.params import available_years

@@ -9,15 +9,20 @@ from wtforms.fields.choices import SelectChoice
 
 from registry.auth.permissions import Permission, requires
 from registry.extensions import db
-from registry.forms.officer import (ActionForm, InspectorForm, SpotCheckForm,
-                                    SpotCheckResultForm)
+from registry.forms.officer import ActionForm, InspectorForm, SpotCheckForm, SpotCheckResultForm
 from registry.models import Inspector, SpotCheck, SpotCheckItem
 from registry.models.certificate import TIERS
 from registry.rules import today_in_shanghai
 from registry.services import spotchecks
 from registry.services.spotchecks import RESULT_LABELS
-from registry.views.officer import ID, bp, district_names, district_or_404, tier_label, \
-    visible_districts
+from registry.views.officer import (
+    ID,
+    bp,
+    district_names,
+    district_or_404,
+    tier_label,
+    visible_districts,
+)
 from registry.views.officer.export import table_response
 
 

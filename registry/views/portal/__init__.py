@@ -49,7 +49,7 @@ def current_firm():
     return firm
 
 
-from registry.views.portal import colleagues, filings, ladder, profile  # noqa: E402,F401
+from registry.views.portal import colleagues, filings, ladder, profile  # noqa: F401
 
 add_nav("portal.ladder", _l("My ladder"), Permission.PORTAL_USE, order=10)
 add_nav("portal.filing_list", _l("Annual filings"), Permission.PORTAL_USE, order=11)

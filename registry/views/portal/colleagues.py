@@ -11,9 +11,9 @@ from registry.forms.portal import InviteColleagueForm
 from registry.models.base import utcnow
 from registry.services import firms, onboarding
 from registry.services.onboarding import OnboardingError
+from registry.views.keep import EXPIRED_NOTICE, csrf_expired, keeps_input
 from registry.views.onboarding import revoke_in_scope
 from registry.views.portal import bp, current_firm
-from registry.views.keep import EXPIRED_NOTICE, csrf_expired, keeps_input
 
 
 @bp.route("/colleagues", methods=["GET", "POST"])

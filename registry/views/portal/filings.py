@@ -12,13 +12,19 @@ from werkzeug.datastructures import MultiDict
 
 from registry.auth.permissions import Permission, requires
 from registry.extensions import db
-from registry.figures import (FIGURE_SPECS, ORDERED, SECTIONS, WARNING_FIELDS,
-                              plausibility_warnings, warning_message)
+from registry.figures import (
+    FIGURE_SPECS,
+    ORDERED,
+    SECTIONS,
+    WARNING_FIELDS,
+    plausibility_warnings,
+    warning_message,
+)
 from registry.forms.filing import FilingForm
 from registry.services import filings, xlsx
 from registry.services.filings import EDITABLE_STATUSES, FilingError
-from registry.views.portal import bp, current_firm
 from registry.views.keep import EXPIRED_NOTICE, csrf_expired, keeps_input, restore_input
+from registry.views.portal import bp, current_firm
 
 
 def _filing_or_new(year: int, *, lock: bool = False):

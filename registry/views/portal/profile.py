@@ -15,8 +15,8 @@ from registry.models import District
 from registry.services import firms
 from registry.services.firms import ProfileError
 from registry.views.display import show_value
-from registry.views.portal import bp, current_firm
 from registry.views.keep import EXPIRED_NOTICE, csrf_expired, keeps_input, restore_input
+from registry.views.portal import bp, current_firm
 
 
 @bp.route("/profile", methods=["GET", "POST"])
