@@ -5,6 +5,7 @@ from registry.models.candidate import Candidate, FirmFlag, IncentiveOpportunity
 from registry.models.certificate import Certificate
 from registry.models.filing import Filing, FilingRevision
 from registry.models.firm import District, Firm, FirmFactChange
+from registry.models.monitoring import IndicatorSnapshot, IndicatorSnapshotScope, Target
 from registry.models.onboarding import Invitation, OutboxMail, PasswordResetToken
 from registry.models.review import (
                                     CertificateImport,
@@ -20,8 +21,8 @@ from registry.models.scan import FirmVerdict, Scan, ScanChunk, ScheduleRun
 from registry.models.user import User, officer_districts
 
 __all__ = ["AuditEvent", "Base", "Candidate", "Certificate", "District", "Filing", "FilingRevision",
-           "Firm", "FirmFactChange", "FirmFlag", "FirmVerdict", "IncentiveOpportunity", "Invitation",
-           "OutboxMail", "PasswordResetToken", "Scan", "ScanChunk", "ScheduleRun", "User",
-           "officer_districts"]
+           "Firm", "FirmFactChange", "FirmFlag", "FirmVerdict", "IncentiveOpportunity",
+           "IndicatorSnapshot", "IndicatorSnapshotScope", "Invitation", "OutboxMail", "PasswordResetToken", "Scan", "ScanChunk", "ScheduleRun", "Target",
+           "User", "officer_districts"]
 __all__ += ["CertificateImport", "Inspector", "Notification", "Objection", "OutreachEntry",
             "PublicNotice", "SpotCheck", "SpotCheckItem"]
