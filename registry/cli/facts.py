@@ -9,6 +9,7 @@ from flask.cli import AppGroup
 
 from registry.cli.options import as_of_option
 from registry.extensions import db
+from registry.models import District
 from registry.rules import FactsError, today_in_shanghai
 from registry.rules.facts import load_json
 from registry.rules.jsonout import dumps
@@ -20,12 +21,15 @@ facts_cli = AppGroup("facts", help="Export or import firms' facts (rules.md §7 
 @facts_cli.command("export")
 @as_of_option("Date of the facts (default: today).")
 @click.option("--firm", "firms", multiple=True, metavar="CODE", help="Only this firm (credit code or reference).")
-def export(as_of, firms: tuple[str, ...]) -> None:
+@click.option("--district", metavar="CODE", help="Only this district's firms.")
+def export(as_of, firms: tuple[str, ...], district: str | None) -> None:
     """Print firms' facts as a §7 input document."""
     as_of = as_of or today_in_shanghai()
+    if district is not None and db.session.get(District, district) is None:
+        raise click.BadParameter(f"no district {district!r}", param_hint="--district")
     out = sys.stdout
     out.write(f'{{"as_of": "{as_of.isoformat()}", "firms": [')
-    for position, entry in enumerate(export_facts(db.session, as_of, list(firms) or None)):
+    for position, entry in enumerate(export_facts(db.session, as_of, list(firms) or None, district)):
         out.write(("," if position else "") + "\n" + dumps(entry, indent=None))
     out.write("\n]}\n")
 

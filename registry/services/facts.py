@@ -27,14 +27,18 @@ LOOKUP_BATCH = 500
 
 # ---- export -----------------------------------------------------------------------------------
 
-def export_facts(session: Session, as_of: dt.date, identifiers: list[str] | None = None) -> Iterator[dict]:
+def export_facts(session: Session, as_of: dt.date, identifiers: list[str] | None = None,
+                 district: str | None = None) -> Iterator[dict]:
     """Yield each firm's §7 input entry (ordered by firm id), reading the registry in batches with
-    three queries each. Years are the submitted or accepted filings before as_of's year."""
+    three queries each. Years are the submitted or accepted filings before as_of's year.
+    `identifiers` and `district` keep only those firms, or that district's."""
     last_id = 0
     while True:
         query = select(Firm).where(Firm.id > last_id).order_by(Firm.id).limit(EXPORT_BATCH)
         if identifiers is not None:
             query = query.where(_identified_by(identifiers))
+        if district is not None:
+            query = query.where(Firm.district == district)
         firms = session.scalars(query).all()
         if not firms:
             return
