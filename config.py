@@ -42,7 +42,11 @@ class BaseConfig:
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    REMEMBER_COOKIE_HTTPONLY = True
+    # Seconds (registry/auth/sessions.py): a session ends after this long without a request,
+    # and this long after login whatever happens; "keep me logged in" lasts at most 14 days.
+    SESSION_IDLE_TIMEOUT = 2 * 3600
+    SESSION_ABSOLUTE_TIMEOUT = 12 * 3600
+    REMEMBER_ME_LIFETIME = 14 * 86400
 
     # Broker: Celery's result backend is not used; the database is the record of work.
     CELERY_BROKER_URL: str | None = None

@@ -5,7 +5,8 @@ from flask import Flask, jsonify, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
-from registry.extensions import csrf, db, limiter, login_manager
+from registry.auth import sessions
+from registry.extensions import csrf, limiter, login_manager
 
 
 def init_app(app: Flask) -> None:
@@ -15,8 +16,10 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
     # "strong" logs users out when their address changes, which happens behind a bureau's NAT.
     login_manager.session_protection = "basic"
-    login_manager.user_loader(_load_user)
+    login_manager.user_loader(sessions.user_from_id)
     login_manager.unauthorized_handler(_unauthorized)
+
+    app.before_request(sessions.check_request)
 
     csrf.init_app(app)
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
@@ -29,11 +32,6 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
-
-
-def _load_user(user_id: str):
-    from registry.models import User
-    return db.session.get(User, int(user_id))
 
 
 def wants_json() -> bool:

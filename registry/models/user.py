@@ -43,6 +43,9 @@ class User(UserMixin, Base):
     locale: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Every login session carries the version it began under; raising it ends them all
+    # (services.accounts.end_all_sessions).
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     firm = relationship("Firm", lazy="joined")
     districts = relationship("District", secondary=officer_districts, lazy="selectin")
@@ -54,6 +57,9 @@ class User(UserMixin, Base):
     @property
     def is_active(self) -> bool:  # Flask-Login
         return self.active
+
+    def get_id(self) -> str:  # Flask-Login: what a session keeps of its user
+        return f"{self.id}:{self.session_version}"
 
     @property
     def district_codes(self) -> set[str]:

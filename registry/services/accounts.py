@@ -24,6 +24,17 @@ def authenticate(session: Session, email: str, password: str, remote_addr: str |
     return user
 
 
+def end_all_sessions(session: Session, user: User) -> None:
+    """End every login session and remember-me cookie of `user`, on every device.
+
+    Sessions carry the user's session version; raising it makes each of them fail its check
+    on its next request. The one way to log a person out everywhere: logout, a changed or
+    reset password and deactivation call it.
+    """
+    user.session_version = (user.session_version or 1) + 1
+    session.flush()
+
+
 def create_user(session: Session, *, email: str, password: str, role: str, name: str = "",
                 firm=None, districts=(), is_firm_admin: bool = False,
                 password_hash: str | None = None) -> User:

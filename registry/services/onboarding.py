@@ -268,7 +268,8 @@ def find_reset_token(session: Session, token: str) -> PasswordResetToken | None:
 
 def reset_password(session: Session, reset: PasswordResetToken, password: str,
                    remote_addr: str | None = None) -> User:
-    """Set the new password; this and every other open reset link of the user stop working."""
+    """Set the new password; this and every other open reset link of the user stop working,
+    and so does every session the user has."""
     now = utcnow()
     claimed = session.execute(update(PasswordResetToken)
                               .where(PasswordResetToken.user_id == reset.user_id,
@@ -278,5 +279,6 @@ def reset_password(session: Session, reset: PasswordResetToken, password: str,
         raise OnboardingError(_l("This link has already been used."))
     user = reset.user
     user.password_hash = hash_password(password)
+    accounts.end_all_sessions(session, user)
     audit.record(session, user, "password_reset", user, remote_addr=remote_addr)
     return user

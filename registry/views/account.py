@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_user
+from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from registry.auth import sessions
 from registry.extensions import db, limiter
 from registry.forms.account import (
     AcceptInvitationForm,
@@ -93,7 +94,7 @@ def accept_invitation(token: str):
             flash(str(error.message), "danger")
             return _invalid_link()
         db.session.commit()
-        login_user(user)
+        sessions.log_in(user)
         flash(_("Welcome, %(name)s.", name=user.name), "success")
         return redirect(url_for("public.home"))
     return render_template("account/accept_invitation.html", form=form, invitation=invitation)

@@ -15,9 +15,9 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.datastructures import MultiDict
 
+from registry.auth.sessions import KEPT_KEY
 from registry.security import csrf_error
 
-KEPT_KEY = "kept_input"
 MAX_KEPT_CHARS = 3000  # the session is a cookie: keep a form's worth, not arbitrary posts
 EXPIRED_NOTICE = _l("Your session had expired. We kept everything you typed: check it and "
                     "send it again.")

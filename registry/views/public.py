@@ -14,8 +14,9 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
+from registry.auth import sessions
 from registry.extensions import db, limiter
 from registry.forms.auth import LoginForm
 from registry.models.user import normalise_email
@@ -51,7 +52,7 @@ def login():
                                      request.remote_addr)
         db.session.commit()
         if user is not None:
-            login_user(user, remember=form.remember.data)
+            sessions.log_in(user, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")))
         flash(_("Wrong e-mail or password."), "danger")
     return render_template("public/login.html", form=form)
@@ -68,7 +69,9 @@ def _safe_next(target: str | None) -> str:
 @bp.post("/logout")
 @login_required
 def logout():
-    logout_user()
+    accounts.end_all_sessions(db.session, current_user)
+    db.session.commit()
+    sessions.log_out()
     flash(_("You are logged out."), "info")
     return redirect(url_for("public.login"))
 

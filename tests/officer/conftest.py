@@ -3,6 +3,7 @@ with a user in each district; and helpers to log in and read CSRF tokens."""
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
@@ -68,11 +69,16 @@ def in_request(app, db_session):
 
 
 def login(client, user) -> None:
-    """Log `user` in without the password round trip (Flask-Login's session keys); the
-    pages answer in English, so the tests read the messages' source text."""
+    """Log `user` in without the password round trip (the session keys of
+    registry/auth/sessions.py); the pages answer in English, so the tests read the messages'
+    source text."""
+    from registry.auth import sessions
+    now = int(time.time())
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = user.get_id()
         session["_fresh"] = True
+        session[sessions.LOGIN_AT] = now
+        session[sessions.SEEN_AT] = now
         session["lang"] = "en"
 
 

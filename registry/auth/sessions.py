@@ -1,0 +1,156 @@
+"""Login sessions: checked on every request, ended everywhere at once, never kept forever.
+
+A session (Flask's signed cookie) keeps its user as `id:session_version` (`User.get_id`), the
+time it began and the time it was last used. Every request checks them (`check_request`): a
+version behind the user's (`services.accounts.end_all_sessions` raises it on logout, a new
+password and deactivation), an inactive user, SESSION_IDLE_TIMEOUT since the last request or
+SESSION_ABSOLUTE_TIMEOUT since login end the session.
+
+Remember-me is a cookie of its own, not Flask-Login's deterministic one: signed, with a random
+nonce and its issue time (honoured for REMEMBER_ME_LIFETIME at most) and the session version,
+so logout or a new password voids every copy. It starts a new session when there is none.
+
+Logging in starts the session afresh (`log_in`): nothing of the anonymous session survives but
+the language and input kept for this same user.
+"""
+from __future__ import annotations
+
+import secrets
+import time
+
+from flask import after_this_request, current_app, request, session
+from flask_login import current_user, login_user, logout_user
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from registry.extensions import db
+
+LOGIN_AT = "login_at"
+SEEN_AT = "seen_at"
+# The user whose session ended on this browser: input kept after it is theirs only.
+ENDED_USER = "ended_user"
+KEPT_KEY = "kept_input"
+REMEMBER_COOKIE = "yanzhen_remember"
+# How often the last-seen time is written back (the session cookie changes at most this often).
+SEEN_RESOLUTION = 60
+
+
+def user_from_id(user_id: str):
+    """Flask-Login's loader: the active user whose session version matches, else None."""
+    from registry.models import User
+    uid, _, version = str(user_id).partition(":")
+    if not (uid.isdigit() and version.isdigit()) or len(uid) > 18:
+        return None
+    user = db.session.get(User, int(uid))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="yanzhen-remember-me")
+
+
+def _cookie_options() -> dict:
+    config = current_app.config
+    return {"httponly": True, "samesite": "Lax",
+            "secure": bool(config.get("SESSION_COOKIE_SECURE")),
+            "path": config.get("APPLICATION_ROOT") or "/"}
+
+
+def log_in(user, *, remember: bool = False) -> None:
+    """Start a new session for `user` (a fresh CSRF token too); with `remember`, set a new
+    remember-me cookie."""
+    _begin(user)
+    if remember:
+        token = _serializer().dumps({"u": user.id, "v": user.session_version,
+                                     "n": secrets.token_urlsafe(16)})
+
+        @after_this_request
+        def _set_remember(response):
+            response.set_cookie(REMEMBER_COOKIE, token,
+                                max_age=current_app.config["REMEMBER_ME_LIFETIME"],
+                                **_cookie_options())
+            return response
+
+
+def _begin(user) -> None:
+    kept = session.get(KEPT_KEY)
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    if isinstance(kept, dict) and kept.get("user") in (None, user.id):
+        session[KEPT_KEY] = kept
+    login_user(user, fresh=True)
+    now = int(time.time())
+    session[LOGIN_AT] = now
+    session[SEEN_AT] = now
+
+
+def log_out() -> None:
+    """End the session on this browser and forget its remember-me cookie. (Ending the
+    user's other sessions is `services.accounts.end_all_sessions`.)"""
+    _end(None)
+
+
+def _end(ended_user: int | None) -> None:
+    lang = session.get("lang")
+    logout_user()
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    if ended_user is not None:
+        session[ENDED_USER] = ended_user
+    _forget_remember_me()
+
+
+def _forget_remember_me() -> None:
+    if REMEMBER_COOKIE in request.cookies:
+        @after_this_request
+        def _forget(response):
+            response.delete_cookie(REMEMBER_COOKIE, **_cookie_options())
+            return response
+
+
+def _expired(now: float) -> bool:
+    config = current_app.config
+    login_at, seen_at = session.get(LOGIN_AT), session.get(SEEN_AT)
+    if not isinstance(login_at, int) or not isinstance(seen_at, int):
+        return True
+    return (now - seen_at > config["SESSION_IDLE_TIMEOUT"]
+            or now - login_at > config["SESSION_ABSOLUTE_TIMEOUT"])
+
+
+def _remembered_user():
+    token = request.cookies.get(REMEMBER_COOKIE)
+    if not token:
+        return None
+    try:
+        data = _serializer().loads(token, max_age=current_app.config["REMEMBER_ME_LIFETIME"])
+    except BadSignature:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("u"), int) \
+            or not isinstance(data.get("v"), int):
+        return None
+    return user_from_id(f"{data['u']}:{data['v']}")
+
+
+def check_request() -> None:
+    """Before every request: end a stale session, or start one from remember-me."""
+    if request.endpoint == "static":
+        return
+    user_id = session.get("_user_id")
+    if user_id is not None:
+        now = time.time()
+        uid = str(user_id).partition(":")[0]
+        if _expired(now) or user_from_id(user_id) is None:
+            _end(int(uid) if uid.isdigit() else None)
+        elif now - session[SEEN_AT] >= SEEN_RESOLUTION:
+            session[SEEN_AT] = int(now)
+    if session.get("_user_id") is None:
+        user = _remembered_user()
+        if user is not None:
+            _begin(user)
+        else:
+            _forget_remember_me()
+    current_user._get_current_object()
