@@ -1,7 +1,7 @@
 """hardening: per-user session version
 
 Revision ID: 8c36fb4adcef
-Revises: b3e51f0a7c42
+Revises: bed6e67e9227
 Create Date: 2026-12-07 16:40:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '8c36fb4adcef'
-down_revision = 'b3e51f0a7c42'
+down_revision = 'bed6e67e9227'
 branch_labels = None
 depends_on = None
 
