@@ -19,6 +19,7 @@ from openpyxl.utils import get_column_letter
 
 from registry.figures import FIGURE_SPECS, ORDERED, SECTIONS, format_figure
 from registry.models import Filing, Firm
+from registry.services.export import set_cell, workbook_bytes
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 100           # the template has about 20; more is not our file
@@ -28,7 +29,6 @@ HEADER_ROW = 6
 KEY_COLUMN, VALUE_COLUMN = 1, 6
 COLUMNS = ("field", "section", "item_zh", "item_en", "unit", "value", "help_zh", "help_en")
 WIDTHS = (16, 14, 30, 36, 14, 20, 60, 60)
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @dataclass
@@ -67,7 +67,7 @@ def build_template(firm: Firm, filing: Filing) -> bytes:
                                (YEAR_CELL, "年度 Fiscal year", filing.fiscal_year)):
         row = sheet[cell].row
         sheet.cell(row=row, column=1, value=label).font = Font(bold=True)
-        sheet[cell] = value
+        set_cell(sheet[cell], value)
     sheet.cell(row=5, column=1, value="请只填写 F 列；金额单位万元，最多 4 位小数。"
                                       " Fill in column F only; amounts in 万元, at most 4 decimals.")
     header = ("字段 Field", "部分 Section", "项目", "Item", "单位 Unit", "数值 Value",
@@ -85,16 +85,14 @@ def build_template(firm: Firm, filing: Filing) -> bytes:
                   format_figure(getattr(filing, name)), _in("zh", figure.help),
                   _in("en", figure.help))
         for column, value in enumerate(values, start=1):
-            cell = sheet.cell(row=row, column=column, value=value)
+            cell = set_cell(sheet.cell(row=row, column=column), value)
             cell.alignment = Alignment(wrap_text=column >= 7, vertical="top")
         value_cell = sheet.cell(row=row, column=VALUE_COLUMN)
         value_cell.number_format = "@"  # text: what is typed is kept digit for digit
         value_cell.protection = Protection(locked=False)
     sheet.protection.sheet = True  # only the value cells can be edited
     sheet.freeze_panes = sheet.cell(row=HEADER_ROW + 1, column=1)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)
 
 
 def read_upload(data: bytes, firm: Firm, year: int) -> Upload:

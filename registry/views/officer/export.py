@@ -1,27 +1,13 @@
-"""Lists as files: CSV (UTF-8 with BOM, so Excel reads Chinese) or XLSX (openpyxl, write-only)."""
+"""Lists as files: CSV or XLSX, written by the one formula-safe writer (services/export.py)."""
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import io
 from collections.abc import Iterable
-from decimal import Decimal
 
 from flask import Response, abort
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
-from registry.services.xlsx import XLSX_MIMETYPE
+from registry.services import export
 
 FORMATS = ("csv", "xlsx")
-
-
-def _cell(value):
-    if isinstance(value, Decimal):
-        return str(value)  # exact, never a float
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    return "" if value is None else value
 
 
 def table_response(name: str, headers: list[str], rows: Iterable[list], fmt: str) -> Response:
@@ -34,34 +20,7 @@ def table_response(name: str, headers: list[str], rows: Iterable[list], fmt: str
     filename = f"{name}.{fmt}"
     disposition = {"Content-Disposition": f"attachment; filename={filename}"}
     if fmt == "csv":
-        return Response(_csv_lines(headers, list(rows)), mimetype="text/csv; charset=utf-8",
-                        headers=disposition)
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(name[:31])
-    sheet.append([_bold(sheet, header) for header in headers])
-    for row in rows:
-        sheet.append([_cell(value) for value in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return Response(buffer.getvalue(), mimetype=XLSX_MIMETYPE, headers=disposition)
-
-
-def _bold(sheet, text: str):
-    from openpyxl.cell import WriteOnlyCell
-    cell = WriteOnlyCell(sheet, value=text)
-    cell.font = Font(bold=True)
-    return cell
-
-
-def _csv_lines(headers: list[str], rows: Iterable[list]):
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    buffer.write("\ufeff")
-    writer.writerow(headers)
-    for row in rows:
-        writer.writerow([_cell(value) for value in row])
-        if buffer.tell() > 64 * 1024:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+        return Response(export.csv_chunks(headers, list(rows)),
+                        mimetype="text/csv; charset=utf-8", headers=disposition)
+    return Response(export.xlsx_bytes(name, headers, rows), mimetype=export.XLSX_MIMETYPE,
+                    headers=disposition)

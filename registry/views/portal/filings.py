@@ -21,7 +21,7 @@ from registry.figures import (
     warning_message,
 )
 from registry.forms.filing import FilingForm
-from registry.services import filings, xlsx
+from registry.services import export, filings, xlsx
 from registry.services.filings import EDITABLE_STATUSES, FilingError
 from registry.views.keep import EXPIRED_NOTICE, csrf_expired, keeps_input, restore_input
 from registry.views.portal import bp, current_firm
@@ -195,7 +195,7 @@ def download_template(year: int):
     record = _filing_or_new(year)
     firm = current_firm()
     data = xlsx.build_template(firm, record)
-    return send_file(io.BytesIO(data), mimetype=xlsx.XLSX_MIMETYPE, as_attachment=True,
+    return send_file(io.BytesIO(data), mimetype=export.XLSX_MIMETYPE, as_attachment=True,
                      download_name=f"filing-{firm.identifier}-{year}.xlsx")
 
 

@@ -1,0 +1,86 @@
+"""The one writer of spreadsheet files: every CSV and XLSX the registry hands out.
+
+What a firm or an officer typed (names, contacts, notes, findings) must never reach a
+spreadsheet as a live formula. CSV: a text cell starting with = + - @, a tab or a carriage
+return gets a leading `'` (OWASP's advice), which Excel and LibreOffice show as text. XLSX: text
+goes in as an explicit string cell, which openpyxl would otherwise turn into a formula when it
+starts with `=`. Numbers (Decimal, int) are ours and written as they are, exactly.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CSV_CHUNK_CHARS = 64 * 1024
+
+
+def plain(value):
+    """A value as the file shows it: Decimal as exact text, dates ISO, None blank."""
+    if isinstance(value, Decimal):
+        return str(value)  # exact, never a float
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return "" if value is None else value
+
+
+def csv_value(value):
+    """A CSV field: text that a spreadsheet would read as a formula gets a leading `'`."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return plain(value)
+
+
+def csv_chunks(headers: list[str], rows: Iterable[list]) -> Iterator[str]:
+    """UTF-8 CSV text with a BOM (so Excel reads Chinese), in pieces of about 64 KiB."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")
+    writer.writerow([csv_value(header) for header in headers])
+    for row in rows:
+        writer.writerow([csv_value(value) for value in row])
+        if buffer.tell() > CSV_CHUNK_CHARS:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def set_cell(cell, value):
+    """Put `value` into an openpyxl cell; text is always a string cell, never a formula."""
+    cell.value = plain(value)
+    if isinstance(cell.value, str):
+        cell.data_type = "s"
+    return cell
+
+
+def xlsx_bytes(sheet_name: str, headers: list[str], rows: Iterable[list]) -> bytes:
+    """One sheet: a bold header row, then `rows` (write-only: rows are not kept in memory)."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(sheet_name[:31])
+    bold = Font(bold=True)
+    header_cells = []
+    for header in headers:
+        cell = set_cell(WriteOnlyCell(sheet), header)
+        cell.font = bold
+        header_cells.append(cell)
+    sheet.append(header_cells)
+    for row in rows:
+        sheet.append([set_cell(WriteOnlyCell(sheet), value) for value in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def workbook_bytes(workbook: Workbook) -> bytes:
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
