@@ -55,14 +55,17 @@ class BaseConfig:
     # How queued jobs leave the web process: celery, inline or record (see registry/jobs.py).
     JOBS_MODE = "celery"
 
-    # Scans (registry/services/scans.py). The schedule runs in TIMEZONE: {"at": "HH:MM"} daily or
-    # {"every": seconds}; each firing is guarded by a unique (name, due time) row.
+    # Scans (registry/services/scans.py). The schedule runs in TIMEZONE: {"at": "HH:MM"} daily,
+    # {"at": "HH:MM", "day": N} monthly on day N, or {"every": seconds}; each firing is guarded
+    # by a unique (name, due time) row.
     SCAN_CHUNK_SIZE = 25_000
     SCAN_MAX_ATTEMPTS = 5
     SCAN_SCHEDULE = {
         "nightly_scan": {"at": "02:00"},
         "certificate_pass": {"at": "00:30"},
         "scan_reconcile": {"every": 60},
+        # 月度监测: every indicator of every scope on the 1st (registry/services/snapshots.py).
+        "monthly_snapshot": {"at": "03:00", "day": 1},
     }
 
     # Login rate limits are kept in a shared storage (Redis in production).

@@ -28,6 +28,7 @@ JOB_TARGETS: dict[str, str] = {
     "nightly_scan": "registry.services.scans:nightly_scan",
     "scheduled": "registry.services.scans:run_scheduled",
     "certificate_pass": "registry.services.certificates:daily_pass_job",
+    "monthly_snapshot": "registry.services.snapshots:monthly_snapshot",
 }
 
 _PENDING_KEY = "yanzhen_pending_jobs"

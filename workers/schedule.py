@@ -15,6 +15,7 @@ def beat_schedule(config) -> dict:
             when = timedelta(seconds=int(spec["every"]))
         else:
             hour, minute = spec["at"].split(":")
-            when = crontab(hour=int(hour), minute=int(minute))
+            when = crontab(hour=int(hour), minute=int(minute),
+                           day_of_month=spec.get("day", "*"))
         schedule[name] = {"task": "scheduled", "schedule": when, "args": [name]}
     return schedule

@@ -270,15 +270,20 @@ def nightly_scan() -> int:
 
 
 def due_time(spec: dict, now: dt.datetime, timezone: str) -> dt.datetime:
-    """The latest due time <= now of a schedule: {"at": "HH:MM"} daily in `timezone`, or
-    {"every": seconds}."""
+    """The latest due time <= now of a schedule: {"at": "HH:MM"} daily in `timezone`,
+    {"at": "HH:MM", "day": N} monthly on day N, or {"every": seconds}."""
     if "every" in spec:
         period = int(spec["every"])
         return dt.datetime.fromtimestamp(int(now.timestamp()) // period * period, dt.UTC)
     hour, minute = (int(part) for part in spec["at"].split(":"))
     local = now.astimezone(ZoneInfo(timezone))
     due = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
-    if due > local:
+    if "day" in spec:
+        due = due.replace(day=int(spec["day"]))
+        if due > local:
+            previous = due.replace(day=1) - dt.timedelta(days=1)
+            due = due.replace(year=previous.year, month=previous.month)
+    elif due > local:
         due -= dt.timedelta(days=1)
     return due.astimezone(dt.UTC)
 

@@ -1,0 +1,340 @@
+"""The bureau's monitoring indicators (programs.md §I) as code: one set-based computation for a
+date over the city and its districts, serving the dashboard, the snapshots, the exports and the
+`indicators` CLI.
+
+Every count is of distinct firms among the firms `facts export` exports. Each query groups by the
+firm's district, so one pass yields every district and the city is their sum (a firm is in one
+district, and every figure kept per scope is additive: counts and sums, ratios are derived last).
+`tax_relief` is a fresh evaluation of the rules engine as of the date (tax year Y−1), over the
+firms in id chunks as a scan reads them.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Self
+
+import numpy as np
+from sqlalchemy import and_, case, distinct, exists, func, literal, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from registry.models import AuditEvent, Candidate, Certificate, District, Filing, Firm, PublicNotice
+from registry.models.certificate import COUNTING_CERTIFICATE_STATUSES, TIERS
+from registry.models.filing import COUNTING_STATUSES
+from registry.models.monitoring import CITY_SCOPE
+from registry.rules import SHANGHAI, evaluate
+from registry.rules.units import SAVING_SCALE, SCALE, from_fixed
+from registry.scan.loader import load_columns
+from registry.services.scans import chunk_ranges, parameters_for, setting
+
+# The indicators of §I in the order pages show them.
+COUNT_INDICATORS = ("hnte_valid", "hnte_net", "hnte_expiring", "tech_sme_registered",
+                    "tech_sme_valid", "gazelle_valid", "leader_valid")
+SHARE_INDICATORS = ("guishang_rd_ratio", "guishang_rd_active", "rd_institution_rate")
+INDICATORS = ("hnte_valid", "hnte_new", "hnte_net", "hnte_expiring", "tech_sme_registered",
+              "tech_sme_valid", "gazelle_valid", "leader_valid", *SHARE_INDICATORS, "tax_relief",
+              "pipeline")
+PIPELINE_STATUSES = ("open", "in_review", "approved", "public_notice")
+# Candidate statuses the forecast reads: approved is coming, open or in review is in the pipeline.
+COMING, PENDING = ("approved",), ("open", "in_review")
+DECISIONS = ("candidate_approve", "candidate_reject")
+RATIO_PLACES = Decimal("1e-10")
+RATE_DAYS = 365
+
+
+@dataclass
+class Figures:
+    """One scope's raw figures: counts and sums only, so scopes add up."""
+    counts: Counter = field(default_factory=Counter)
+
+    def __iadd__(self, other: Figures) -> Self:
+        self.counts.update(other.counts)
+        return self
+
+    def __getitem__(self, key) -> int:
+        return self.counts[key]
+
+    # ---- the §I shapes ---------------------------------------------------------------------
+
+    def indicators(self) -> dict:
+        """The indicators as `indicators show` prints them."""
+        c = self.counts
+        out: dict = {"hnte_valid": c["valid", "hnte"],
+                     "hnte_new": {"total": c["issued", "hnte"],
+                                  "first": c["hnte_first"],
+                                  "renewed": c["issued", "hnte"] - c["hnte_first"]},
+                     "hnte_net": c["valid", "hnte"] - c["hnte_year_start"],
+                     "hnte_expiring": c["hnte_expiring"],
+                     "tech_sme_registered": c["issued", "tech_sme"]}
+        for tier in ("tech_sme", "gazelle", "leader"):
+            out[f"{tier}_valid"] = c["valid", tier]
+        out["guishang_rd_ratio"] = _share(c["gs_rd"], c["gs_revenue"], c["gs_known"],
+                                          c["gs_firms"] - c["gs_known"])
+        out["guishang_rd_active"] = _share(c["gs_active"], c["gs_known"], c["gs_known"],
+                                           c["gs_firms"] - c["gs_known"])
+        out["rd_institution_rate"] = _share(c["inst_true"], c["inst_known"], c["inst_known"],
+                                            c["gs_firms"] - c["inst_known"])
+        out["tax_relief"] = {"total": _decimal(from_fixed(c["tax_total"], SAVING_SCALE)),
+                             "firms": c["tax_firms"], "unknown": c["tax_unknown"]}
+        out["pipeline"] = {tier: {**{status: c["pipeline", tier, status]
+                                     for status in PIPELINE_STATUSES},
+                                  "issued": c["issued", tier]} for tier in TIERS}
+        return out
+
+    def forecast(self) -> dict:
+        """`hnte_valid` on 31 December of the year: held + coming + pipeline × approval rate."""
+        c = self.counts
+        rate = (Decimal(c["approved_365"]) / Decimal(c["decided_365"])
+                if c["decided_365"] else Decimal(0))
+        value = c["held"] + c["coming"] + c["pending"] * rate
+        return {"value": _decimal(value),
+                "held": c["held"], "coming": c["coming"], "pipeline": c["pending"],
+                "rate": _decimal(rate),
+                "approved": c["approved_365"], "decided": c["decided_365"],
+                "lapsing": c["lapsing"]}
+
+
+def _share(numerator, denominator, firms: int, missing: int) -> dict:
+    value = None
+    if firms and denominator:
+        ratio = Decimal(int(numerator)) / Decimal(int(denominator))
+        value = format(ratio.quantize(RATIO_PLACES, ROUND_HALF_EVEN), "f")
+    return {"value": value, "firms": firms, "missing": missing}
+
+
+def _decimal(value: Decimal) -> str:
+    """A decimal string with at least the 10 places of RATIO_PLACES, never in exponent form."""
+    if value.as_tuple().exponent < RATIO_PLACES.as_tuple().exponent:
+        value = value.quantize(RATIO_PLACES, ROUND_HALF_EVEN)
+    return format(value, "f")
+
+
+@dataclass(frozen=True)
+class Period:
+    """The dates an indicator reads for as_of d: Y = d's year, FY F (default Y−1)."""
+    as_of: dt.date
+    fiscal_year: int
+
+    @property
+    def year_start(self) -> dt.date:
+        return dt.date(self.as_of.year, 1, 1)
+
+    @property
+    def year_end(self) -> dt.date:
+        return dt.date(self.as_of.year, 12, 31)
+
+    @property
+    def end_utc(self) -> dt.datetime:
+        """The end of as_of in Shanghai, as a UTC instant (records created before it count)."""
+        return dt.datetime.combine(self.as_of + dt.timedelta(days=1), dt.time(),
+                                   SHANGHAI).astimezone(dt.UTC)
+
+
+def compute(session: Session, as_of: dt.date, *, fiscal_year: int | None = None,
+            district: str | None = None) -> dict[str, Figures]:
+    """The figures of every scope for `as_of`: `city` and each district (or only `district`,
+    and then the city key is absent)."""
+    period = Period(as_of, as_of.year - 1 if fiscal_year is None else fiscal_year)
+    codes = [district] if district is not None else list(
+        session.scalars(select(District.code).order_by(District.code)))
+    per_district = {code: Figures() for code in codes}
+    for rows in (_certificates(session, period, district), _hnte_first(session, period, district),
+                 _hnte_expiring(session, period, district), _guishang(session, period, district),
+                 _pipeline(session, period, district), _forecast(session, period, district),
+                 _decisions(session, period, district), _tax_relief(session, period, district)):
+        for code, key, count in rows:
+            per_district.setdefault(code, Figures()).counts[key] += int(count or 0)
+    if district is not None:
+        return per_district
+    city = Figures()
+    for figures in per_district.values():
+        city += figures
+    return {CITY_SCOPE: city, **per_district}
+
+
+# ---- the firms counted and the certificates that count ------------------------------------------
+
+def exported_firms(district: str | None):
+    """The WHERE clause of the firms `facts export` exports for the scope."""
+    return Firm.district == district if district is not None else Firm.id.is_not(None)
+
+
+def _counting(certificate=Certificate):
+    return certificate.status.in_(COUNTING_CERTIFICATE_STATUSES)
+
+
+def _valid_on(day: dt.date, certificate=Certificate):
+    return and_(_counting(certificate), certificate.issued <= day, certificate.expires >= day)
+
+
+def _certificates(session: Session, period: Period, district: str | None):
+    """Valid on d, and issued in Y on or before d, per tier; HNTE valid at the start of Y."""
+    firms = func.count(distinct(Certificate.firm_id))
+    base = select(Firm.district, Certificate.tier, firms).join(
+        Firm, Firm.id == Certificate.firm_id).where(exported_firms(district)).group_by(
+        Firm.district, Certificate.tier)
+    for code, tier, count in session.execute(base.where(_valid_on(period.as_of))):
+        yield code, ("valid", tier), count
+    issued = base.where(_counting(), Certificate.issued.between(period.year_start, period.as_of))
+    for code, tier, count in session.execute(issued):
+        yield code, ("issued", tier), count
+    last_year_end = period.year_start - dt.timedelta(days=1)
+    for code, tier, count in session.execute(base.where(_valid_on(last_year_end),
+                                                        Certificate.tier == "hnte")):
+        yield code, "hnte_year_start", count
+
+
+def _hnte_first(session: Session, period: Period, district: str | None):
+    """Firms whose HNTE certificate issued in Y is their first (none counting issued before Y)."""
+    earlier = aliased(Certificate)
+    issued_in_year = exists().where(Certificate.firm_id == Firm.id, Certificate.tier == "hnte",
+                                    _counting(),
+                                    Certificate.issued.between(period.year_start, period.as_of))
+    before = exists().where(earlier.firm_id == Firm.id, earlier.tier == "hnte", _counting(earlier),
+                            earlier.issued < period.year_start)
+    rows = session.execute(select(Firm.district, func.count()).where(
+        exported_firms(district), issued_in_year, ~before).group_by(Firm.district))
+    for code, count in rows:
+        yield code, "hnte_first", count
+
+
+def _hnte_expiring(session: Session, period: Period, district: str | None):
+    """Firms whose latest HNTE certificate valid on d expires on or before 31 December of Y."""
+    latest = select(Certificate.firm_id, func.max(Certificate.expires).label("expires")).where(
+        Certificate.tier == "hnte", _valid_on(period.as_of)).group_by(Certificate.firm_id).subquery()
+    rows = session.execute(select(Firm.district, func.count()).join(
+        latest, latest.c.firm_id == Firm.id).where(
+        exported_firms(district), latest.c.expires <= period.year_end).group_by(Firm.district))
+    for code, count in rows:
+        yield code, "hnte_expiring", count
+
+
+def _guishang(session: Session, period: Period, district: str | None):
+    """规上 industrial firms of FY F (industrial, FY F revenue ≥ the threshold): their R&D and
+    revenue where R&D is known, R&D > 0, and the `rd_institution` fact."""
+    params, _key = parameters_for(period.as_of)
+    threshold = Decimal(params.root("flags").section("guishang_zero_rd").money("min_revenue")) / SCALE
+    rd_known = Filing.rd_expense.is_not(None)
+    # The per-firm fact `rd_institution` (has an R&D institution) is read once the firm has it.
+    institution = getattr(Firm, "rd_institution", None)
+    known_institution = func.count(institution) if institution is not None else literal(0)
+    with_institution = (func.sum(case((institution.is_(True), 1), else_=0))
+                        if institution is not None else literal(0))
+    query = select(
+        Firm.district, func.count(), func.count(Filing.rd_expense),
+        func.sum(case((rd_known, Filing.rd_expense))), func.sum(case((rd_known, Filing.revenue))),
+        func.sum(case((Filing.rd_expense > 0, 1), else_=0)), known_institution, with_institution,
+    ).join(Filing, and_(Filing.firm_id == Firm.id, Filing.fiscal_year == period.fiscal_year,
+                        Filing.status.in_(COUNTING_STATUSES))).where(
+        exported_firms(district), Firm.industrial.is_(True), Filing.revenue >= threshold,
+        # facts export exports the fiscal years before as_of's year only
+        Filing.fiscal_year < period.as_of.year).group_by(Firm.district)
+    keys = ("gs_firms", "gs_known", "gs_rd", "gs_revenue", "gs_active", "inst_known", "inst_true")
+    for code, *values in session.execute(query):
+        for key, value in zip(keys, values):
+            yield code, key, _yuan(value) if key in ("gs_rd", "gs_revenue") else value
+
+
+def _yuan(amount: Decimal | None) -> int:
+    return int((amount or Decimal(0)) * SCALE)
+
+
+def _candidates_of_year(period: Period, candidate=Candidate):
+    """Candidates of cycle Y in their current status (a candidate keeps no status history)."""
+    return candidate.cycle == period.as_of.year
+
+
+def _pipeline(session: Session, period: Period, district: str | None):
+    """Candidates of cycle Y by tier and status; `public_notice` counts the approved ones whose
+    notice is running."""
+    rows = session.execute(select(Firm.district, Candidate.tier, Candidate.status, func.count())
+                           .join(Firm, Firm.id == Candidate.firm_id)
+                           .where(exported_firms(district), _candidates_of_year(period),
+                                  Candidate.status.in_(PIPELINE_STATUSES))
+                           .group_by(Firm.district, Candidate.tier, Candidate.status))
+    for code, tier, status, count in rows:
+        yield code, ("pipeline", tier, status), count
+    notices = session.execute(select(Firm.district, Candidate.tier, func.count())
+                              .join(Firm, Firm.id == Candidate.firm_id)
+                              .join(PublicNotice, PublicNotice.candidate_id == Candidate.id)
+                              .where(exported_firms(district), _candidates_of_year(period),
+                                     Candidate.status == "approved",
+                                     PublicNotice.status == "running")
+                              .group_by(Firm.district, Candidate.tier))
+    for code, tier, count in notices:
+        yield code, ("pipeline", tier, "public_notice"), count
+
+
+def _hnte_candidate(period: Period, statuses: tuple[str, ...]):
+    return exists().where(Candidate.firm_id == Firm.id, Candidate.tier == "hnte",
+                          _candidates_of_year(period), Candidate.status.in_(statuses))
+
+
+def _hnte_valid(day: dt.date):
+    return exists().where(Certificate.firm_id == Firm.id, Certificate.tier == "hnte",
+                          _valid_on(day))
+
+
+def _forecast(session: Session, period: Period, district: str | None):
+    """Per firm, so nothing counts twice: held on 31 Dec, else coming (approved), else pending
+    (open or in review); and the firms valid now that lapse by 31 Dec with no candidate."""
+    held, now = _hnte_valid(period.year_end), _hnte_valid(period.as_of)
+    coming, pending = _hnte_candidate(period, COMING), _hnte_candidate(period, PENDING)
+
+    def count_where(condition):
+        return func.sum(case((condition, 1), else_=0))
+
+    rows = session.execute(select(
+        Firm.district, count_where(held), count_where(and_(~held, coming)),
+        count_where(and_(~held, ~coming, pending)),
+        count_where(and_(now, ~held, ~coming, ~pending)),
+    ).where(exported_firms(district), or_(held, coming, pending, now)).group_by(Firm.district))
+    for code, *values in rows:
+        yield from ((code, key, value) for key, value in
+                    zip(("held", "coming", "pending", "lapsing"), values))
+
+
+def _decisions(session: Session, period: Period, district: str | None):
+    """HNTE candidates approved and decided (approved or rejected) in the 365 days up to d."""
+    since = period.end_utc - dt.timedelta(days=RATE_DAYS)
+    rows = session.execute(select(
+        Firm.district, func.sum(case((AuditEvent.action == "candidate_approve", 1), else_=0)),
+        func.count()).select_from(AuditEvent)
+        .join(Candidate, and_(AuditEvent.object_type == "candidate",
+                              AuditEvent.object_id == Candidate.id))
+        .join(Firm, Firm.id == Candidate.firm_id)
+        .where(exported_firms(district), Candidate.tier == "hnte",
+               AuditEvent.action.in_(DECISIONS), AuditEvent.at >= since,
+               AuditEvent.at < period.end_utc)
+        .group_by(Firm.district))
+    for code, approved, decided in rows:
+        yield code, "approved_365", approved
+        yield code, "decided_365", decided
+
+
+def _tax_relief(session: Session, period: Period, district: str | None):
+    """Evaluate the firms as of d (the scan's loader and engine) and add up, per district, every
+    known saving, the firms with a known saving > 0 and those with an unknown one."""
+    params, _key = parameters_for(period.as_of)
+    connection = session.connection()
+    for first, last, _count in chunk_ranges(session, setting("SCAN_CHUNK_SIZE")):
+        scope = dict(session.execute(select(Firm.id, Firm.district).where(
+            Firm.id.between(first, last), exported_firms(district))).all())
+        if not scope:
+            continue
+        firm_ids, columns = load_columns(connection, first, last, period.as_of)
+        incentives = evaluate(columns, params).incentives.values()
+        known = [i.applies & i.saving_known for i in incentives]
+        total = sum(np.where(k, i.saving, 0) for k, i in zip(known, incentives))
+        positive = np.logical_or.reduce([k & (i.saving > 0) for k, i in zip(known, incentives)])
+        unknown = np.logical_or.reduce([i.applies & ~i.saving_known for i in incentives])
+        scope_ids = np.fromiter(scope, np.int64, len(scope))
+        rows = np.searchsorted(firm_ids, scope_ids)
+        codes = np.array(list(scope.values()), dtype=object)
+        for code in set(scope.values()):
+            of_code = rows[codes == code]
+            yield code, "tax_total", int(total[of_code].sum())
+            yield code, "tax_firms", int(positive[of_code].sum())
+            yield code, "tax_unknown", int(unknown[of_code].sum())
