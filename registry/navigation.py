@@ -41,4 +41,6 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def _navigation():
         return {"nav_items": lambda: _visible(NAV_ITEMS),
-                "login_links": lambda: _visible(LOGIN_LINKS)}
+                "login_links": lambda: _visible(LOGIN_LINKS),
+                # Pages offer an action only to whom may take it (a manager reads, never acts).
+                "can": lambda permission: has_permission(current_user, Permission(permission))}

@@ -1,7 +1,7 @@
 """Permissions as data: each role maps to `resource:action` permissions.
 
 Views declare the permission they need (`@requires(Permission.X)`); object-level scope
-(a firm's own data, an officer's districts) is enforced by `registry.auth.scope`.
+(a firm's own data, the districts a user sees) is enforced by `registry.auth.scope`.
 """
 from __future__ import annotations
 
@@ -15,12 +15,15 @@ from flask_login import current_user, login_required
 class Permission(StrEnum):
     PORTAL_USE = "portal:use"            # a firm's own profile, filings and ladder
     PORTAL_ADMIN = "portal:admin"        # a firm admin invites colleagues
-    FIRMS_VIEW = "firms:view"            # the registry, within the officer's districts
+    FIRMS_VIEW = "firms:view"            # the registry and firm files, within the user's districts
     FIRMS_INVITE = "firms:invite"        # invite or approve firms
+    FIRMS_MANAGE = "firms:manage"        # correct a firm's facts, deregister it, move its district
     FILINGS_REVIEW = "filings:review"    # accept or return filings
     CANDIDATES_VIEW = "candidates:view"
     CANDIDATES_DECIDE = "candidates:decide"
+    CERTIFICATES_VIEW = "certificates:view"  # public notices and spot checks, read only
     CERTIFICATES_MANAGE = "certificates:manage"
+    OUTREACH_VIEW = "outreach:view"      # the outreach lists and their exports
     OUTREACH_WORK = "outreach:work"
     SCANS_VIEW = "scans:view"
     SCANS_RUN = "scans:run"
@@ -28,24 +31,35 @@ class Permission(StrEnum):
     AUDIT_VIEW = "audit:view"
 
 
-_OFFICER = {
-    Permission.FIRMS_VIEW, Permission.FIRMS_INVITE, Permission.FILINGS_REVIEW,
-    Permission.CANDIDATES_VIEW, Permission.CANDIDATES_DECIDE, Permission.CERTIFICATES_MANAGE,
-    Permission.OUTREACH_WORK, Permission.SCANS_VIEW, Permission.SCANS_RUN, Permission.AUDIT_VIEW,
+# A manager (a bureau leader) reads and exports within their districts but decides nothing.
+_MANAGER = {
+    Permission.FIRMS_VIEW, Permission.CANDIDATES_VIEW, Permission.CERTIFICATES_VIEW,
+    Permission.OUTREACH_VIEW, Permission.SCANS_VIEW, Permission.AUDIT_VIEW,
+}
+_OFFICER = _MANAGER | {
+    Permission.FIRMS_INVITE, Permission.FIRMS_MANAGE, Permission.FILINGS_REVIEW,
+    Permission.CANDIDATES_DECIDE,
+    Permission.CERTIFICATES_MANAGE, Permission.OUTREACH_WORK, Permission.SCANS_RUN,
 }
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     "firm": frozenset({Permission.PORTAL_USE}),
+    "manager": frozenset(_MANAGER),
     "officer": frozenset(_OFFICER),
     "admin": frozenset(_OFFICER | {Permission.USERS_ADMIN}),
 }
 
 
 def has_permission(user, permission: Permission) -> bool:
-    if not getattr(user, "is_authenticated", False):
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "active", False):
         return False
     if permission is Permission.PORTAL_ADMIN:
         return user.role == "firm" and user.is_firm_admin
     return permission in ROLE_PERMISSIONS.get(user.role, frozenset())
+
+
+def roles_with(permission: Permission) -> tuple[str, ...]:
+    """The roles granted `permission`, for queries over users."""
+    return tuple(role for role, granted in ROLE_PERMISSIONS.items() if permission in granted)
 
 
 def requires(permission: Permission):

@@ -1,4 +1,4 @@
-"""Users: firm staff, bureau officers (scoped to districts) and administrators."""
+"""Users: firm staff, bureau managers and officers (scoped to districts) and administrators."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from registry.models.base import Base, UTCDateTime, utcnow
 
-ROLES = ("firm", "officer", "admin")
+ROLES = ("firm", "manager", "officer", "admin")
 
 officer_districts = Table(
     "officer_districts",
@@ -27,7 +27,7 @@ def normalise_email(email: str) -> str:
 class User(UserMixin, Base):
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint("role IN ('firm', 'officer', 'admin')", name="role"),
+        CheckConstraint("role IN ('firm', 'manager', 'officer', 'admin')", name="role"),
         CheckConstraint("role <> 'firm' OR firm_id IS NOT NULL", name="firm_user_has_firm"),
     )
 

@@ -19,19 +19,17 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     and_,
     exists,
-    false,
     func,
     literal,
     null,
     or_,
     select,
-    true,
     tuple_,
     union_all,
 )
 from sqlalchemy.orm import Session
 
-from registry.auth.scope import firm_scope
+from registry.auth.scope import district_scope, firm_scope
 from registry.models import Candidate, Certificate, Filing, Firm, FirmFlag
 from registry.models.certificate import COUNTING_CERTIFICATE_STATUSES, TIERS
 from registry.models.filing import COUNTING_STATUSES
@@ -154,11 +152,8 @@ class QueueFilters:
 
 
 def candidate_scope(user):
-    """A WHERE clause on Candidate: an officer's districts, all for an admin."""
-    if user.role == "admin":
-        return true()
-    codes = user.district_codes if user.role == "officer" else set()
-    return Candidate.district.in_(codes) if codes else false()
+    """A WHERE clause on Candidate: the districts `user` sees (`auth.scope`)."""
+    return district_scope(Candidate.district, user)
 
 
 def _open_flag(flag: str | None = None):

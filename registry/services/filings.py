@@ -16,6 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from registry.auth.permissions import Permission, has_permission
+from registry.auth.scope import may_see_firm
 from registry.figures import (
     FIGURE_SPECS,
     ORDERED,
@@ -215,7 +217,8 @@ def _check_firm_actor(filing: Filing, actor) -> None:
 
 
 def _check_officer(filing: Filing, officer) -> None:
-    if not officer.active or not review.may_see_district(officer, filing.firm.district):
+    if not (has_permission(officer, Permission.FILINGS_REVIEW)
+            and may_see_firm(officer, filing.firm)):
         raise NotAllowed()
 
 

@@ -12,10 +12,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from registry.auth.permissions import Permission, has_permission
+from registry.auth.scope import may_see_firm
 from registry.figures import figure_json
 from registry.models import Firm, FirmFactChange, User
 from registry.models.firm import FACT_FIELDS
-from registry.services import ServiceError, audit, review
+from registry.services import ServiceError, audit
 
 # What a firm edits itself: every fact but its district (the bureau's assignment, which
 # decides which officers see it); the credit code is not a fact and never changes.
@@ -60,8 +62,8 @@ def update_profile(session: Session, firm: Firm, actor, values: dict) -> list[Fi
 
 def _may_edit(actor, firm: Firm) -> bool:
     if actor.role == "firm":
-        return actor.firm_id == firm.id and firm.status == "active"
-    return review.may_see_district(actor, firm.district)
+        return may_see_firm(actor, firm) and firm.status == "active"
+    return has_permission(actor, Permission.FIRMS_MANAGE) and may_see_firm(actor, firm)
 
 
 def fact_json(value):

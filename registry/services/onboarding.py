@@ -16,12 +16,13 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from registry.auth.passwords import hash_password
-from registry.auth.scope import firm_scope
+from registry.auth.permissions import Permission, has_permission
+from registry.auth.scope import district_workers, firm_scope, may_see_district, may_see_firm
 from registry.models import Firm, Invitation, PasswordResetToken, User
 from registry.models.base import utcnow
 from registry.models.onboarding import INVITATION_LIFETIME, RESET_TOKEN_LIFETIME
 from registry.models.user import normalise_email
-from registry.services import ServiceError, accounts, audit, firms, mail, review
+from registry.services import ServiceError, accounts, audit, firms, mail
 
 
 class OnboardingError(ServiceError):
@@ -51,8 +52,8 @@ def email_taken(session: Session, email: str) -> bool:
 def can_invite_to(actor, firm: Firm) -> bool:
     """Officers invite to firms in their districts (admins anywhere); firm admins to their own."""
     if actor.role == "firm":
-        return actor.is_firm_admin and actor.firm_id == firm.id
-    return review.may_see_district(actor, firm.district)
+        return actor.is_firm_admin and may_see_firm(actor, firm)
+    return has_permission(actor, Permission.FIRMS_INVITE) and may_see_firm(actor, firm)
 
 
 def invite(session: Session, firm: Firm, email: str, actor, *,
@@ -87,11 +88,11 @@ def invite(session: Session, firm: Firm, email: str, actor, *,
 def invite_new_firm(session: Session, actor, *, credit_code: str, name: str, district: str,
                     founded: dt.date, email: str) -> Invitation:
     """Officer: invite the first user (a firm admin) of a firm, creating the firm if it is new."""
-    if actor.role not in ("officer", "admin"):
+    if not has_permission(actor, Permission.FIRMS_INVITE):
         raise OnboardingError(_l("You may not invite firms."))
     firm = session.scalar(select(Firm).where(Firm.credit_code == credit_code))
     if firm is None:
-        if actor.role == "officer" and district not in actor.district_codes:
+        if not may_see_district(actor, district):
             raise OnboardingError(_l("Choose one of your districts."), field="district")
         firm = Firm(credit_code=credit_code, name=name.strip(), district=district,
                     founded=founded, status="active")
@@ -191,8 +192,7 @@ def register_firm(session: Session, *, credit_code: str, name: str, district: st
 
 
 def _district_officers(session: Session, district: str) -> list[User]:
-    return list(session.scalars(select(User).where(User.role == "officer", User.active.is_(True),
-                                                   User.districts.any(code=district))))
+    return list(session.scalars(select(User).where(district_workers(district))))
 
 
 def pending_registrations(session: Session, officer) -> list[Firm]:
@@ -203,7 +203,7 @@ def pending_registrations(session: Session, officer) -> list[Firm]:
 def _check_registration(firm: Firm, officer) -> None:
     if firm.status != "pending":
         raise OnboardingError(_l("This registration has already been decided."))
-    if officer.role not in ("officer", "admin") or not can_invite_to(officer, firm):
+    if not (has_permission(officer, Permission.FIRMS_INVITE) and may_see_firm(officer, firm)):
         raise OnboardingError(_l("You may not decide this registration."))
 
 

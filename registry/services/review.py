@@ -25,6 +25,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from registry.auth.permissions import Permission, has_permission, roles_with
+from registry.auth.scope import district_workers, may_see_district
 from registry.models import (
     AuditEvent,
     Candidate,
@@ -224,9 +226,9 @@ def reopen_due(session: Session, today: dt.date) -> int:
 
 
 def assign(session: Session, candidate: Candidate, officer, assignee: User | None) -> bool:
-    """Assign the candidate to an officer who may see it (None: unassign), audited; returns
+    """Assign the candidate to an officer who may take it (None: unassign), audited; returns
     whether it changed."""
-    if assignee is not None and not may_see_district(assignee, candidate.district):
+    if assignee is not None and not may_take(assignee, candidate.district):
         raise ReviewError(_l("%(name)s does not work in this candidate's district.",
                              name=assignee.name or assignee.email))
     new_id = assignee.id if assignee is not None else None
@@ -238,10 +240,17 @@ def assign(session: Session, candidate: Candidate, officer, assignee: User | Non
     return True
 
 
-def may_see_district(user: User, district: str | None) -> bool:
-    if user.role == "admin":
-        return True
-    return user.role == "officer" and user.active and district in user.district_codes
+def may_take(user: User, district: str | None) -> bool:
+    """Whether `user` may be given a candidate of `district`: one who decides, and sees it."""
+    return has_permission(user, Permission.CANDIDATES_DECIDE) and may_see_district(user, district)
+
+
+def assignable_officers(session: Session, district: str | None = None) -> list[User]:
+    """The active users who could take candidates (of `district`, if given), by name."""
+    deciders = roles_with(Permission.CANDIDATES_DECIDE)
+    who = (district_workers(district, deciders) if district is not None
+           else User.active.is_(True) & User.role.in_(deciders))
+    return list(session.scalars(select(User).where(who).order_by(User.name, User.id)))
 
 
 # --- Public notices and objections -------------------------------------------------------------

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from registry.auth.permissions import Permission, requires
-from registry.auth.scope import scoped_firm_or_404
+from registry.auth.scope import scoped_firm_or_404, visible_district_codes
 from registry.extensions import db
 from registry.forms.account import InviteFirmForm, RejectRegistrationForm
 from registry.models import Firm
@@ -26,10 +26,9 @@ init_blueprint(bp)
 
 
 def _officer_districts() -> list[SelectChoice]:
-    if current_user.role == "admin":
-        return district_choices()
-    codes = current_user.district_codes
-    return [choice for choice in district_choices() if choice.value in codes]
+    choices = district_choices()
+    codes = visible_district_codes(current_user, [choice.value for choice in choices])
+    return [choice for choice in choices if choice.value in codes]
 
 
 def _render(invite_form=None, reject_form=None, rejecting: int | None = None, status=200):

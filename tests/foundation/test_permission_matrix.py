@@ -2,6 +2,7 @@
 import pytest
 
 from registry.auth.permissions import ROLE_PERMISSIONS, has_permission
+from registry.models.user import ROLES
 from tests.factories import PASSWORD, DistrictFactory, FirmFactory, UserFactory
 
 # Reachable without logging in: signing in, registration, password reset, health, assets.
@@ -25,8 +26,15 @@ def test_every_endpoint_declares_its_access(app):
 
 
 def test_every_role_has_a_declared_permission_set():
-    assert set(ROLE_PERMISSIONS) == {"firm", "officer", "admin"}
-    assert ROLE_PERMISSIONS["officer"] < ROLE_PERMISSIONS["admin"]
+    assert set(ROLE_PERMISSIONS) == set(ROLES) == {"firm", "manager", "officer", "admin"}
+    assert ROLE_PERMISSIONS["manager"] < ROLE_PERMISSIONS["officer"] < ROLE_PERMISSIONS["admin"]
+
+
+def test_a_manager_reads_and_never_acts():
+    """A manager holds only the permissions that read (a view, a list, an export)."""
+    assert {p.value.split(":")[1] for p in ROLE_PERMISSIONS["manager"]} == {"view"}
+    assert {p.value.split(":")[0] for p in ROLE_PERMISSIONS["manager"]} == {
+        "firms", "candidates", "certificates", "outreach", "scans", "audit"}
 
 
 @pytest.fixture
@@ -37,6 +45,7 @@ def users(db_session):
         "firm": UserFactory(email="clerk@example.com", firm=firm),
         "firm_admin": UserFactory(email="boss@example.com", firm=firm, is_firm_admin=True),
         "officer": UserFactory(email="officer@example.com", officer=True),
+        "manager": UserFactory(email="manager@example.com", role="manager", firm=None),
         "admin": UserFactory(email="admin@example.com", admin=True),
     }
 
@@ -49,7 +58,7 @@ def test_anonymous_gets_the_login_page_or_401(app, client, users):
         assert api.status_code == 401 and api.get_json()["error"] == "unauthorized", rule.rule
 
 
-@pytest.mark.parametrize("role", ["firm", "firm_admin", "officer", "admin"])
+@pytest.mark.parametrize("role", ["firm", "firm_admin", "manager", "officer", "admin"])
 def test_each_role_gets_exactly_its_pages(app, client, users, role):
     user = users[role]
     client.post("/login", data={"email": user.email, "password": PASSWORD})

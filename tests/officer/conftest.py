@@ -1,17 +1,30 @@
-"""Fixtures of the officer workspace tests: two districts, an officer in each, an admin, a firm
-with a user in each district; and helpers to log in and read CSRF tokens."""
+"""Fixtures of the officer workspace tests: two districts, an officer in each, a manager and an
+admin, a firm with a user in each district, one of every object an officer URL names; and
+helpers to log in, build the URLs and read CSRF tokens."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 import time
 
 import pytest
 
+from registry.models import (
+    CertificateImport,
+    Inspector,
+    Objection,
+    PublicNotice,
+    SpotCheck,
+    SpotCheckItem,
+)
 from tests.factories import (
     CandidateFactory,
+    CertificateFactory,
     DistrictFactory,
     FilingFactory,
     FirmFactory,
+    FirmFlagFactory,
+    IncentiveOpportunityFactory,
     UserFactory,
 )
 
@@ -34,6 +47,13 @@ def other_officer(db_session, districts):
 
 
 @pytest.fixture
+def manager(db_session, districts):
+    """A bureau leader of haishu: reads, exports, decides nothing."""
+    return UserFactory(role="manager", firm=None, email="manager@bureau.example", name="赵局长",
+                       districts=[districts[0]])
+
+
+@pytest.fixture
 def admin(db_session, districts):
     return UserFactory(admin=True, email="admin@bureau.example", name="Admin")
 
@@ -52,6 +72,68 @@ def firm_user(db_session, firm):
 @pytest.fixture
 def other_firm(db_session, districts):
     return FirmFactory(name="江北精工有限公司", district="jiangbei", industry_code="C34")
+
+
+def district_objects(session, firm, uploader) -> dict:
+    """One of everything an officer URL can name, all of `firm` and its district: URL part ->
+    id."""
+    FilingFactory(firm=firm, fiscal_year=2024, status="submitted")
+    certificate = CertificateFactory(firm=firm, tier="hnte")
+    candidate = CandidateFactory(firm=firm, status="approved")
+    pending = CertificateFactory(firm=firm, tier="gazelle", status="public_notice",
+                                 number=None, issued=dt.date(2025, 11, 1),
+                                 expires=dt.date(2028, 10, 31))
+    notice = PublicNotice(candidate_id=candidate.id, certificate_id=pending.id,
+                          firm_id=firm.id, first_day=dt.date(2025, 10, 1),
+                          last_day=dt.date(2025, 10, 31), working_days=10)
+    session.add(notice)
+    session.flush()
+    objection = Objection(notice_id=notice.id, received_on=dt.date(2025, 10, 9), summary="异议")
+    inspector = Inspector(district=firm.district, name="赵检查")
+    check = SpotCheck(district=firm.district, as_of=dt.date(2025, 6, 30), seed="1",
+                      method="sha256-v1", sample_size=1, inspectors_per_firm=1,
+                      population=[firm.id], roster=[1])
+    session.add_all([objection, inspector, check])
+    session.flush()
+    item = SpotCheckItem(spot_check_id=check.id, firm_id=firm.id, rank=1, inspector_ids=[])
+    batch = CertificateImport(filename=f"{firm.district}.csv", status="applied",
+                              uploaded_by_id=uploader.id)
+    session.add_all([item, batch])
+    FirmFlagFactory(firm=firm, flag="hnte_near_miss")
+    IncentiveOpportunityFactory(firm=firm)
+    session.flush()
+    return {"candidate_id": candidate.id, "firm_id": firm.id,
+            "certificate_id": certificate.id,
+            "notice_id": notice.id, "objection_id": objection.id, "check_id": check.id,
+            "item_id": item.id, "inspector_id": inspector.id, "batch_id": batch.id,
+            "year": 2024, "cycle": 2025}
+
+
+@pytest.fixture
+def elsewhere(db_session, other_firm, other_officer):
+    """One of everything an officer URL can name, all in jiangbei."""
+    return district_objects(db_session, other_firm, other_officer)
+
+
+# Values for the URL parts that name no object.
+OTHER_PARTS = {"name": "approve", "outcome": "uphold", "list_key": "rd_super_deduction",
+               "fmt": "csv"}
+
+
+def officer_rules(app):
+    return [rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/officer")]
+
+
+def build(rule, values: dict) -> str:
+    path = rule.rule
+    for name in rule.arguments:
+        path = re.sub(rf"<(?:[^:<>]+:)?{name}>", str(values.get(name, OTHER_PARTS.get(name))),
+                      path)
+    return path
+
+
+def methods(rule) -> list[str]:
+    return sorted(rule.methods & {"GET", "POST"})
 
 
 @pytest.fixture

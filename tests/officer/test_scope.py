@@ -3,89 +3,13 @@ district (and changes nothing); lists show only the officer's districts; an admi
 firm user gets 403 and nobody logged in is sent to the login page."""
 from __future__ import annotations
 
-import datetime as dt
-import re
-
-import pytest
 from sqlalchemy import func, select
 
-from registry.models import (
-    AuditEvent,
-    CertificateImport,
-    Inspector,
-    Objection,
-    PublicNotice,
-    SpotCheck,
-    SpotCheckItem,
-)
-from tests.factories import (
-    CandidateFactory,
-    CertificateFactory,
-    FilingFactory,
-    FirmFlagFactory,
-    IncentiveOpportunityFactory,
-    UserFactory,
-)
-from tests.officer.conftest import login
+from registry.models import AuditEvent
+from tests.factories import UserFactory
+from tests.officer.conftest import OTHER_PARTS, build, login, methods, officer_rules
 
 OTHER_NAME = "江北精工有限公司"
-
-
-@pytest.fixture
-def elsewhere(db_session, other_firm, other_officer):
-    """One of everything an officer URL can name, all in jiangbei."""
-    session = db_session
-    FilingFactory(firm=other_firm, fiscal_year=2024, status="submitted")
-    certificate = CertificateFactory(firm=other_firm, tier="hnte")
-    candidate = CandidateFactory(firm=other_firm, status="approved")
-    pending = CertificateFactory(firm=other_firm, tier="gazelle", status="public_notice",
-                                 number=None, issued=dt.date(2025, 11, 1),
-                                 expires=dt.date(2028, 10, 31))
-    notice = PublicNotice(candidate_id=candidate.id, certificate_id=pending.id,
-                          firm_id=other_firm.id, first_day=dt.date(2025, 10, 1),
-                          last_day=dt.date(2025, 10, 31), working_days=10)
-    session.add(notice)
-    session.flush()
-    objection = Objection(notice_id=notice.id, received_on=dt.date(2025, 10, 9), summary="异议")
-    inspector = Inspector(district="jiangbei", name="赵检查")
-    check = SpotCheck(district="jiangbei", as_of=dt.date(2025, 6, 30), seed="1", method="sha256-v1",
-                      sample_size=1, inspectors_per_firm=1, population=[other_firm.id],
-                      roster=[1])
-    session.add_all([objection, inspector, check])
-    session.flush()
-    item = SpotCheckItem(spot_check_id=check.id, firm_id=other_firm.id, rank=1, inspector_ids=[])
-    batch = CertificateImport(filename="jiangbei.csv", status="applied",
-                              uploaded_by_id=other_officer.id)
-    session.add_all([item, batch])
-    FirmFlagFactory(firm=other_firm, flag="hnte_near_miss")
-    IncentiveOpportunityFactory(firm=other_firm)
-    session.flush()
-    return {"candidate_id": candidate.id, "firm_id": other_firm.id,
-            "certificate_id": certificate.id,
-            "notice_id": notice.id, "objection_id": objection.id, "check_id": check.id,
-            "item_id": item.id, "inspector_id": inspector.id, "batch_id": batch.id,
-            "year": 2024, "cycle": 2025}
-
-
-# Values for the URL parts that name no object.
-OTHER_PARTS = {"name": "approve", "outcome": "uphold", "list_key": "rd_super_deduction",
-               "fmt": "csv"}
-
-
-def officer_rules(app):
-    return [rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/officer")]
-
-
-def build(rule, values: dict) -> str:
-    path = rule.rule
-    for name in rule.arguments:
-        path = re.sub(rf"<(?:[^:<>]+:)?{name}>", str(values.get(name, OTHER_PARTS.get(name))),
-                      path)
-    return path
-
-
-def methods(rule) -> list[str]:
-    return sorted(rule.methods & {"GET", "POST"})
 
 
 def test_every_officer_url_naming_another_district_s_object_is_404(app, client, db_session,

@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from registry.auth.permissions import Permission
-from registry.auth.scope import scoped_firm_or_404
+from registry.auth.scope import scoped_firm_or_404, visible_district_codes
 from registry.extensions import db
 from registry.i18n import current_locale
 from registry.models import District
@@ -74,11 +74,10 @@ def district_names() -> dict[str, str]:
 
 
 def visible_districts() -> dict[str, str]:
-    """The districts the current officer works in (all for an admin), code -> name."""
+    """The districts the current user sees (`auth.scope`), code -> name."""
     names = district_names()
-    if current_user.role == "admin":
-        return names
-    return {code: name for code, name in names.items() if code in current_user.district_codes}
+    codes = visible_district_codes(current_user, names)
+    return {code: name for code, name in names.items() if code in codes}
 
 
 def district_or_404(code: str) -> str:
@@ -105,6 +104,7 @@ def _labels():
 def _officers_start_at_the_queue(state) -> None:
     homes = dict(state.app.config.get("HOME_ENDPOINTS") or {})
     homes.setdefault("officer", ("officer.queue",))
+    homes.setdefault("manager", ("officer.queue",))
     homes.setdefault("admin", ("officer.queue",))
     state.app.config["HOME_ENDPOINTS"] = homes
 
@@ -113,10 +113,10 @@ def _officers_start_at_the_queue(state) -> None:
 from registry.views.officer import certificates, directory, firms, outreach, queue, spotchecks  # noqa: F401  # noqa: E402,F401
 
 add_nav("officer.queue", _l("Candidates"), Permission.CANDIDATES_VIEW, order=20)
-add_nav("officer.notices", _l("Public notices"), Permission.CERTIFICATES_MANAGE, order=21)
-add_nav("officer.outreach_index", _l("Outreach"), Permission.OUTREACH_WORK, order=22)
+add_nav("officer.notices", _l("Public notices"), Permission.CERTIFICATES_VIEW, order=21)
+add_nav("officer.outreach_index", _l("Outreach"), Permission.OUTREACH_VIEW, order=22)
 add_nav("officer.directory", _l("Firms"), Permission.FIRMS_VIEW, order=23)
 add_nav("officer.not_filed", _l("Not filed"), Permission.FIRMS_VIEW, order=24)
-add_nav("officer.spot_checks", _l("Spot checks"), Permission.CERTIFICATES_MANAGE, order=25)
+add_nav("officer.spot_checks", _l("Spot checks"), Permission.CERTIFICATES_VIEW, order=25)
 add_nav("officer.certificate_import", _l("Import certificates"), Permission.CERTIFICATES_MANAGE,
         order=26)

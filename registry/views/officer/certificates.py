@@ -29,7 +29,7 @@ def _notice_or_404(notice_id: int) -> PublicNotice:
 
 
 @bp.get("/notices", endpoint="notices")
-@requires(Permission.CERTIFICATES_MANAGE)
+@requires(Permission.CERTIFICATES_VIEW)
 def notice_list():
     status = request.args.get("status", "running")
     query = (select(PublicNotice).join(Firm, Firm.id == PublicNotice.firm_id)
@@ -49,7 +49,7 @@ def render_notice(notice: PublicNotice, *, form=None, problem=None, status=200):
 
 
 @bp.get(f"/notices/<{ID}:notice_id>")
-@requires(Permission.CERTIFICATES_MANAGE)
+@requires(Permission.CERTIFICATES_VIEW)
 def notice(notice_id: int):
     return render_notice(_notice_or_404(notice_id))
 

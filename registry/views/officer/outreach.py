@@ -40,13 +40,13 @@ def _filters(list_key: str) -> tuple[OutreachFilters, list[int]]:
 
 
 @bp.get("/outreach", endpoint="outreach_index")
-@requires(Permission.OUTREACH_WORK)
+@requires(Permission.OUTREACH_VIEW)
 def outreach_index():
     return render_template("officer/outreach_index.html", lists=OUTREACH_LISTS.values())
 
 
 @bp.get("/outreach/<list_key>")
-@requires(Permission.OUTREACH_WORK)
+@requires(Permission.OUTREACH_VIEW)
 def outreach_list(list_key: str):
     filters, cycles = _filters(list_key)
     page = outreach.list_page(db.session, current_user, filters, request.args.get("after"))
@@ -76,7 +76,7 @@ def outreach_update(list_key: str, cycle: int, firm_id: int):
 
 
 @bp.get("/outreach/<list_key>/export.<fmt>")
-@requires(Permission.OUTREACH_WORK)
+@requires(Permission.OUTREACH_VIEW)
 def outreach_export(list_key: str, fmt: str):
     filters, _cycles = _filters(list_key)
     item = OUTREACH_LISTS[list_key]

@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from registry.auth.permissions import Permission, requires
+from registry.auth.permissions import Permission, requires, roles_with
 from registry.extensions import db
 from registry.forms.officer import AssignForm, BulkForm, DecisionForm
 from registry.i18n import current_locale
@@ -81,10 +81,7 @@ def queue_counts():
 
 
 def _assignees(district: str | None = None) -> list[User]:
-    """Officers and admins who could take candidates (of `district`, if given)."""
-    users = db.session.scalars(select(User).where(User.role.in_(("officer", "admin")),
-                                                  User.active.is_(True)).order_by(User.name)).all()
-    return [user for user in users if district is None or review.may_see_district(user, district)]
+    return review.assignable_officers(db.session, district)
 
 
 def _candidate_or_404(candidate_id: int):
@@ -206,7 +203,7 @@ def _assignee_or_none(value: str | None) -> User | None:
         user = db.session.get(User, as_id(value))
     except ValueError:
         user = None
-    if user is None or user.role not in ("officer", "admin"):
+    if user is None or user.role not in roles_with(Permission.CANDIDATES_DECIDE):
         abort(400)
     return user
 
@@ -241,7 +238,7 @@ def bulk():
 def _bulk_plan(candidate, action: str, assignee) -> tuple[bool, str]:
     """(will change, what) without changing anything."""
     if action == "assign":
-        if assignee is not None and not review.may_see_district(assignee, candidate.district):
+        if assignee is not None and not review.may_take(assignee, candidate.district):
             return False, _("not in the officer's districts")
         same = candidate.assigned_to_id == getattr(assignee, "id", None)
         return (not same), (_("already assigned") if same else _("will be assigned"))

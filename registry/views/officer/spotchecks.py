@@ -8,6 +8,7 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from registry.auth.permissions import Permission, requires
+from registry.auth.scope import district_scope, may_see_district
 from registry.extensions import db
 from registry.forms.officer import ActionForm, InspectorForm, SpotCheckForm, SpotCheckResultForm
 from registry.models import Inspector, SpotCheck, SpotCheckItem
@@ -48,10 +49,10 @@ def _district_choices() -> list[SelectChoice]:
 
 def render_index(form=None, inspector_form=None, status=200):
     checks = db.session.scalars(select(SpotCheck)
-                                .where(SpotCheck.district.in_(visible_districts()))
+                                .where(district_scope(SpotCheck.district, current_user))
                                 .order_by(SpotCheck.id.desc()).limit(100)).all()
     inspectors = db.session.scalars(select(Inspector)
-                                    .where(Inspector.district.in_(visible_districts()))
+                                    .where(district_scope(Inspector.district, current_user))
                                     .order_by(Inspector.district, Inspector.name)).all()
     return render_template("officer/spot_checks.html", checks=checks, inspectors=inspectors,
                            form=form or _spot_check_form(),
@@ -60,7 +61,7 @@ def render_index(form=None, inspector_form=None, status=200):
 
 
 @bp.get("/spot-checks", endpoint="spot_checks")
-@requires(Permission.CERTIFICATES_MANAGE)
+@requires(Permission.CERTIFICATES_VIEW)
 def spot_check_index():
     return render_index()
 
@@ -87,13 +88,13 @@ def spot_check_draw():
 
 def _check_or_404(check_id: int) -> SpotCheck:
     check = db.session.get(SpotCheck, check_id)
-    if check is None or check.district not in visible_districts():
+    if check is None or not may_see_district(current_user, check.district):
         abort(404)
     return check
 
 
 @bp.get(f"/spot-checks/<{ID}:check_id>")
-@requires(Permission.CERTIFICATES_MANAGE)
+@requires(Permission.CERTIFICATES_VIEW)
 def spot_check(check_id: int):
     check = _check_or_404(check_id)
     items = spotchecks.items_of(db.session, check)
@@ -125,7 +126,7 @@ def spot_check_result(item_id: int):
 
 
 @bp.get(f"/spot-checks/<{ID}:check_id>/export.<fmt>")
-@requires(Permission.CERTIFICATES_MANAGE)
+@requires(Permission.CERTIFICATES_VIEW)
 def spot_check_export(check_id: int, fmt: str):
     check = _check_or_404(check_id)
     items = spotchecks.items_of(db.session, check)
@@ -156,7 +157,7 @@ def inspector_add():
 @requires(Permission.CERTIFICATES_MANAGE)
 def inspector_toggle(inspector_id: int):
     inspector = db.session.get(Inspector, inspector_id)
-    if inspector is None or inspector.district not in visible_districts():
+    if inspector is None or not may_see_district(current_user, inspector.district):
         abort(404)
     if not ActionForm().validate_on_submit():
         abort(400)

@@ -1,0 +1,32 @@
+"""bureau administration: the manager role; firms' deregistration date (注销)
+
+Revision ID: ec81eae96511
+Revises: b3e51f0a7c42
+Create Date: 2026-12-07 16:50:00
+
+"""
+import sqlalchemy as sa
+from alembic import op
+
+# revision identifiers, used by Alembic.
+revision = 'ec81eae96511'
+down_revision = 'b3e51f0a7c42'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_constraint('role', type_='check')
+        batch_op.create_check_constraint('role', "role IN ('firm', 'manager', 'officer', 'admin')")
+    with op.batch_alter_table('firms', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('deregistered_on', sa.Date(), nullable=True))
+
+
+def downgrade():
+    # A plain ALTER TABLE (SQLite has it since 3.35): a batch copy of firms would trip the
+    # triggers of the scan tables that name it.
+    op.drop_column('firms', 'deregistered_on')
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_constraint('role', type_='check')
+        batch_op.create_check_constraint('role', "role IN ('firm', 'officer', 'admin')")
