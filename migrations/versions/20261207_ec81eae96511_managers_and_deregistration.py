@@ -1,7 +1,7 @@
 """bureau administration: the manager role; firms' deregistration date (注销)
 
 Revision ID: ec81eae96511
-Revises: b3e51f0a7c42
+Revises: 8c36fb4adcef
 Create Date: 2026-12-07 16:50:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'ec81eae96511'
-down_revision = 'b3e51f0a7c42'
+down_revision = '8c36fb4adcef'
 branch_labels = None
 depends_on = None
 
