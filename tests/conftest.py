@@ -19,7 +19,10 @@ from flask_migrate import upgrade
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+# The suite reads only the repository: the rule vectors are copied here from the specification
+# (`../shared/domain/vectors/`), which one test compares them with when it is present.
+VECTORS = REPO / "tests" / "data" / "vectors"
+SHARED_VECTORS = REPO.parent / "shared" / "domain" / "vectors"
 
 DB_FIXTURES = {"db_session", "app", "client"}
 

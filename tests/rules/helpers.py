@@ -4,15 +4,14 @@ from __future__ import annotations
 import copy
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 from registry.rules import evaluate_firms, load_parameters
 from registry.rules.facts import load_json, parse_firm
 from registry.rules.logic import as_bool
+from tests.conftest import VECTORS as VECTOR_DIR
 
 AS_OF = date(2025, 6, 30)
-REPO = Path(__file__).resolve().parents[2]
-VECTORS = REPO / ".." / "shared" / "domain" / "vectors" / "public.json"
+VECTORS = VECTOR_DIR / "public.json"
 
 _BASE = {
     "id": "T01", "founded": "2012-01-01", "resident": True, "industry_excluded": False,
@@ -76,6 +75,7 @@ def status(firm: dict, tier: str, **options) -> str:
 
 
 def load_vectors() -> dict:
-    """The shared public vectors; a missing file fails the test (never skipped)."""
+    """The public vectors (the repository's copy); a missing file fails the test (never
+    skipped)."""
     assert VECTORS.is_file(), f"missing {VECTORS}"
     return load_json(VECTORS.read_bytes())

@@ -1,4 +1,5 @@
-"""Every public vector of shared/domain/vectors/public.json, through the CLI."""
+"""Every public vector of tests/data/vectors/public.json (a copy of the specification's), through
+the CLI."""
 from __future__ import annotations
 
 import json
@@ -16,7 +17,7 @@ TIERS = ("tech_sme", "hnte", "gazelle", "leader")
 
 @pytest.fixture(scope="module")
 def cli_output() -> dict:
-    load_vectors()   # fails when the shared file is missing
+    load_vectors()   # fails when the file is missing
     result = CliRunner().invoke(rules_cli, ["check", str(VECTORS)])
     assert result.exit_code == 0, result.output
     return {firm["id"]: firm for firm in json.loads(result.output, parse_float=Decimal)["firms"]}

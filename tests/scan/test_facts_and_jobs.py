@@ -16,12 +16,12 @@ from registry.rules.jsonout import dumps
 from registry.services import scans
 from registry.services.evaluation import evaluate_firm, ladder, request_evaluation
 from registry.services.facts import export_facts, import_facts
-from tests.conftest import SHARED
+from tests.conftest import VECTORS
 from tests.scan.test_scan import AS_OF, exported_verdicts, run_scan
 
 
 def _vectors() -> dict:
-    return json.loads((SHARED / "domain" / "vectors" / "public.json").read_text(), parse_float=Decimal)
+    return json.loads((VECTORS / "public.json").read_text(), parse_float=Decimal)
 
 
 def test_public_vectors_through_import_scan_export_equal_rules_check(in_app):
