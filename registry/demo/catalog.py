@@ -3,30 +3,43 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from registry.params import districts as shipped_districts
+
 
 @dataclass(frozen=True)
 class DemoDistrict:
+    """A shipped district (`registry/params/districts.toml` names it) and how the demo fills it."""
+
     code: str
-    name_zh: str
-    name_en: str
     division: str        # administrative division code: characters 3-8 of a credit code
     weight: float        # share of the registry's firms
     name_prefixes: tuple[str, ...]  # how firms there start their names
 
+    @property
+    def name_zh(self) -> str:
+        return _SHIPPED[self.code]["name_zh"]
+
+    @property
+    def name_en(self) -> str:
+        return _SHIPPED[self.code]["name_en"]
+
+
+_SHIPPED = {district["code"]: district for district in shipped_districts()}
+
 
 DISTRICTS = (
-    DemoDistrict("haishu", "海曙区", "Haishu District", "330203", 0.09, ("宁波", "宁波市海曙")),
-    DemoDistrict("jiangbei", "江北区", "Jiangbei District", "330205", 0.06, ("宁波", "宁波市江北")),
-    DemoDistrict("beilun", "北仑区", "Beilun District", "330206", 0.11, ("宁波", "宁波市北仑")),
-    DemoDistrict("zhenhai", "镇海区", "Zhenhai District", "330211", 0.06, ("宁波", "宁波市镇海")),
-    DemoDistrict("yinzhou", "鄞州区", "Yinzhou District", "330212", 0.16, ("宁波", "宁波市鄞州")),
-    DemoDistrict("fenghua", "奉化区", "Fenghua District", "330213", 0.06, ("宁波", "宁波市奉化区")),
-    DemoDistrict("yuyao", "余姚市", "Yuyao City", "330281", 0.12, ("宁波", "余姚市")),
-    DemoDistrict("cixi", "慈溪市", "Cixi City", "330282", 0.14, ("宁波", "慈溪市")),
-    DemoDistrict("ninghai", "宁海县", "Ninghai County", "330226", 0.06, ("宁波", "宁海县")),
-    DemoDistrict("xiangshan", "象山县", "Xiangshan County", "330225", 0.05, ("宁波", "象山县")),
+    DemoDistrict("haishu", "330203", 0.09, ("宁波", "宁波市海曙")),
+    DemoDistrict("jiangbei", "330205", 0.06, ("宁波", "宁波市江北")),
+    DemoDistrict("beilun", "330206", 0.11, ("宁波", "宁波市北仑")),
+    DemoDistrict("zhenhai", "330211", 0.06, ("宁波", "宁波市镇海")),
+    DemoDistrict("yinzhou", "330212", 0.16, ("宁波", "宁波市鄞州")),
+    DemoDistrict("fenghua", "330213", 0.06, ("宁波", "宁波市奉化区")),
+    DemoDistrict("yuyao", "330281", 0.12, ("宁波", "余姚市")),
+    DemoDistrict("cixi", "330282", 0.14, ("宁波", "慈溪市")),
+    DemoDistrict("ninghai", "330226", 0.06, ("宁波", "宁海县")),
+    DemoDistrict("xiangshan", "330225", 0.05, ("宁波", "象山县")),
     # The national high-tech zone registers its firms under the city's own division code.
-    DemoDistrict("gaoxin", "宁波高新区", "Ningbo National Hi-tech Zone", "330201", 0.09, ("宁波",)),
+    DemoDistrict("gaoxin", "330201", 0.09, ("宁波",)),
 )
 
 # How an industry's firms look: typical size and intensities, and the technology fields of rules.md

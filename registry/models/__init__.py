@@ -18,6 +18,7 @@ from registry.models.review import (
                                     SpotCheckItem,
 )
 from registry.models.scan import FirmVerdict, Scan, ScanChunk, ScheduleRun
+from registry.models.settings import Setting, SettingChange
 from registry.models.user import User, officer_districts
 
 __all__ = ["AuditEvent", "Base", "Candidate", "Certificate", "District", "Filing", "FilingRevision",
@@ -26,3 +27,4 @@ __all__ = ["AuditEvent", "Base", "Candidate", "Certificate", "District", "Filing
            "User", "officer_districts"]
 __all__ += ["CertificateImport", "Inspector", "Notification", "Objection", "OutreachEntry",
             "PublicNotice", "SpotCheck", "SpotCheckItem"]
+__all__ += ["Setting", "SettingChange"]

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -117,3 +118,6 @@ class District(Base):
     code: Mapped[str] = mapped_column(String(32), primary_key=True)
     name_zh: Mapped[str] = mapped_column(String(64))
     name_en: Mapped[str] = mapped_column(String(64))
+    # A district with firms is never deleted, only deactivated: it leaves the choices offered
+    # for new firms and officers, and keeps its firms and history.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())

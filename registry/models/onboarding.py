@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.models.base import Base, UTCDateTime, utcnow
@@ -17,14 +17,20 @@ RESET_TOKEN_LIFETIME = dt.timedelta(hours=1)
 
 
 class Invitation(Base):
-    """A single-use link that creates a firm user: sent by an officer or by a firm admin."""
+    """A single-use link that creates a user: a firm user (sent by an officer or a firm admin)
+    or bureau staff (an officer, manager or admin, sent by an admin, with their districts)."""
 
     __tablename__ = "invitations"
-    __table_args__ = (Index("ix_invitations_firm_id", "firm_id"),)
+    __table_args__ = (Index("ix_invitations_firm_id", "firm_id"),
+                      CheckConstraint("role <> 'firm' OR firm_id IS NOT NULL",
+                                      name="firm_invitation_has_firm"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id", ondelete="CASCADE"))
+    firm_id: Mapped[int | None] = mapped_column(ForeignKey("firms.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(16), default="firm", server_default="firm")
+    # Staff invitations: the district codes the new officer or manager works in.
+    districts: Mapped[list | None] = mapped_column(JSON)
     email: Mapped[str] = mapped_column(String(254))
     # The first user of a firm administers it (and invites colleagues).
     is_firm_admin: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -1,8 +1,10 @@
 """The bureau's own parameters and the official working-day calendars, kept as data files.
 
-`bureau.toml` holds what a bureau decides for its procedures (public-notice length, filing
-deadline, spot-check sample sizes, certificate numbering); `calendar/<year>.toml` the State
-Council's holiday notice of each year. Both are read once per process.
+`bureau.toml` holds what a bureau decides for its procedures (its name, public-notice length,
+filing deadline, spot-check sample sizes, certificate numbering); `calendar/<year>.toml` the State
+Council's holiday notice of each year; `districts.toml` the districts a new installation starts
+with. They are the shipped defaults, read once per process: the settings in force are read through
+`registry/services/settings.py`, where admins' changes override them.
 """
 from __future__ import annotations
 
@@ -20,6 +22,13 @@ def bureau() -> dict:
     """The parameters of `bureau.toml` as a nested dict."""
     with (PARAMS_DIR / "bureau.toml").open("rb") as handle:
         return tomllib.load(handle)
+
+
+@cache
+def districts() -> tuple[dict, ...]:
+    """The shipped districts: code, name_zh, name_en."""
+    with (PARAMS_DIR / "districts.toml").open("rb") as handle:
+        return tuple(tomllib.load(handle)["districts"])
 
 
 def month_day(value: str, year: int) -> dt.date:

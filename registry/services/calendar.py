@@ -1,7 +1,8 @@
 """Working days on the official calendar: holidays off, make-up weekend days (调休上班) worked.
 
-A year without a calendar file counts Monday to Friday, and every answer that relied on such a
-year carries a warning naming it, so an officer sees that the period may be off by a holiday.
+The calendars are the bureau's settings (`services/settings.py`: the shipped files until an admin
+uploads a year). A year without a calendar counts Monday to Friday, and every answer that relied on
+such a year carries a warning naming it, so an officer sees that the period may be off by a holiday.
 """
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ import logging
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
+from sqlalchemy.orm import Session
 
-from registry.params import calendar_year
+from registry.services import settings
 
 ONE_DAY = dt.timedelta(days=1)
 log = logging.getLogger(__name__)
@@ -19,12 +21,20 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class WorkingDays:
-    """Answers about working days; remembers the years it had to guess (no calendar file)."""
+    """Answers about working days; remembers the years it had to guess (no calendar)."""
 
+    session: Session
     missing_years: set[int] = field(default_factory=set)
+    _calendars: dict[int, dict | None] = field(default_factory=dict, repr=False)
+
+    def calendar(self, year: int) -> dict | None:
+        """The official calendar of `year` (read once per instance), or None."""
+        if year not in self._calendars:
+            self._calendars[year] = settings.calendar_year(self.session, year)
+        return self._calendars[year]
 
     def is_working_day(self, day: dt.date) -> bool:
-        official = calendar_year(day.year)
+        official = self.calendar(day.year)
         if official is None:
             if day.year not in self.missing_years:
                 log.warning("no official calendar for %s: counting Monday to Friday", day.year)

@@ -23,9 +23,8 @@ from registry.extensions import db
 from registry.models import AuditEvent, Certificate, CertificateImport, Firm, PublicNotice
 from registry.models.base import utcnow
 from registry.models.certificate import TIERS
-from registry.params import bureau
 from registry.rules import today_in_shanghai
-from registry.services import audit, review
+from registry.services import audit, review, settings
 
 # --- The daily pass ----------------------------------------------------------------------------
 
@@ -58,7 +57,7 @@ def conclude_notices(session: Session, today: dt.date) -> int:
             continue  # an officer decides first; the notice waits
         certificate = notice.certificate
         certificate.issued = notice.last_day + dt.timedelta(days=1)
-        certificate.expires = review.expiry_date(certificate.tier, certificate.issued,
+        certificate.expires = review.expiry_date(session, certificate.tier, certificate.issued,
                                                  certificate.expires)
         certificate.number = next_number(session, certificate.tier, certificate.issued.year)
         review.move_certificate(session, certificate, "validate", None,
@@ -92,7 +91,7 @@ def expire_certificates(session: Session, today: dt.date) -> int:
 
 def next_number(session: Session, tier: str, year: int) -> str:
     """The next certificate number of `tier` for `year` in the bureau's format."""
-    rules = bureau()["certificates"]
+    rules = settings.bureau(session)["certificates"]
     template = rules[tier]["number_format"]
     prefix = template.split("{seq", 1)[0].format(year=year, region=rules["region"])
     last = session.scalar(select(func.max(Certificate.number))

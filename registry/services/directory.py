@@ -33,7 +33,8 @@ from registry.auth.scope import district_scope, firm_scope
 from registry.models import Candidate, Certificate, Filing, Firm, FirmFlag
 from registry.models.certificate import COUNTING_CERTIFICATE_STATUSES, TIERS
 from registry.models.filing import COUNTING_STATUSES
-from registry.params import bureau, month_day
+from registry.params import month_day
+from registry.services import settings
 
 PAGE_SIZE = 50
 
@@ -331,9 +332,9 @@ def directory_page(session: Session, user, filters: DirectoryFilters, today: dt.
 
 # --- Firms that have not filed -----------------------------------------------------------------
 
-def filing_deadline(fiscal_year: int) -> dt.date:
+def filing_deadline(session: Session, fiscal_year: int) -> dt.date:
     """The bureau's deadline for filing `fiscal_year` (default 31 May of the next year)."""
-    return month_day(bureau()["filings"]["deadline"], fiscal_year + 1)
+    return month_day(settings.bureau(session)["filings"]["deadline"], fiscal_year + 1)
 
 
 @dataclass(frozen=True)

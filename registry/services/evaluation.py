@@ -25,7 +25,7 @@ from registry.rules.params import ParameterSet
 from registry.scan.apply import Changes, Evaluation, describe_parameters, evaluate_range, upsert
 from registry.scan.loader import load_columns
 from registry.scan.snapshot import from_bytes, inputs_digest, unpack
-from registry.services.scans import parameters_for, scan_parameters
+from registry.services.scans import current_parameters, parameters_for, scan_parameters
 
 RESULTS_BATCH = 5000
 
@@ -42,7 +42,7 @@ def evaluate_firm(firm_id: int, as_of: dt.date | None = None) -> Changes:
     target "evaluate_firm"); recorded as a scan of kind "firm". Commits."""
     session = db.session
     as_of = as_of or today_in_shanghai()
-    params, key = parameters_for(as_of)
+    params, key = current_parameters(session, as_of)
     now = utcnow()
     scan = Scan(kind="firm", as_of=as_of, **describe_parameters(params), status="running", started_at=now,
                 firms_total=1, chunks_total=1)
@@ -63,8 +63,8 @@ def rebuild(snapshot: bytes, as_of: dt.date, params: ParameterSet, identifier: s
     return evaluate(columns, params).firm_result(0, lang)
 
 
-def _parameters_of(scan: Scan | None, as_of: dt.date) -> ParameterSet:
-    return parameters_for(as_of)[0] if scan is None else scan_parameters(scan)[0]
+def _parameters_of(session: Session, scan: Scan | None, as_of: dt.date) -> ParameterSet:
+    return current_parameters(session, as_of)[0] if scan is None else scan_parameters(scan)[0]
 
 
 def current_results(session: Session, first: int, last: int, as_of: dt.date, params: ParameterSet,
@@ -110,7 +110,7 @@ def ladder(session: Session, firm_id: int, lang: str | None = None) -> dict:
     results = []
     if verdict is not None and verdict.inputs_digest is not None:
         scan = session.get(Scan, verdict.scan_id) if verdict.scan_id else None
-        params = _parameters_of(scan, verdict.as_of)
+        params = _parameters_of(session, scan, verdict.as_of)
         results = list(current_results(session, firm_id, firm_id, verdict.as_of, params, lang))
     if not results:
         return {"pending": pending, "evaluated_at": None, "as_of": None, "parameters": None, "result": None}

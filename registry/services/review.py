@@ -38,10 +38,10 @@ from registry.models import (
     User,
 )
 from registry.models.base import utcnow
-from registry.params import bureau, month_day
+from registry.params import month_day
 from registry.rules import SHANGHAI, today_in_shanghai
 from registry.rules.facts import add_years
-from registry.services import ServiceError, audit
+from registry.services import ServiceError, audit, settings
 from registry.services.calendar import WorkingDays
 
 
@@ -111,11 +111,11 @@ def approve(session: Session, candidate: Candidate, officer, *, today: dt.date,
     of the issue year).
     """
     _refuse_barred(session, candidate)
-    calendar = WorkingDays()
-    days = int(bureau()["public_notice"]["working_days"])
+    calendar = WorkingDays(session)
+    days = int(settings.bureau(session)["public_notice"]["working_days"])
     first_day, last_day = calendar.period(today, days)
     issued = last_day + dt.timedelta(days=1)
-    expires = expiry_date(candidate.tier, issued, valid_until)
+    expires = expiry_date(session, candidate.tier, issued, valid_until)
     _move(session, candidate, "approve", officer, reason,
           notice_first_day=first_day.isoformat(), notice_last_day=last_day.isoformat())
     certificate = Certificate(firm_id=candidate.firm_id, tier=candidate.tier, issued=issued,
@@ -132,9 +132,10 @@ def approve(session: Session, candidate: Candidate, officer, *, today: dt.date,
     return notice
 
 
-def expiry_date(tier: str, issued: dt.date, valid_until: dt.date | None = None) -> dt.date:
+def expiry_date(session: Session, tier: str, issued: dt.date,
+                valid_until: dt.date | None = None) -> dt.date:
     """The inclusive last valid day of a certificate of `tier` issued on `issued`."""
-    rules = bureau()["certificates"][tier]
+    rules = settings.bureau(session)["certificates"][tier]
     if "validity_years" in rules:
         years = int(rules["validity_years"])
         return add_years(issued, years) - dt.timedelta(days=1)
@@ -145,8 +146,8 @@ def expiry_date(tier: str, issued: dt.date, valid_until: dt.date | None = None) 
     return end
 
 
-def has_fixed_validity(tier: str) -> bool:
-    return "validity_years" in bureau()["certificates"][tier]
+def has_fixed_validity(session: Session, tier: str) -> bool:
+    return "validity_years" in settings.bureau(session)["certificates"][tier]
 
 
 def reject(session: Session, candidate: Candidate, officer, reason: str) -> None:

@@ -29,7 +29,7 @@ from registry.models.scan import ACTIVE_SCAN_STATUSES
 from registry.rules import load_parameters, today_in_shanghai
 from registry.rules.params import ParameterSet
 from registry.scan.apply import Changes, Evaluation, describe_parameters, evaluate_range
-from registry.services import audit
+from registry.services import audit, settings
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +59,13 @@ def parameters_for(as_of: dt.date, overrides: dict | None = None,
     return params, int.from_bytes(hashlib.sha1(canonical.encode()).digest()[:8], "big", signed=True)
 
 
+def current_parameters(session: Session, as_of: dt.date,
+                       overrides: dict | None = None) -> tuple[ParameterSet, int]:
+    """The parameter set with the rule profiles in force on `as_of` (the bureau's settings)."""
+    profiles = settings.rule_profiles(session, as_of, current_app.config.get("RULE_PROFILES"))
+    return parameters_for(as_of, overrides, profiles)
+
+
 def scan_parameters(scan: Scan) -> tuple[ParameterSet, int]:
     """The parameter set a stored scan runs with, and its key."""
     return parameters_for(scan.as_of, scan.overrides, scan.profiles)
@@ -86,7 +93,7 @@ def start_full_scan(session: Session, actor=None, *, as_of: dt.date | None = Non
     if existing is not None:
         return existing, False
     as_of = as_of or today_in_shanghai()
-    params, _key = parameters_for(as_of, overrides)
+    params, _key = current_parameters(session, as_of, overrides)
     scan = Scan(kind="full", as_of=as_of, **describe_parameters(params), status="queued", schedule=schedule,
                 requested_by_id=getattr(actor, "id", None))
     try:

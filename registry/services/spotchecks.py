@@ -22,8 +22,7 @@ from registry.models import Certificate, Firm, Inspector, SpotCheck, SpotCheckIt
 from registry.models.base import utcnow
 from registry.models.certificate import COUNTING_CERTIFICATE_STATUSES
 from registry.models.review import SPOT_CHECK_RESULTS
-from registry.params import bureau
-from registry.services import ServiceError, audit
+from registry.services import ServiceError, audit, settings
 
 METHOD = "sha256-v1"
 RESULT_LABELS = {"pending": _l("Pending"), "compliant": _l("Compliant"),
@@ -64,9 +63,9 @@ def active_roster(session: Session, district: str) -> list[int]:
                                 .order_by(Inspector.id)))
 
 
-def default_sample_size(population_size: int) -> int:
+def default_sample_size(session: Session, population_size: int) -> int:
     """The bureau's share of the population, at least its minimum, at most everyone."""
-    params = bureau()["spot_checks"]
+    params = settings.bureau(session)["spot_checks"]
     wanted = max(int(params["minimum_sample"]),
                  math.ceil(population_size * float(params["sample_share"])))
     return min(wanted, population_size)
@@ -77,13 +76,13 @@ def create(session: Session, officer, *, district: str, tier: str | None, as_of:
     """Draw a spot check now: record seed, population and roster, and the drawn items."""
     population = certified_population(session, district, tier, as_of)
     roster = active_roster(session, district)
-    per_firm = int(bureau()["spot_checks"]["inspectors_per_firm"])
+    per_firm = int(settings.bureau(session)["spot_checks"]["inspectors_per_firm"])
     if not population:
         raise SpotCheckError(_l("No certified firm in this district on that date."))
     if len(roster) < per_firm:
         raise SpotCheckError(_l("The district's roster needs at least %(count)s active "
                                 "inspectors.", count=per_firm))
-    size = default_sample_size(len(population)) if sample_size is None else sample_size
+    size = default_sample_size(session, len(population)) if sample_size is None else sample_size
     if not 1 <= size <= len(population):
         raise SpotCheckError(_l("The sample size must be between 1 and %(count)s.",
                                 count=len(population)))

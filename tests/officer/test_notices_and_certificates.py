@@ -31,8 +31,8 @@ APPROVED_ON = dt.date(2025, 9, 26)
 LAST_DAY = dt.date(2025, 10, 16)
 
 
-def test_working_days_follow_the_official_calendar():
-    days = WorkingDays()
+def test_working_days_follow_the_official_calendar(db_session):
+    days = WorkingDays(db_session)
     assert days.is_working_day(dt.date(2025, 9, 28))        # Sunday, 调休上班
     assert not days.is_working_day(dt.date(2025, 10, 1))    # National Day
     assert not days.is_working_day(dt.date(2025, 10, 6))    # a Monday inside the holiday
@@ -45,8 +45,8 @@ def test_working_days_follow_the_official_calendar():
     assert days.missing_years == set()
 
 
-def test_a_year_without_calendar_counts_monday_to_friday_and_says_so():
-    days = WorkingDays()
+def test_a_year_without_calendar_counts_monday_to_friday_and_says_so(db_session):
+    days = WorkingDays(db_session)
     # 1 January 2030 is a Tuesday: without a calendar it is a working day.
     assert days.period(dt.date(2029, 12, 31), 3) == (dt.date(2030, 1, 1), dt.date(2030, 1, 3))
     assert days.missing_years == {2030}
@@ -100,9 +100,9 @@ def test_numbers_continue_the_year_sequence(in_request, db_session, officer, fir
     assert db_session.get(Certificate, notice.certificate_id).number == "GR202533020000042"
 
 
-def test_a_certificate_issued_on_29_february_expires_the_day_before_its_anniversary():
-    assert review.expiry_date("hnte", dt.date(2028, 2, 29)) == dt.date(2031, 2, 27)
-    assert review.expiry_date("hnte", dt.date(2025, 10, 1)) == dt.date(2028, 9, 30)
+def test_a_certificate_issued_on_29_february_expires_the_day_before_its_anniversary(db_session):
+    assert review.expiry_date(db_session, "hnte", dt.date(2028, 2, 29)) == dt.date(2031, 2, 27)
+    assert review.expiry_date(db_session, "hnte", dt.date(2025, 10, 1)) == dt.date(2028, 9, 30)
 
 
 def test_a_tech_sme_registration_takes_an_explicit_end_date(in_request, db_session, officer, firm):

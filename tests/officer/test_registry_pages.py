@@ -68,7 +68,7 @@ def test_not_filed_lists_firms_without_a_counting_filing(client, db_session, off
     assert sorted(firm_names(page)) == sorted(["草稿有限公司", "退回有限公司", "未申报有限公司"])
     deadline = dt.date(LAST_YEAR + 1, 5, 31)
     assert deadline.isoformat() in page
-    assert directory.filing_deadline(LAST_YEAR) == deadline
+    assert directory.filing_deadline(db_session, LAST_YEAR) == deadline
 
     export = client.get("/officer/not-filed/export.csv")
     rows = list(csv.reader(io.StringIO(export.get_data(as_text=True).lstrip("\ufeff"))))

@@ -59,7 +59,7 @@ def not_filed():
     filters = _not_filed_filters()
     page = directory.not_filed_page(db.session, current_user, filters, request.args.get("after"))
     today = today_in_shanghai()
-    deadline = directory.filing_deadline(filters.fiscal_year)
+    deadline = directory.filing_deadline(db.session, filters.fiscal_year)
     return render_template("officer/not_filed.html", filters=filters, page=page, today=today,
                            deadline=deadline, days_left=(deadline - today).days,
                            districts=visible_districts(), sections=INDUSTRY_SECTIONS,
@@ -73,7 +73,7 @@ def not_filed_export(fmt: str):
     names = visible_districts()
     headers = [_("Credit code"), _("Firm"), _("District"), _("Industry"), _("Contact"),
                _("Phone"), _("E-mail"), _("Fiscal year"), _("Deadline")]
-    deadline = directory.filing_deadline(filters.fiscal_year)
+    deadline = directory.filing_deadline(db.session, filters.fiscal_year)
     rows = ([firm.credit_code, firm.name, names.get(firm.district, firm.district),
              firm.industry_code, firm.contact_name, firm.contact_phone, firm.contact_email,
              filters.fiscal_year, deadline]

@@ -125,7 +125,7 @@ def render_candidate(candidate, *, form=None, problem=None, status=200):
         choices=review.officer_choices(candidate), form=form or _decision_form(candidate),
         assign_form=assign_form, problem=problem,
         barred=review.is_barred(db.session, candidate.firm_id, candidate.tier, year),
-        fixed_validity=review.has_fixed_validity(candidate.tier),
+        fixed_validity=review.has_fixed_validity(db.session, candidate.tier),
         assigned=db.session.get(User, candidate.assigned_to_id) if candidate.assigned_to_id
         else None), status
 
