@@ -6,7 +6,6 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from registry.auth import sessions
@@ -18,10 +17,9 @@ from registry.forms.account import (
     ResetPasswordForm,
 )
 from registry.i18n import current_locale
-from registry.models import District
 from registry.models.user import normalise_email
 from registry.navigation import add_login_link
-from registry.services import mail, onboarding
+from registry.services import mail, onboarding, settings
 from registry.services.onboarding import OnboardingError
 from registry.views.keep import init_blueprint, keeps_input
 
@@ -30,9 +28,10 @@ init_blueprint(bp)
 
 
 def district_choices() -> list[SelectChoice]:
-    name = District.name_zh if current_locale() == "zh" else District.name_en
-    return [SelectChoice(code, label) for code, label in db.session.execute(
-        select(District.code, name).order_by(District.code))]
+    """The active districts (a deactivated one takes no new firms), named in the reader's
+    language."""
+    names = settings.district_names(db.session, current_locale(), active_only=True)
+    return [SelectChoice(code, label) for code, label in names.items()]
 
 
 def _limit(setting: str, default: str):

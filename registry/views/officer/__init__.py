@@ -9,15 +9,14 @@ from __future__ import annotations
 from flask import Blueprint, abort, g
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
 
 from registry.auth.permissions import Permission
 from registry.auth.scope import scoped_firm_or_404, visible_district_codes
 from registry.extensions import db
 from registry.i18n import current_locale
-from registry.models import District
 from registry.navigation import add_nav
 from registry.rules.i18n import translate
+from registry.services import settings
 
 bp = Blueprint("officer", __name__, url_prefix="/officer")
 # URL parts: ids within the database's integer range (an absurd id is a 404, never a 500).
@@ -66,10 +65,7 @@ def district_names() -> dict[str, str]:
     """Every district, code -> name in the reader's language (read once per request: a page asks
     for it several times, for its filters, its choices and the officer's scope)."""
     if "officer_district_names" not in g:
-        locale = current_locale()
-        g.officer_district_names = {
-            d.code: (d.name_zh if locale == "zh" else d.name_en)
-            for d in db.session.scalars(select(District).order_by(District.code))}
+        g.officer_district_names = settings.district_names(db.session, current_locale())
     return dict(g.officer_district_names)
 
 
