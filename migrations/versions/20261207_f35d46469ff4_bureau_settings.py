@@ -1,7 +1,7 @@
 """bureau administration: versioned settings, staff invitations, districts can be deactivated
 
 Revision ID: f35d46469ff4
-Revises: 8c36fb4adcef
+Revises: ec81eae96511
 Create Date: 2026-12-07 16:30:29.281448
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'f35d46469ff4'
-down_revision = '8c36fb4adcef'
+down_revision = 'ec81eae96511'
 branch_labels = None
 depends_on = None
 
