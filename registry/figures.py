@@ -22,11 +22,12 @@ PLACES = 4  # 万元 to one yuan; headcounts as yearly averages to the same prec
 @dataclass(frozen=True)
 class Figure:
     name: str
-    kind: str            # money, headcount or percent
+    kind: str            # money, headcount, percent or yesno
     label: object        # lazy translated strings
     help: object
     prefill: bool = False          # copied from last year's filing into a new one
     optional: bool = False         # may stay blank when submitting
+    only_year: int | None = None   # asked for this fiscal year only (None: every year)
 
     @property
     def signed(self) -> bool:
@@ -36,8 +37,17 @@ class Figure:
     def unit(self):
         return UNITS[self.kind]
 
+    @property
+    def yes_no(self) -> bool:
+        return self.kind == "yesno"
 
-UNITS = {"money": _l("10k yuan (万元)"), "headcount": _l("persons"), "percent": "%"}
+    def asked_for(self, fiscal_year: int) -> bool:
+        """Whether a filing for `fiscal_year` has this figure."""
+        return self.only_year is None or self.only_year == fiscal_year
+
+
+UNITS = {"money": _l("10k yuan (万元)"), "headcount": _l("persons"), "percent": "%",
+         "yesno": _l("yes / no")}
 
 _FIGURES = (
     Figure("total_income", "money", _l("Total income"), _l(
@@ -85,13 +95,27 @@ _FIGURES = (
     Figure("input_vat", "money", _l("Deductible input VAT"), _l(
         "Input VAT deductible in the year. Needed only by advanced manufacturers claiming the "
         "5% VAT credit; leave blank otherwise."), optional=True),
+    Figure("rd_expense_q4", "money", _l("of which R&D in October–December 2022"), _l(
+        "R&D expenses incurred from 1 October to 31 December 2022. In 2022 they were deducted "
+        "at 100% extra for every firm (2022 No. 28). Part of the year's R&D expenses, so it "
+        "cannot exceed them; leave blank if not known."), optional=True, only_year=2022),
+    Figure("manufacturer", "yesno", _l("Manufacturing is the main business"), _l(
+        "Yes when manufacturing is the firm's main business and its manufacturing income is at "
+        "least 50% of total income this year (2021 No. 13). Manufacturers deduct 100% extra of "
+        "R&D from 2021. Copied from last year as a starting point: check it."),
+        prefill=True, optional=True),
+    Figure("rd_survey", "yesno", _l("Filed the R&D statistics survey"), _l(
+        "Yes when the firm filed this year's R&D statistics survey (研发统计纳统) with the "
+        "statistics bureau. Bureau rewards for R&D ask for it."), optional=True),
 )
 FIGURE_SPECS: dict[str, Figure] = {figure.name: figure for figure in _FIGURES}
 assert set(FIGURE_SPECS) == set(FIGURES)
 
 SECTIONS = (
-    ("income", _l("Income and revenue"), ("total_income", "revenue", "hightech_income")),
-    ("rd", _l("Research and development"), ("rd_expense", "rd_domestic")),
+    ("income", _l("Income and revenue"),
+     ("total_income", "revenue", "hightech_income", "manufacturer")),
+    ("rd", _l("Research and development"),
+     ("rd_expense", "rd_domestic", "rd_expense_q4", "rd_survey")),
     ("staff", _l("Staff"), ("employees", "st_staff")),
     ("assets", _l("Costs, assets and tax"),
      ("total_cost", "total_assets", "net_assets", "taxable_income", "input_vat")),
@@ -102,9 +126,11 @@ assert sorted(ORDERED) == sorted(FIGURES)
 
 # (part, whole): a part may not exceed its whole (rules.md "Input").
 PARTS = (("rd_domestic", "rd_expense"), ("st_staff", "employees"),
-         ("hightech_income", "total_income"))
+         ("hightech_income", "total_income"), ("rd_expense_q4", "rd_expense"))
 
 _NUMBER = re.compile(r"[+-]?([0-9]+|[0-9]{1,3}(,[0-9]{3})+)(\.[0-9]+)?")
+_YES_NO = {"yes": True, "y": True, "true": True, "是": True,
+           "no": False, "n": False, "false": False, "否": False}
 
 
 class FigureError(ValueError):
@@ -116,8 +142,10 @@ def parse_figure(text, figure: Figure) -> Decimal | None:
 
     Accepts thousands separators ("1,234.5") and full-width digits; refuses exponents, more
     than 4 decimal places, negative values where the figure cannot be negative and values
-    beyond 10^10.
+    beyond 10^10. A yes/no figure takes yes/no (是/否) or a boolean.
     """
+    if figure.yes_no:
+        return parse_yes_no(text)
     if text is None:
         return None
     if isinstance(text, (int, Decimal)) and not isinstance(text, bool):
@@ -144,18 +172,43 @@ def parse_figure(text, figure: Figure) -> Decimal | None:
     return value + 0  # normalises -0 to 0
 
 
-def figure_json(value: Decimal | None) -> str | None:
-    """A figure as stored in revisions and warnings: an exact decimal string, or None."""
-    return None if value is None else str(tidy(value))
+def parse_yes_no(text) -> bool | None:
+    """yes/no, 是/否 (or true/false) to a boolean; blank is None (not stated)."""
+    if text is None or isinstance(text, bool):
+        return text
+    if not isinstance(text, str):
+        raise FigureError(_l("Enter yes or no (是 or 否), or leave it blank."))
+    cleaned = unicodedata.normalize("NFKC", text).strip().lower()
+    if cleaned == "":
+        return None
+    if cleaned not in _YES_NO:
+        raise FigureError(_l("Enter yes or no (是 or 否), or leave it blank."))
+    return _YES_NO[cleaned]
 
 
-def format_figure(value: Decimal | None) -> str:
-    """A figure as typed back into an input: plain digits, no trailing zeros."""
+def figure_json(value: Decimal | bool | None) -> str | bool | None:
+    """A figure as stored in revisions and warnings: an exact decimal string, a boolean for a
+    yes/no figure, or None."""
+    return value if value is None or isinstance(value, bool) else str(tidy(value))
+
+
+def figure_from_json(value: str | bool | None) -> Decimal | bool | None:
+    """The inverse of figure_json."""
+    return value if value is None or isinstance(value, bool) else Decimal(value)
+
+
+def format_figure(value: Decimal | bool | None) -> str:
+    """A figure as typed back into an input: plain digits, no trailing zeros; yes or no."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     return "" if value is None else str(tidy(value))
 
 
-def display_figure(value: Decimal | None) -> str:
-    """A figure for reading: thousands separators, no trailing zeros; blank is an em dash."""
+def display_figure(value: Decimal | bool | None) -> str:
+    """A figure for reading: thousands separators, no trailing zeros; yes/no in the current
+    language; blank is an em dash."""
+    if isinstance(value, bool):
+        return str(_l("Yes") if value else _l("No"))
     return "—" if value is None else f"{tidy(value):,}"
 
 
@@ -169,6 +222,14 @@ def cross_field_errors(figures: dict) -> dict[str, object]:
                               whole=FIGURE_SPECS[whole].label,
                               value=display_figure(figures[whole]))
     return errors
+
+
+def not_asked_errors(figures: dict, fiscal_year: int) -> dict[str, object]:
+    """{figure: message} for each value given for a year the figure is not asked for."""
+    return {name: _l("Only asked for fiscal year %(year)s.", year=FIGURE_SPECS[name].only_year)
+            for name, value in figures.items()
+            if value is not None and name in FIGURE_SPECS
+            and not FIGURE_SPECS[name].asked_for(fiscal_year)}
 
 
 def missing_for_submission(figures: dict) -> list[str]:

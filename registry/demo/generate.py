@@ -198,6 +198,7 @@ class _Draw:
         self._draw_firms()
         self._draw_figures()
         self._draw_filing_states()
+        self._draw_history_facts()
 
     # -- draws ------------------------------------------------------------------------------
     def _draw_firms(self) -> None:
@@ -340,6 +341,26 @@ class _Draw:
         self.review_days = rng.integers(2, 40, (n, YEARS))
         self.time_of_day = rng.integers(8 * 3600, 18 * 3600, (n, YEARS))
 
+    def _draw_history_facts(self) -> None:
+        """programs.md §H facts, drawn last so the earlier draws stay as they were. Shares follow
+        the province's statistics: most 规上 industrial firms file the R&D survey and about half
+        run an R&D institution; few small service firms do either."""
+        rng, n = self.rng, self.n
+        industrial = INDUSTRIAL[self.industry]
+        above_size = industrial[:, None] & (self.revenue >= 2000)
+        self.manufacturer = industrial & (rng.random(n) < 0.92)
+        self.manufacturer_unknown = rng.random((n, YEARS)) < 0.08
+        survey_p = np.where(above_size, 0.88, np.where(self.rd_ratio > 0, 0.3, 0.05))
+        self.rd_survey = rng.random((n, YEARS)) < survey_p
+        self.rd_survey_unknown = rng.random((n, YEARS)) < 0.12
+        institution_p = np.where(above_size[:, 3], 0.55,
+                                 np.where(SUPPORTED_FIELD[self.tech_field], 0.22, 0.06))
+        self.rd_institution = rng.random(n) < institution_p
+        self.rd_institution_unknown = rng.random(n) < 0.1
+        # R&D of October-December 2022: a quarter of the year's, give or take; often not given.
+        self.rd_q4_share = rng.uniform(0.18, 0.4, n)
+        self.rd_q4_unknown = rng.random(n) < 0.35
+
     # -- integer columns --------------------------------------------------------------------
     def derive(self) -> None:
         """Stored integer figures from the draws; exact scenarios by integer arithmetic."""
@@ -431,6 +452,7 @@ class _Draw:
             "core_product_share": np.rint(self.core_share * SHARE_UNIT).astype(np.int64),
             "ic_or_mother_machine": self.ic_or_mother_machine & IC_OR_MACHINE_INDUSTRIES[industry],
             "advanced_manufacturing_list": self.advanced_manufacturing_list & INDUSTRIAL[industry],
+            "rd_institution": self.rd_institution,
             "contact_name": self._contact_names(),
             "contact_phone": [f"{prefix}{number:08d}" for prefix, number
                               in zip(self.contact[3].tolist(), self.contact[4].tolist())],
@@ -448,6 +470,7 @@ class _Draw:
             "core_product_share": ~(big | self.reports_core_share),
             "ic_or_mother_machine": unknown_flags,
             "advanced_manufacturing_list": unknown_flags,
+            "rd_institution": self.rd_institution_unknown,
         }
         rows = Rows("firms", columns, nulls)
         if self.first_id == 1:
@@ -497,6 +520,13 @@ class _Draw:
         for name in FIGURES:
             columns[name] = self.figures[name][firm_index, k]
             nulls[name] = self.missing[name][firm_index, k]
+        rd, rd_missing = columns["rd_expense"], nulls["rd_expense"]
+        columns["rd_expense_q4"] = np.floor(rd * self.rd_q4_share[firm_index]).astype(np.int64)
+        nulls["rd_expense_q4"] = (fiscal_year != 2022) | rd_missing | self.rd_q4_unknown[firm_index]
+        columns["manufacturer"] = self.manufacturer[firm_index]
+        nulls["manufacturer"] = self.manufacturer_unknown[firm_index, k]
+        columns["rd_survey"] = self.rd_survey[firm_index, k]
+        nulls["rd_survey"] = self.rd_survey_unknown[firm_index, k]
         comments = _texts(catalog.RETURN_COMMENTS)[self.comment_choice[firm_index, k]]
         columns |= {"officer_comment": comments, "submitted_at": submitted,
                     "accepted_at": reviewed, "created_at": created,

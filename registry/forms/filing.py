@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, HiddenField, SelectMultipleField, StringField
+from wtforms import Field, HiddenField, SelectField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from registry.figures import (
@@ -15,7 +16,10 @@ from registry.figures import (
     format_figure,
     missing_for_submission,
     parse_figure,
+    parse_yes_no,
 )
+
+YES_NO_CHOICES = (("", _l("Not stated")), ("yes", _l("Yes")), ("no", _l("No")))
 
 
 class FigureField(StringField):
@@ -35,6 +39,24 @@ class FigureField(StringField):
         if self.raw_data:
             return self.raw_data[0]
         return format_figure(self.data)
+
+
+class YesNoFigureField(SelectField):
+    """A yes/no figure: yes, no or not stated (unknown, never guessed); typed values such as
+    是/否 from the Excel template are parsed like the web form's choices."""
+
+    def __init__(self, figure: Figure, **kwargs):
+        super().__init__(figure.label, description=figure.help, validate_choice=False,
+                         coerce=parse_yes_no,
+                         choices=[SelectChoice(value, label) for value, label in YES_NO_CHOICES],
+                         **kwargs)
+        self.figure = figure
+
+    def process_formdata(self, valuelist):
+        # A FigureError is a ValueError: WTForms keeps it as this field's error.
+        if valuelist:
+            self.data = None
+            self.data = parse_figure(valuelist[0], self.figure)
 
 
 class FilingForm(FlaskForm):
@@ -79,5 +101,6 @@ class FilingForm(FlaskForm):
 
 
 for _name in ORDERED:
-    setattr(FilingForm, _name, FigureField(FIGURE_SPECS[_name]))
+    _spec = FIGURE_SPECS[_name]
+    setattr(FilingForm, _name, YesNoFigureField(_spec) if _spec.yes_no else FigureField(_spec))
 

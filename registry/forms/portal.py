@@ -131,6 +131,11 @@ class ProfileForm(FlaskForm):
         _l("These firms deduct 120% instead of 100% of R&D."))
     advanced_manufacturing_list = tri_state_field(
         _l("On the advanced manufacturing VAT-credit list"))
+    rd_institution = tri_state_field(
+        _l("Has an R&D institution"),
+        _l("Yes when the firm runs at least one R&D institution of its own (研发机构: an "
+           "engineering or technology centre, a research institute, a key laboratory and the "
+           "like), recognised or not."))
     contact_name = StringField(_l("Contact person"), filters=[strip],
                                validators=[Optional(), Length(max=100)])
     contact_phone = StringField(_l("Contact phone"), filters=[strip],

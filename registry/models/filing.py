@@ -4,18 +4,30 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.models.base import Base, Headcount, Money, UTCDateTime, utcnow
 
-# Every figure a firm reports per fiscal year, in the order of rules.md §7.
+# Every figure a firm reports per fiscal year, in the order of rules.md §7, then the facts of
+# programs.md §H (rd_expense_q4 exists for FY 2022 only; manufacturer and rd_survey are yes/no).
 MONEY_FIGURES = ("revenue", "rd_expense", "rd_domestic", "total_income", "hightech_income",
-                 "total_cost", "total_assets", "net_assets", "taxable_income", "input_vat")
+                 "total_cost", "total_assets", "net_assets", "taxable_income", "input_vat",
+                 "rd_expense_q4")
 HEADCOUNT_FIGURES = ("employees", "st_staff")
+YES_NO_FIGURES = ("manufacturer", "rd_survey")
 FIGURES = ("revenue", "rd_expense", "rd_domestic", "employees", "st_staff", "total_income",
            "hightech_income", "total_cost", "total_assets", "net_assets", "taxable_income",
-           "input_vat")
+           "input_vat", "rd_expense_q4", "manufacturer", "rd_survey")
 # Figures that may be negative (a loss, negative equity); every other one is >= 0.
 SIGNED_FIGURES = ("taxable_income", "net_assets")
 
@@ -51,6 +63,9 @@ class Filing(Base):
     net_assets: Mapped[Decimal | None] = mapped_column(Money)
     taxable_income: Mapped[Decimal | None] = mapped_column(Money)
     input_vat: Mapped[Decimal | None] = mapped_column(Money)
+    rd_expense_q4: Mapped[Decimal | None] = mapped_column(Money)
+    manufacturer: Mapped[bool | None] = mapped_column(Boolean)
+    rd_survey: Mapped[bool | None] = mapped_column(Boolean)
 
     # Plausibility warnings the firm confirmed for the current revision.
     confirmed_warnings: Mapped[list | None] = mapped_column(JSON)

@@ -32,7 +32,7 @@ FACT_FIELDS = (
     "name", "district", "industry_code", "industrial", "founded", "tech_field", "resident",
     "industry_excluded", "incidents", "ip_class1", "ip_class2", "route_national_award",
     "route_provincial_rd_institution", "route_led_standard", "rd_staff_fulltime",
-    "core_product_share", "ic_or_mother_machine", "advanced_manufacturing_list",
+    "core_product_share", "ic_or_mother_machine", "advanced_manufacturing_list", "rd_institution",
     "contact_name", "contact_phone", "contact_email",
 )
 
@@ -68,6 +68,8 @@ class Firm(Base):
     core_product_share: Mapped[Decimal | None] = mapped_column(Share)
     ic_or_mother_machine: Mapped[bool | None] = mapped_column(Boolean)
     advanced_manufacturing_list: Mapped[bool | None] = mapped_column(Boolean)
+    # Has at least one R&D institution (研发机构); monitoring's rd_institution_rate reads it.
+    rd_institution: Mapped[bool | None] = mapped_column(Boolean)
     contact_name: Mapped[str | None] = mapped_column(String(100))
     contact_phone: Mapped[str | None] = mapped_column(String(40))
     contact_email: Mapped[str | None] = mapped_column(String(254))

@@ -6,7 +6,7 @@ aggregates are computed in SQL). Unknown (null) numbers have value 0 and known F
 Firm-level columns, shape (n,):
   founded                   int32  day ordinal (date.toordinal(); 0001-01-01 = 1), required
   resident, industry_excluded, industrial, incidents, ic_or_mother_machine,
-  advanced_manufacturing_list
+  advanced_manufacturing_list, rd_institution
                             int8   three-valued: 1 true, -1 false, 0 unknown (see logic.py)
   tech_field                int8   0 unknown, 1..8 = TECH_FIELDS in rules.md order, 9 = "other"
   direct_routes             int8   bit mask: 1 national_award, 2 provincial_rd_institution,
@@ -19,11 +19,17 @@ Firm-level columns, shape (n,):
                                    (issued <= as_of <= expires, status null/valid/expired)
   hnte_expires              int32  day ordinal of the latest `expires` among valid HNTE
                                    certificates, 0 when none
+  tech_sme_tax_year         bool   holds a tech_sme certificate valid on 31 December of Y-1 (a
+                                   tech-SME holder for the tax year, programs.md §H)
 
 Per-year columns, shape (n, 4), column j = FY Y-4+j (column 3 is FY Y-1), int64 + bool known:
   revenue, rd_expense, rd_domestic, total_income, hightech_income, total_cost, total_assets,
-  input_vat, net_assets, taxable_income      yuan (1 万元 = 10,000 yuan); the last two may be negative
+  input_vat, rd_expense_q4, net_assets, taxable_income
+                                             yuan (1 万元 = 10,000 yuan); the last two may be negative
+                                             (rd_expense_q4 is known in FY 2022 only)
   employees, st_staff                        persons x 10^4
+Per-year yes/no facts, shape (n, 4), int8 three-valued like the firm booleans:
+  manufacturer, rd_survey
 
 `from_arrays` takes these names, a figure being two arrays: `name` and `name_known`. Any memory
 layout works; column-major (Fortran) per-year arrays are the fastest (the rules go year by year).
@@ -42,6 +48,7 @@ from .facts import (
     OTHER_FIELD,
     TECH_FIELDS,
     TIERS,
+    YEAR_BOOLEANS,
     YEAR_FIGURES,
     FirmFacts,
 )
@@ -84,6 +91,7 @@ class FirmColumns:
     incidents: np.ndarray
     ic_or_mother_machine: np.ndarray
     advanced_manufacturing_list: np.ndarray
+    rd_institution: np.ndarray
     tech_field: np.ndarray
     direct_routes: np.ndarray
     ip_class1: Figure
@@ -95,6 +103,7 @@ class FirmColumns:
     holds_gazelle: np.ndarray
     holds_leader: np.ndarray
     hnte_expires: np.ndarray
+    tech_sme_tax_year: np.ndarray
     revenue: Figure
     rd_expense: Figure
     rd_domestic: Figure
@@ -107,6 +116,9 @@ class FirmColumns:
     net_assets: Figure
     taxable_income: Figure
     input_vat: Figure
+    rd_expense_q4: Figure
+    manufacturer: np.ndarray
+    rd_survey: np.ndarray
 
     def __len__(self) -> int:
         return len(self.founded)
@@ -168,7 +180,9 @@ COLUMN_SPEC: dict[str, tuple[type, bool, bool]] = {
     **{name: (np.int64, False, True) for name in FIRM_FIGURES},
     **{name: (np.bool_, False, False) for name in HOLDS},
     "hnte_expires": (np.int32, False, False),
+    "tech_sme_tax_year": (np.bool_, False, False),
     **{name: (np.int64, True, True) for name in YEAR_FIGURES},
+    **{name: (np.int8, True, False) for name in YEAR_BOOLEANS},
 }
 
 
@@ -201,6 +215,8 @@ def _fill_row(columns: FirmColumns, row: int, firm: FirmFacts) -> None:
         figures = firm.years.get(fiscal_year)
         for name in YEAR_FIGURES:
             _set(getattr(columns, name), (row, column), getattr(figures, name, None))
+        for name in YEAR_BOOLEANS:
+            getattr(columns, name)[row, column] = _three_valued(getattr(figures, name, None))
 
 
 def _fill_certificates(columns: FirmColumns, row: int, firm: FirmFacts, as_of: date) -> None:
@@ -209,6 +225,9 @@ def _fill_certificates(columns: FirmColumns, row: int, firm: FirmFacts, as_of: d
         columns.holds(tier)[row] = any(cert.tier == tier for cert in valid)
     hnte_expiries = [cert.expires.toordinal() for cert in valid if cert.tier == "hnte"]
     columns.hnte_expires[row] = max(hnte_expiries, default=0)
+    tax_year_end = date(as_of.year - 1, 12, 31)
+    columns.tech_sme_tax_year[row] = any(cert.tier == "tech_sme" and cert.valid_on(tax_year_end)
+                                         for cert in firm.certificates)
 
 
 def _three_valued(value: bool | None) -> int:

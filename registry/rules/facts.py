@@ -30,17 +30,22 @@ CERTIFICATE_STATUSES = ("public_notice", "valid", "expired", "revoked", "withdra
 COUNTING_STATUSES = (None, "valid", "expired")   # statuses under which a certificate can be valid
 
 MONEY_FIGURES = ("revenue", "rd_expense", "rd_domestic", "total_income", "hightech_income",
-                 "total_cost", "total_assets", "input_vat")
+                 "total_cost", "total_assets", "input_vat", "rd_expense_q4")
 SIGNED_MONEY_FIGURES = ("net_assets", "taxable_income")
 HEADCOUNT_FIGURES = ("employees", "st_staff")
 YEAR_FIGURES = ("revenue", "rd_expense", "rd_domestic", "employees", "st_staff", "total_income",
                 "hightech_income", "total_cost", "total_assets", "net_assets", "taxable_income",
-                "input_vat")
+                "input_vat", "rd_expense_q4")
+# Per-year yes/no facts (programs.md §H, §R1): manufacturing is the main business (>= 50% of total
+# income) that year; the firm filed the R&D statistics survey for that year.
+YEAR_BOOLEANS = ("manufacturer", "rd_survey")
+# Figures that exist for one fiscal year only; given for another year they are ignored (§H).
+SINGLE_YEAR_FIGURES = {"rd_expense_q4": 2022}
 FIRM_BOOLEANS = ("resident", "industry_excluded", "industrial", "incidents",
-                 "ic_or_mother_machine", "advanced_manufacturing_list")
+                 "ic_or_mother_machine", "advanced_manufacturing_list", "rd_institution")
 # (part, whole): a part larger than its whole is an input error.
 PART_OF = (("rd_domestic", "rd_expense"), ("st_staff", "employees"),
-           ("hightech_income", "total_income"))
+           ("hightech_income", "total_income"), ("rd_expense_q4", "rd_expense"))
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _YEAR = re.compile(r"\d{4}")
@@ -107,6 +112,9 @@ class YearFigures:
     net_assets: Decimal | None = None
     taxable_income: Decimal | None = None
     input_vat: Decimal | None = None
+    rd_expense_q4: Decimal | None = None      # FY 2022 only: R&D expensed 2022-10-01..12-31
+    manufacturer: bool | None = None
+    rd_survey: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -125,6 +133,7 @@ class FirmFacts:
     core_product_share: Decimal | None = None
     ic_or_mother_machine: bool | None = None
     advanced_manufacturing_list: bool | None = None
+    rd_institution: bool | None = None        # has at least one R&D institution
     certificates: tuple[Certificate, ...] = ()
     years: Mapping[int, YearFigures] = field(default_factory=lambda: MappingProxyType({}))
 
@@ -371,12 +380,16 @@ def _years(fields: _FieldReader, raw: Any) -> Mapping[int, YearFigures]:
         elif not isinstance(figures, dict):
             fields.error(f"years.{key}", "must be an object")
         else:
-            years[int(key)] = _year(fields.nested(figures, f"years.{key}."))
+            years[int(key)] = _year(fields.nested(figures, f"years.{key}."), int(key))
     return MappingProxyType(dict(sorted(years.items())))
 
 
-def _year(figures: _FieldReader) -> YearFigures:
+def _year(figures: _FieldReader, year: int) -> YearFigures:
     values = {name: figures.read(name, _FIGURE_PARSERS[name]) for name in YEAR_FIGURES}
+    values.update({name: figures.read(name, _boolean) for name in YEAR_BOOLEANS})
+    for name, only_year in SINGLE_YEAR_FIGURES.items():
+        if year != only_year:
+            values[name] = None
     for part, whole in PART_OF:
         if values[part] is not None and values[whole] is not None and values[part] > values[whole]:
             figures.error(part, f"{part} {values[part]} exceeds {whole} {values[whole]}")

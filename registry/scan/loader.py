@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 from registry.models.certificate import COUNTING_CERTIFICATE_STATUSES
 from registry.models.filing import COUNTING_STATUSES
 from registry.rules.columns import DIRECT_ROUTE_BITS, TECH_FIELD_CODES, YEARS, FirmColumns
-from registry.rules.facts import FIRM_BOOLEANS, TIERS, YEAR_FIGURES
+from registry.rules.facts import FIRM_BOOLEANS, TIERS, YEAR_BOOLEANS, YEAR_FIGURES
 from registry.scan.stage import copy_record
 
 TIER_CODES = {tier: code for code, tier in enumerate(TIERS)}
@@ -60,19 +60,27 @@ def firms_sql(dialect: str, first: int, last: int) -> str:
 
 
 def certificates_sql(dialect: str, first: int, last: int, as_of: date) -> str:
-    """Per firm and tier: holds a certificate valid on as_of, and its latest expiry."""
+    """Per firm and tier with a certificate valid on as_of or on 31 December of Y-1: whether one
+    is valid on as_of, its latest expiry (0 when none is), and whether one is valid on that
+    31 December (the tax year's end)."""
     tiers = " ".join(f"WHEN '{tier}' THEN {code}" for tier, code in TIER_CODES.items())
-    day = f"'{as_of.isoformat()}'"
-    return (f"SELECT firm_id, CASE tier {tiers} END, MAX({_day_ordinal('expires', dialect)}) "
+    day, year_end = f"'{as_of.isoformat()}'", f"'{date(as_of.year - 1, 12, 31).isoformat()}'"
+    on_day = f"issued <= {day} AND expires >= {day}"
+    on_year_end = f"issued <= {year_end} AND expires >= {year_end}"
+    return (f"SELECT firm_id, CASE tier {tiers} END, "
+            f"MAX(CASE WHEN {on_day} THEN 1 ELSE 0 END), "
+            f"MAX(CASE WHEN {on_day} THEN {_day_ordinal('expires', dialect)} ELSE 0 END), "
+            f"MAX(CASE WHEN {on_year_end} THEN 1 ELSE 0 END) "
             f"FROM certificates WHERE firm_id BETWEEN {int(first)} AND {int(last)} "
             f"AND status IN {_in(COUNTING_CERTIFICATE_STATUSES)} "
-            f"AND issued <= {day} AND expires >= {day} GROUP BY firm_id, tier")
+            f"AND (({on_day}) OR ({on_year_end})) GROUP BY firm_id, tier")
 
 
 def filings_sql(first: int, last: int, as_of: date) -> str:
     """Per counting filing: firm, year and the figures, NULL read as MISSING (one expression per
     figure: this query reads most of the registry's data)."""
-    values = ", ".join(f"COALESCE({name}, {MISSING})" for name in YEAR_FIGURES)
+    values = ", ".join([f"COALESCE({name}, {MISSING})" for name in YEAR_FIGURES]
+                       + [_three_valued(name) for name in YEAR_BOOLEANS])
     return (f"SELECT firm_id, fiscal_year, {values} FROM filings "
             f"WHERE firm_id BETWEEN {int(first)} AND {int(last)} "
             f"AND fiscal_year BETWEEN {as_of.year - YEARS} AND {as_of.year - 1} "
@@ -150,9 +158,10 @@ def load_columns(connection: Connection, first: int, last: int, as_of: date) -> 
     firm_ids = firms[:, 0].copy()
     columns = FirmColumns.empty(len(firm_ids), as_of)
     _fill_firms(columns, firms)
-    certificates = fetch_ints(connection, certificates_sql(dialect, first, last, as_of), 3)
+    certificates = fetch_ints(connection, certificates_sql(dialect, first, last, as_of), 5)
     _fill_certificates(columns, firm_ids, certificates)
-    filings = fetch_ints(connection, filings_sql(first, last, as_of), 2 + len(YEAR_FIGURES))
+    filings = fetch_ints(connection, filings_sql(first, last, as_of),
+                         2 + len(YEAR_FIGURES) + len(YEAR_BOOLEANS))
     _fill_years(columns, firm_ids, filings, as_of)
     return firm_ids, _with_ids(columns, firm_ids)
 
@@ -179,11 +188,14 @@ def _fill_firms(columns: FirmColumns, firms: np.ndarray) -> None:
 
 def _fill_certificates(columns: FirmColumns, firm_ids: np.ndarray, certificates: np.ndarray) -> None:
     rows = np.searchsorted(firm_ids, certificates[:, 0])
+    valid_on_day = certificates[:, 2] == 1
     for tier, code in TIER_CODES.items():
-        of_tier = certificates[:, 1] == code
+        of_tier = (certificates[:, 1] == code) & valid_on_day
         columns.holds(tier)[rows[of_tier]] = True
         if tier == "hnte":
-            columns.hnte_expires[rows[of_tier]] = certificates[of_tier, 2]
+            columns.hnte_expires[rows[of_tier]] = certificates[of_tier, 3]
+    tech_sme_at_year_end = (certificates[:, 1] == TIER_CODES["tech_sme"]) & (certificates[:, 4] == 1)
+    columns.tech_sme_tax_year[rows[tech_sme_at_year_end]] = True
 
 
 def _fill_years(columns: FirmColumns, firm_ids: np.ndarray, filings: np.ndarray, as_of: date) -> None:
@@ -194,3 +206,5 @@ def _fill_years(columns: FirmColumns, firm_ids: np.ndarray, filings: np.ndarray,
         known = values != MISSING
         figure.value[rows, years] = np.where(known, values, 0)
         figure.known[rows, years] = known
+    for position, name in enumerate(YEAR_BOOLEANS, 2 + len(YEAR_FIGURES)):
+        getattr(columns, name)[rows, years] = filings[:, position]

@@ -24,6 +24,7 @@ from registry.figures import (
     cross_field_errors,
     figure_json,
     missing_for_submission,
+    not_asked_errors,
     plausibility_warnings,
 )
 from registry.models import Filing, FilingRevision, Firm
@@ -235,7 +236,7 @@ def _check_editable(filing: Filing, expected_revision: int | None) -> None:
 
 def _check_figures(filing: Filing, figures: dict, *, submitting: bool = False) -> None:
     """The form checks first; this guards every other caller (imports, scripts)."""
-    errors = dict(cross_field_errors(figures))
+    errors = {**cross_field_errors(figures), **not_asked_errors(figures, filing.fiscal_year)}
     for name, value in figures.items():
         if name not in FIGURE_SPECS:
             errors[name] = _l("Unknown figure.")

@@ -68,8 +68,9 @@ def build_template(firm: Firm, filing: Filing) -> bytes:
         row = sheet[cell].row
         sheet.cell(row=row, column=1, value=label).font = Font(bold=True)
         set_cell(sheet[cell], value)
-    sheet.cell(row=5, column=1, value="请只填写 F 列；金额单位万元，最多 4 位小数。"
-                                      " Fill in column F only; amounts in 万元, at most 4 decimals.")
+    sheet.cell(row=5, column=1, value="请只填写 F 列；金额单位万元，最多 4 位小数；是否项填“是”或“否”。"
+                                      " Fill in column F only; amounts in 万元, at most 4 decimals;"
+                                      " yes/no items take yes or no.")
     header = ("字段 Field", "部分 Section", "项目", "Item", "单位 Unit", "数值 Value",
               "说明", "Help")
     fill = PatternFill("solid", fgColor="DDEBF7")
@@ -78,7 +79,8 @@ def build_template(firm: Firm, filing: Filing) -> bytes:
         cell.font, cell.fill = Font(bold=True), fill
         sheet.column_dimensions[get_column_letter(index)].width = WIDTHS[index - 1]
     section_of = {name: label for _id, label, names in SECTIONS for name in names}
-    for offset, name in enumerate(ORDERED, start=1):
+    asked = [name for name in ORDERED if FIGURE_SPECS[name].asked_for(filing.fiscal_year)]
+    for offset, name in enumerate(asked, start=1):
         figure, row = FIGURE_SPECS[name], HEADER_ROW + offset
         values = (name, _in("zh", section_of[name]), _in("zh", figure.label),
                   _in("en", figure.label), _in("zh", figure.unit),
@@ -112,7 +114,7 @@ def read_upload(data: bytes, firm: Firm, year: int) -> Upload:
             "This is not a readable .xlsx file. Download the template and fill it in.")))
         return upload
     _check_header(rows, firm, year, upload)
-    _read_figures(rows, upload)
+    _read_figures(rows, upload, year)
     return upload
 
 
@@ -139,7 +141,7 @@ def _check_header(rows: list, firm: Firm, year: int, upload: Upload) -> None:
             found=raw_year if raw_year is not None else "—", year=year)))
 
 
-def _read_figures(rows: list, upload: Upload) -> None:
+def _read_figures(rows: list, upload: Upload, year: int) -> None:
     value_letter = get_column_letter(VALUE_COLUMN)
     for number, row in enumerate(rows, start=1):
         if number <= HEADER_ROW or not row:
@@ -156,7 +158,7 @@ def _read_figures(rows: list, upload: Upload) -> None:
         upload.cells[name] = (number, value_letter)
         upload.values[name] = row[VALUE_COLUMN - 1] if len(row) >= VALUE_COLUMN else None
     for name in ORDERED:
-        if name not in upload.cells:
+        if name not in upload.cells and FIGURE_SPECS[name].asked_for(year):
             upload.errors.append(CellError(None, "A", _l(
                 "The row of %(field)s is missing: download a new template.",
                 field=FIGURE_SPECS[name].label), name))

@@ -32,7 +32,7 @@
     function show(text) { if (status) { status.textContent = text; } }
 
     function markErrors(errors) {
-      form.querySelectorAll("input[data-figure]").forEach(function (input) {
+      form.querySelectorAll("[data-figure]").forEach(function (input) {
         var messages = errors[input.name];
         var feedback = form.querySelector('.invalid-feedback[data-field="' + input.name + '"]');
         input.classList.toggle("is-invalid", !!messages);

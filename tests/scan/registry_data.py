@@ -28,6 +28,7 @@ def _money(rng: random.Random, low: int, high: int) -> Decimal:
 def make_registry(session, n: int, seed: int = 5, prefix: int = 0) -> list[int]:
     """Insert n firms (with filings FY 2020-2024 and certificates); returns their ids."""
     rng = random.Random(seed)
+    extra = random.Random(seed + 1000)   # the facts of policy history, drawn apart from the rest
     if session.get(District, "haishu") is None:
         session.add(District(code="haishu", name_zh="海曙区", name_en="Haishu"))
         session.flush()
@@ -47,6 +48,7 @@ def make_registry(session, n: int, seed: int = 5, prefix: int = 0) -> list[int]:
             "core_product_share": _maybe(rng, Decimal(rng.randint(0, 10000)) / 10000, 0.3),
             "ic_or_mother_machine": _maybe(rng, rng.random() < 0.1, 0.2),
             "advanced_manufacturing_list": _maybe(rng, rng.random() < 0.2, 0.2),
+            "rd_institution": _maybe(extra, extra.random() < 0.4, 0.2),
         })
     session.execute(insert(Firm), firms)
     codes = [firm["credit_code"] for firm in firms]
@@ -68,7 +70,11 @@ def make_registry(session, n: int, seed: int = 5, prefix: int = 0) -> list[int]:
                       "total_cost": (revenue * Decimal("0.9")).quantize(Decimal(1)),
                       "total_assets": (revenue * Decimal("1.2")).quantize(Decimal(1)),
                       "net_assets": (revenue * Decimal(rng.choice(["0.5", "-0.1"]))).quantize(Decimal(1)),
-                      "taxable_income": _money(rng, -100, 400), "input_vat": _money(rng, 0, 80)}
+                      "taxable_income": _money(rng, -100, 400), "input_vat": _money(rng, 0, 80),
+                      "rd_expense_q4": (rd * Decimal(extra.choice(["0", "0.25", "0.4", "1"]))).quantize(Decimal("0.0001"))
+                      if year == 2022 else None,
+                      "manufacturer": _maybe(extra, extra.random() < 0.5, 0.2),
+                      "rd_survey": _maybe(extra, extra.random() < 0.5, 0.2)}
             values = {name: _maybe(rng, values[name], 0.04) for name in FIGURES}
             filings.append({"firm_id": firm_id, "fiscal_year": year, "status": rng.choice(STATUSES), "revision": 1,
                             **values})

@@ -6,14 +6,12 @@ another firm's ids answer 404. A firm whose registration awaits approval sees no
 """
 from __future__ import annotations
 
-from decimal import Decimal
-
 from flask import Blueprint, abort, render_template
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from registry.auth.permissions import Permission
-from registry.figures import display_figure
+from registry.figures import display_figure, figure_from_json
 from registry.navigation import add_nav
 from registry.views.keep import init_blueprint
 
@@ -37,8 +35,9 @@ def _only_approved_firms():
 
 @bp.app_template_filter("figure")
 def _figure_filter(value) -> str:
-    """A figure for reading (thousands separators); accepts Decimal, a decimal string or None."""
-    return display_figure(None if value is None else Decimal(value))
+    """A figure for reading (thousands separators, yes/no); accepts Decimal, a decimal string,
+    a boolean or None."""
+    return display_figure(figure_from_json(value))
 
 
 def current_firm():

@@ -3,7 +3,6 @@ diffs, the receipt, and the Excel template round trip."""
 from __future__ import annotations
 
 import io
-from decimal import Decimal
 
 from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -17,6 +16,7 @@ from registry.figures import (
     ORDERED,
     SECTIONS,
     WARNING_FIELDS,
+    figure_from_json,
     plausibility_warnings,
     warning_message,
 )
@@ -185,7 +185,7 @@ def revision_figures(revision) -> dict:
         if later.number <= revision.number:
             break
         for name, (old, _new) in (later.changes or {}).items():
-            figures[name] = None if old is None else Decimal(old)
+            figures[name] = figure_from_json(old)
     return figures
 
 
