@@ -1,7 +1,7 @@
 """history: per-year facts manufacturer, rd_survey and (FY 2022) rd_expense_q4; per-firm rd_institution
 
 Revision ID: c8403319c14f
-Revises: 8c36fb4adcef
+Revises: f35d46469ff4
 Create Date: 2026-12-07 17:00:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'c8403319c14f'
-down_revision = '8c36fb4adcef'
+down_revision = 'f35d46469ff4'
 branch_labels = None
 depends_on = None
 
