@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from registry.auth.passwords import hash_password
 from registry.auth.permissions import Permission, has_permission
 from registry.auth.scope import district_workers, firm_scope, may_see_district, may_see_firm
-from registry.models import Firm, Invitation, PasswordResetToken, User
+from registry.models import District, Firm, Invitation, PasswordResetToken, User
 from registry.models.base import utcnow
 from registry.models.onboarding import INVITATION_LIFETIME, RESET_TOKEN_LIFETIME
 from registry.models.user import normalise_email
@@ -119,16 +119,19 @@ def find_open_invitation(session: Session, token: str) -> Invitation | None:
 
 def accept_invitation(session: Session, invitation: Invitation, *, name: str,
                       password: str) -> User:
-    """Create the invited user; the link cannot be used again."""
+    """Create the invited user (a firm's, or staff with the invitation's role and districts);
+    the link cannot be used again."""
     # Claim the link atomically, so two clicks cannot create two users.
     claimed = session.execute(update(Invitation)
                               .where(Invitation.id == invitation.id, Invitation.used_at.is_(None))
                               .values(used_at=utcnow())).rowcount
     if claimed != 1 or email_taken(session, invitation.email):
         raise OnboardingError(_l("This invitation has already been used."))
-    user = accounts.create_user(session, email=invitation.email, password=password, role="firm",
-                                name=name.strip(), firm=invitation.firm,
-                                is_firm_admin=invitation.is_firm_admin)
+    districts = list(session.scalars(select(District)
+                                     .where(District.code.in_(invitation.districts or ()))))
+    user = accounts.create_user(session, email=invitation.email, password=password,
+                                role=invitation.role, name=name.strip(), firm=invitation.firm,
+                                districts=districts, is_firm_admin=invitation.is_firm_admin)
     session.flush()
     invitation.user_id = user.id
     audit.record(session, user, "invitation_accepted", invitation, firm_id=invitation.firm_id)

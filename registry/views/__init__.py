@@ -18,6 +18,16 @@ def register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = IdConverter
     from registry.views import display
     display.init_app(app)
-    from registry.views import account, health, inbox, officer, onboarding, portal, public, scans
-    for module in (public, health, account, onboarding, portal, scans, officer, inbox):
+    from registry.views import (
+        account,
+        admin,
+        health,
+        inbox,
+        officer,
+        onboarding,
+        portal,
+        public,
+        scans,
+    )
+    for module in (public, health, account, onboarding, portal, scans, officer, inbox, admin):
         app.register_blueprint(module.bp)

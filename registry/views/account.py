@@ -96,7 +96,8 @@ def accept_invitation(token: str):
         sessions.log_in(user)
         flash(_("Welcome, %(name)s.", name=user.name), "success")
         return redirect(url_for("public.home"))
-    return render_template("account/accept_invitation.html", form=form, invitation=invitation)
+    return render_template("account/accept_invitation.html", form=form, invitation=invitation,
+                           bureau_name=settings.bureau_name(db.session))
 
 
 @bp.route("/reset", methods=["GET", "POST"])
