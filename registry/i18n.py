@@ -3,10 +3,22 @@ from __future__ import annotations
 
 from flask import Flask, current_app, request, session
 from flask_babel import get_locale
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from config import BASE_DIR
 from registry.extensions import babel
+
+
+def _lazy_string_as_text(self) -> Markup:
+    return escape(str(self))
+
+
+# Flask-Babel's lazy strings present themselves to Jinja as safe HTML (`__html__` returns the
+# raw text), so whatever was interpolated into one (a workbook's cell, an officer's name) ran as
+# script. A lazy string is text: Jinja escapes it like any other string.
+LazyString.__html__ = _lazy_string_as_text
 
 
 def select_locale() -> str:

@@ -115,3 +115,15 @@ def test_a_submitted_filing_refuses_uploads(logged_in, db_session, firm):
     _fill(workbook, figures(revenue="1"))
     assert _upload(logged_in, workbook).status_code == 422
     assert db_session.query(Filing).one().revenue == Decimal(1000)
+
+
+def test_a_script_in_the_year_and_code_cells_is_shown_as_text(logged_in, db_session):
+    """Issue 16, item 1: the report echoes C2 and C4 inside translated messages."""
+    workbook = _download(logged_in)
+    workbook.active["C4"] = "<script>alert('year')</script>"
+    workbook.active["C2"] = "<script>alert('code')</script>"
+    page = _upload(logged_in, workbook).get_data(as_text=True)
+    assert "<script>alert(" not in page
+    assert "&lt;script&gt;alert(&#39;year&#39;)" in page
+    assert "&lt;SCRIPT&gt;ALERT(&#39;CODE&#39;)" in page
+    assert db_session.query(Filing).count() == 0
