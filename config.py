@@ -5,8 +5,12 @@ Nothing here is read at import time of the app: `load_config()` builds the setti
 """
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
+import secrets
+import shlex
+import sys
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -86,17 +90,79 @@ class BaseConfig:
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 
 
+def development_secret_key(var_dir: Path) -> str:
+    """A random key made once per checkout (var/secret_key, readable by its owner only): a
+    public fixed key would let anyone forge a session or remember-me cookie."""
+    path = var_dir / "secret_key"
+    if not path.exists():
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+LOCAL_HOSTS = {"localhost", ""}
+
+
+def is_local_host(host: str) -> bool:
+    if host in LOCAL_HOSTS or host.startswith("unix:"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _host_of(bind: str) -> str:
+    """The host of a bind: gunicorn's host:port, [v6]:port or unix:path; flask's bare host."""
+    if bind.startswith("unix:"):
+        return bind
+    if bind.startswith("["):
+        return bind[1:bind.find("]")]
+    if bind.count(":") > 1:  # a bare IPv6 address
+        return bind
+    return bind.rsplit(":", 1)[0]
+
+
+def requested_bind_hosts(argv: list[str], env) -> list[str]:
+    """The addresses a web server was told to listen on: `flask run --host` or FLASK_RUN_HOST,
+    gunicorn's `--bind` on its command line or in GUNICORN_CMD_ARGS."""
+    program = Path(argv[0]).as_posix() if argv else ""
+    if "gunicorn" in program:
+        args, flags = list(argv) + shlex.split(env.get("GUNICORN_CMD_ARGS", "")), ("-b", "--bind")
+    elif "flask" in program:
+        args, flags = list(argv), ("-h", "--host")
+    else:
+        return []
+    binds = [env["FLASK_RUN_HOST"]] if env.get("FLASK_RUN_HOST") and "flask" in program else []
+    for index, arg in enumerate(args):
+        if arg in flags and index + 1 < len(args):
+            binds.append(args[index + 1])
+        elif arg.startswith(flags[1] + "="):
+            binds.append(arg.split("=", 1)[1])
+    return [_host_of(bind) for bind in binds]
+
+
+def refuse_public_development(argv: list[str], env) -> None:
+    public = [host for host in requested_bind_hosts(argv, env) if not is_local_host(host)]
+    if public:
+        raise ConfigError(
+            f"Yanzhen refuses to serve development mode on {', '.join(public)}: development is "
+            "for this machine only (127.0.0.1). Set YANZHEN_CONFIG=production to deploy.")
+
+
 class DevelopmentConfig(BaseConfig):
     DEBUG = False
-    SECRET_KEY = "dev-only-secret-key-not-for-production"
 
     @classmethod
     def resolve(cls, env) -> dict:
+        refuse_public_development(sys.argv, env)
         VAR_DIR.mkdir(parents=True, exist_ok=True)
         db_url = env.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'yanzhen.db'}"
         # The embedded broker sits in its own SQLite file, never in the app's database.
         broker = env.get("REDIS_URL") or f"sqla+sqlite:///{VAR_DIR / 'broker.db'}"
         return {
+            "SECRET_KEY": development_secret_key(VAR_DIR),
             "SQLALCHEMY_DATABASE_URI": normalise_database_url(db_url),
             "CELERY_BROKER_URL": broker,
             "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
@@ -120,6 +186,9 @@ class TestingConfig(BaseConfig):
         }
 
 
+MIN_SECRET_KEY_LENGTH = 32
+
+
 class ProductionConfig(BaseConfig):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
@@ -132,6 +201,11 @@ class ProductionConfig(BaseConfig):
             raise ConfigError(
                 "Yanzhen refuses to start in production: set " + ", ".join(missing)
                 + " (see README, 'Production').")
+        if len(env["SECRET_KEY"]) < MIN_SECRET_KEY_LENGTH:
+            raise ConfigError(
+                f"Yanzhen refuses to start in production: SECRET_KEY must be at least "
+                f"{MIN_SECRET_KEY_LENGTH} characters (python -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))').")
         return {
             "SECRET_KEY": env["SECRET_KEY"],
             "SQLALCHEMY_DATABASE_URI": normalise_database_url(env["DATABASE_URL"]),

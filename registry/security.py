@@ -1,10 +1,11 @@
 """Login sessions, CSRF, rate limits and error pages."""
 from __future__ import annotations
 
-from flask import Flask, jsonify, redirect, render_template, request, url_for
+from flask import Flask, abort, jsonify, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
+from config import is_local_host
 from registry.auth import sessions
 from registry.extensions import csrf, limiter, login_manager
 
@@ -20,6 +21,8 @@ def init_app(app: Flask) -> None:
     login_manager.unauthorized_handler(_unauthorized)
 
     app.before_request(sessions.check_request)
+    if app.config.get("YANZHEN_CONFIG") == "development":
+        app.before_request(_development_is_local)
 
     csrf.init_app(app)
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
@@ -32,6 +35,13 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
+
+
+def _development_is_local():
+    """Development answers only on this machine, however its server was started (the
+    command-line check is config.refuse_public_development)."""
+    if not is_local_host(request.environ.get("SERVER_NAME", "")):
+        abort(403)
 
 
 def wants_json() -> bool:

@@ -9,6 +9,7 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from registry.auth import sessions
+from registry.auth.permissions import Permission, requires
 from registry.extensions import db, limiter
 from registry.forms.account import (
     AcceptInvitationForm,
@@ -138,8 +139,10 @@ def reset_password(token: str):
 
 
 @bp.get("/dev-outbox")
+@requires(Permission.USERS_ADMIN)
 def dev_outbox():
-    """Development only: the mails the app would have sent (404 once SMTP is configured)."""
+    """Development only, for administrators: the mails the app would have sent, reset and
+    invitation links included (404 once SMTP is configured)."""
     if not mail.dev_outbox_enabled():
         abort(404)
     return render_template("account/dev_outbox.html", mails=mail.latest(db.session))

@@ -38,8 +38,7 @@ def test_the_code_has_parametrised_messages_to_check():
 def test_every_error_message_escapes_markup_in_its_parameters(app, where, text, names, locale):
     message = lazy_gettext(text, **{name: SCRIPT for name in names})
     with app.test_request_context(headers={"Accept-Language": locale}):
-        for template in ("{{ m }}", "{{ m|e }}", "<li>{{ m }}</li>{% for e in [m] %}{{ e }}"
-                         "{% endfor %}"):
+        for template in ("{{ m }}", "{{ m|e }}", "{% for e in [m] %}<li>{{ e }}</li>{% endfor %}"):
             html = render_template_string(template, m=message)
             assert "<script>" not in html, where
             if "%(" in text:

@@ -8,7 +8,7 @@ from tests.factories import PASSWORD, DistrictFactory, FirmFactory, UserFactory
 # Reachable without logging in: signing in, registration, password reset, health, assets.
 PUBLIC = {"public.login", "public.set_language", "health.healthz", "static",
           "account.accept_invitation", "account.register", "account.request_reset",
-          "account.reset_password", "account.dev_outbox"}
+          "account.reset_password"}
 # Logged in, any role.
 ANY_ROLE = {"public.home", "public.logout"}
 

@@ -9,6 +9,7 @@ from registry.auth.passwords import verify_password
 from registry.models import OutboxMail, PasswordResetToken
 from registry.models.base import utcnow
 from registry.services.onboarding import hash_token
+from tests.factories import UserFactory
 from tests.portal.conftest import login
 
 
@@ -98,6 +99,12 @@ def test_reset_requests_are_limited_per_address(app, client, db_session, firm_us
 def test_the_dev_outbox_shows_the_mails_unless_smtp_is_configured(app, client, db_session,
                                                                    firm_user, monkeypatch):
     _ask(client, firm_user.email)
+    # Not to anyone: a firm user (or nobody logged in) must not read others' reset links.
+    assert client.get("/account/dev-outbox").status_code == 302
+    login(client, firm_user)
+    assert client.get("/account/dev-outbox").status_code == 403
+    client.post("/logout")
+    login(client, UserFactory(admin=True, email="admin@bureau.example"))
     page = client.get("/account/dev-outbox").get_data(as_text=True)
     assert firm_user.email in page and "/account/reset/" in page
     monkeypatch.setitem(app.config, "MAIL_SERVER", "smtp.example")
