@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -116,8 +117,22 @@ def page(browser, request):
                                   accept_downloads=True)
     context.set_default_timeout(10_000)
     page = context.new_page()
+    blocked = []
+    page.on("console", lambda message: "Content Security Policy" in message.text
+            and blocked.append(message.text))
     yield page
     context.close()
+    assert blocked == [], "the Content-Security-Policy blocked part of a page"
+
+
+def wait_until(page, expression: str, timeout: float = 10.0) -> None:
+    """Wait until the JavaScript `expression` is true. (Playwright's wait_for_function
+    evaluates its string with eval, which the pages' Content-Security-Policy forbids.)"""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout} s: {expression}")
+        page.wait_for_timeout(100)
 
 
 def screenshot(page, name: str, **options) -> None:

@@ -14,7 +14,7 @@ import pytest
 from openpyxl import load_workbook
 
 from registry.rules import today_in_shanghai
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, wait_until
 from tests.factories import (
     PASSWORD,
     CertificateFactory,
@@ -141,8 +141,8 @@ def test_firm_filing_autosaves_while_typing_and_marks_bad_values(page, live_serv
     _log_in(page, live_server, email)
     page.goto(f"{live_server.url}/portal/filings/{LAST_YEAR}")
     page.fill("#revenue", "4321.5")
-    page.wait_for_function(
-        "document.getElementById('autosave-status').textContent.includes('草稿已保存')")
+    wait_until(page,
+               "document.getElementById('autosave-status').textContent.includes('草稿已保存')")
     page.fill("#rd_expense", "-5")
     page.locator("#rd_expense").blur()  # a change saves at once
     page.wait_for_selector("#rd_expense.is-invalid")

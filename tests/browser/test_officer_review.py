@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from registry.rules import today_in_shanghai
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, wait_until
 from tests.factories import (
     PASSWORD,
     CertificateFactory,
@@ -111,7 +111,7 @@ def test_officer_filters_reads_and_approves_into_public_notice_then_the_firm_rea
     page.wait_for_selector("#filings")
     assert page.locator('[data-certificate-status="public_notice"]').count() == 1
     assert page.locator('#audit tr[data-action="candidate_approve"]').count() == 1
-    page.wait_for_function("document.querySelector('#chart-ratio').width > 0")
+    wait_until(page, "document.querySelector('#chart-ratio').width > 0")
     screenshot(page, "officer-firm-file.png", full_page=True)
 
     # The firm reads the decision in its inbox.
