@@ -29,6 +29,7 @@ JOB_TARGETS: dict[str, str] = {
     "scheduled": "registry.services.scans:run_scheduled",
     "certificate_pass": "registry.services.certificates:daily_pass_job",
     "monthly_snapshot": "registry.services.snapshots:monthly_snapshot",
+    "worker_ping": "registry.services.health:answer_ping",
 }
 
 _PENDING_KEY = "yanzhen_pending_jobs"

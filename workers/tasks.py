@@ -21,6 +21,7 @@ JOB_OPTIONS = {
                    "max_retries": 10},
     "scan_reconcile": {"max_retries": 0},
     "scheduled": {"max_retries": 0},
+    "worker_ping": {"max_retries": 0},
 }
 
 

@@ -3,13 +3,17 @@ from flask import Flask
 
 
 def register_commands(app: Flask) -> None:
+    from registry.cli.check import check_cli
     from registry.cli.demo import demo_cli
     from registry.cli.facts import facts_cli
     from registry.cli.indicators import indicators_cli
     from registry.cli.rules import rules_cli
     from registry.cli.scan import scan_cli
+    from registry.cli.users import users_cli
     app.cli.add_command(scan_cli)
     app.cli.add_command(facts_cli)
     app.cli.add_command(rules_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(indicators_cli)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(check_cli)

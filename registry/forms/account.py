@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
-from registry.auth.passwords import MIN_PASSWORD_LENGTH
+from registry.auth.passwords import MIN_PASSWORD_LENGTH, password_problem
 from registry.creditcode import CreditCodeError, normalise_credit_code
 from registry.forms.auth import strip
 from registry.forms.portal import founded_in_the_past
@@ -28,10 +28,18 @@ class CreditCodeField(StringField):
                                          "check character last).")) from None
 
 
+def strong_password(form, field) -> None:
+    """`auth.passwords.password_problem`, against the form's e-mail address when it has one."""
+    email = getattr(getattr(form, "email", None), "data", None) or ""
+    problem = password_problem(field.data or "", email)
+    if problem is not None:
+        raise ValidationError(problem)
+
+
 def password_fields():
     """A new password typed twice."""
     password = PasswordField(_l("New password"), validators=[
-        DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)],
+        DataRequired(), Length(max=200), strong_password],
         description=_l("At least %(n)s characters.", n=MIN_PASSWORD_LENGTH))
     confirm = PasswordField(_l("Repeat the password"), validators=[
         DataRequired(), EqualTo("password", message=_l("The two passwords differ."))])

@@ -1,14 +1,28 @@
-"""User accounts: authentication and creation."""
+"""User accounts: authentication, creation, deactivation and passwords.
+
+The bureau's own accounts are also managed from the command line (`flask users ...`, with no
+acting user: the audit trail says `via="cli"`); every change that takes a login away ends the
+user's sessions at once.
+"""
 from __future__ import annotations
 
-from sqlalchemy import select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from registry.auth.passwords import DUMMY_HASH, hash_password, verify_password
+from registry.auth.passwords import DUMMY_HASH, hash_password, password_problem, verify_password
 from registry.models import User
 from registry.models.base import utcnow
-from registry.models.user import normalise_email
-from registry.services import audit
+from registry.models.user import ROLES, normalise_email
+from registry.services import ServiceError, audit
+
+
+class AccountError(ServiceError):
+    """An account change that cannot happen; `field` names the form field it concerns."""
+
+    def __init__(self, message, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 def authenticate(session: Session, email: str, password: str, remote_addr: str | None = None):
@@ -44,3 +58,66 @@ def create_user(session: Session, *, email: str, password: str, role: str, name:
     user.districts = list(districts)
     session.add(user)
     return user
+
+
+def find_user(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def create_admin(session: Session, actor, *, email: str, password: str, name: str = "",
+                 via: str = "web") -> User:
+    """A bureau administrator: on an empty system the first one, later another."""
+    email = normalise_email(email)
+    if "@" not in email or email.startswith("@") or email.endswith("@"):
+        raise AccountError(_l("Enter an e-mail address."), field="email")
+    if find_user(session, email) is not None:
+        raise AccountError(_l("This address already has an account."), field="email")
+    problem = password_problem(password, email)
+    if problem is not None:
+        raise AccountError(problem, field="password")
+    user = create_user(session, email=email, password=password, role="admin", name=name.strip())
+    session.flush()
+    audit.record(session, actor, "user_created", user, role="admin", via=via)
+    return user
+
+
+def users(session: Session, role: str | None = None) -> list[User]:
+    """Every account (of `role`), by e-mail address."""
+    if role is not None and role not in ROLES:
+        raise AccountError(_l("No such role."), field="role")
+    query = select(User).order_by(User.email)
+    if role is not None:
+        query = query.where(User.role == role)
+    return list(session.scalars(query))
+
+
+def active_admins(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(User)
+                          .where(User.role == "admin", User.active.is_(True)))
+
+
+def deactivate(session: Session, actor, user: User, *, via: str = "web") -> bool:
+    """The user can no longer log in and their open sessions end now; False if already
+    inactive. Nobody deactivates themselves, nor the last active admin."""
+    if not user.active:
+        return False
+    if actor is not None and actor.id == user.id:
+        raise AccountError(_l("You cannot deactivate your own account."))
+    if user.role == "admin" and active_admins(session) <= 1:
+        raise AccountError(_l("This is the last active administrator: make another one "
+                              "first."))
+    user.active = False
+    end_all_sessions(session, user)
+    audit.record(session, actor, "user_deactivated", user, via=via)
+    return True
+
+
+def set_password(session: Session, actor, user: User, password: str, *,
+                 via: str = "web") -> None:
+    """A new password, checked by the one rule; every open session of the user ends."""
+    problem = password_problem(password, user.email)
+    if problem is not None:
+        raise AccountError(problem, field="password")
+    user.password_hash = hash_password(password)
+    end_all_sessions(session, user)
+    audit.record(session, actor, "password_set", user, via=via)

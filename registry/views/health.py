@@ -5,25 +5,13 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
 from flask import Blueprint, current_app, jsonify
-from sqlalchemy import text
 
-from registry.extensions import csrf, db
+from registry.extensions import csrf
+from registry.services.health import check_broker, check_database
 
 bp = Blueprint("health", __name__)
 
-
-def _check_database(app) -> None:
-    with app.app_context(), db.engine.connect() as connection:
-        connection.execute(text("SELECT 1"))
-
-
-def _check_broker(app) -> None:
-    from registry.jobs import producer
-    with producer(app).connection_for_write() as connection:
-        connection.ensure_connection(max_retries=1, timeout=app.config["HEALTH_CHECK_TIMEOUT"])
-
-
-CHECKS = {"database": _check_database, "broker": _check_broker}
+CHECKS = {"database": check_database, "broker": check_broker}
 
 
 @bp.route("/healthz")
