@@ -11,13 +11,14 @@ from flask_babel import force_locale
 
 from registry.extensions import db
 from registry.models.user import ROLES
-from registry.services import accounts
+from registry.services import accounts, users
 from registry.services.accounts import AccountError
+from registry.services.users import UserAdminError
 
 users_cli = AppGroup("users", help="Create administrators, list, deactivate, set passwords.")
 
 
-def _fail(error: AccountError):
+def _fail(error: AccountError | UserAdminError):
     """The service's reason, in English, as a command error (exit 1); nothing is kept."""
     db.session.rollback()
     with force_locale("en"):
@@ -79,8 +80,8 @@ def deactivate(email: str) -> None:
     """Deactivate an account: it can no longer log in and its open sessions end at once."""
     user = _user_or_fail(email)
     try:
-        changed = accounts.deactivate(db.session, None, user, via="cli")
-    except AccountError as error:
+        changed = users.deactivate(db.session, None, user, via="cli")
+    except UserAdminError as error:
         raise _fail(error) from None
     db.session.commit()
     click.echo(f"{user.email} deactivated" if changed else f"{user.email} was already inactive")

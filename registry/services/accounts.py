@@ -1,13 +1,12 @@
-"""User accounts: authentication, creation, deactivation and passwords.
+"""User accounts: authentication, creation and passwords.
 
 The bureau's own accounts are also managed from the command line (`flask users ...`, with no
-acting user: the audit trail says `via="cli"`); every change that takes a login away ends the
-user's sessions at once.
+acting user: the audit trail says `via="cli"`); a new password ends the user's sessions at once.
 """
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.auth.passwords import DUMMY_HASH, hash_password, password_problem, verify_password
@@ -89,27 +88,6 @@ def users(session: Session, role: str | None = None) -> list[User]:
     if role is not None:
         query = query.where(User.role == role)
     return list(session.scalars(query))
-
-
-def active_admins(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(User)
-                          .where(User.role == "admin", User.active.is_(True)))
-
-
-def deactivate(session: Session, actor, user: User, *, via: str = "web") -> bool:
-    """The user can no longer log in and their open sessions end now; False if already
-    inactive. Nobody deactivates themselves, nor the last active admin."""
-    if not user.active:
-        return False
-    if actor is not None and actor.id == user.id:
-        raise AccountError(_l("You cannot deactivate your own account."))
-    if user.role == "admin" and active_admins(session) <= 1:
-        raise AccountError(_l("This is the last active administrator: make another one "
-                              "first."))
-    user.active = False
-    end_all_sessions(session, user)
-    audit.record(session, actor, "user_deactivated", user, via=via)
-    return True
 
 
 def set_password(session: Session, actor, user: User, password: str, *,

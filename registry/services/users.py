@@ -147,7 +147,7 @@ def _active_admins(session: Session) -> int:
 
 def _refuse_losing_an_admin(session: Session, actor, user: User) -> None:
     """Neither oneself nor the last active admin loses admin rights."""
-    if user.id == actor.id:
+    if actor is not None and user.id == actor.id:
         raise UserAdminError(_l("You cannot demote or deactivate yourself."))
     if user.role == "admin" and user.active and _active_admins(session) <= 1:
         raise UserAdminError(_l("This is the last active administrator."))
@@ -172,15 +172,19 @@ def change_role(session: Session, actor, user: User, *, role: str, districts=())
     return True
 
 
-def deactivate(session: Session, actor, user: User) -> None:
-    """The user can no longer log in; every open session of theirs ends at its next request."""
-    _require_admin(actor)
+def deactivate(session: Session, actor, user: User, *, via: str = "web") -> bool:
+    """The user can no longer log in; every open session of theirs ends at its next request.
+    False if they were inactive already. `actor` None: the operator, from the command line."""
+    if actor is not None or via != "cli":
+        _require_admin(actor)
     if not user.active:
-        return
+        return False
     _refuse_losing_an_admin(session, actor, user)
     user.active = False
     accounts.end_all_sessions(session, user)
-    audit.record(session, actor, "user_deactivated", user)
+    audit.record(session, actor, "user_deactivated", user,
+                 **({"via": via} if via != "web" else {}))
+    return True
 
 
 def reactivate(session: Session, actor, user: User) -> None:
