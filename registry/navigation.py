@@ -1,6 +1,7 @@
 """The navigation bar per role, declared by the blueprints that own the pages."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Flask, current_app
@@ -15,14 +16,17 @@ class NavItem:
     label: object  # a lazy translated string
     permission: Permission | None = None
     order: int = 50
+    # A count shown next to the label when above zero (unread messages, open requests).
+    badge: Callable[[], int] | None = None
 
 
 NAV_ITEMS: list[NavItem] = []
 LOGIN_LINKS: list[NavItem] = []  # links under the login form (register, forgot password)
 
 
-def add_nav(endpoint: str, label, permission: Permission | None = None, order: int = 50) -> None:
-    NAV_ITEMS.append(NavItem(endpoint, label, permission, order))
+def add_nav(endpoint: str, label, permission: Permission | None = None, order: int = 50,
+            badge: Callable[[], int] | None = None) -> None:
+    NAV_ITEMS.append(NavItem(endpoint, label, permission, order, badge))
 
 
 def add_login_link(endpoint: str, label, order: int = 50) -> None:

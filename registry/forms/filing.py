@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, HiddenField, SelectField, SelectMultipleField, StringField
+from wtforms import Field, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from registry.figures import (
     FIGURE_SPECS,
@@ -18,6 +18,7 @@ from registry.figures import (
     parse_figure,
     parse_yes_no,
 )
+from registry.forms.auth import strip
 
 YES_NO_CHOICES = (("", _l("Not stated")), ("yes", _l("Yes")), ("no", _l("No")))
 
@@ -104,3 +105,10 @@ for _name in ORDERED:
     _spec = FIGURE_SPECS[_name]
     setattr(FilingForm, _name, YesNoFigureField(_spec) if _spec.yes_no else FigureField(_spec))
 
+
+
+class CorrectionRequestForm(FlaskForm):
+    """The firm asks to correct an accepted filing, saying what and why."""
+
+    reason = TextAreaField(_l("What must be corrected, and why"), filters=[strip],
+                           validators=[DataRequired(), Length(max=2000)])

@@ -3,13 +3,14 @@ from registry.models.audit import AuditEvent
 from registry.models.base import Base
 from registry.models.candidate import Candidate, FirmFlag, IncentiveOpportunity
 from registry.models.certificate import Certificate
-from registry.models.filing import Filing, FilingRevision
+from registry.models.filing import Filing, FilingCorrection, FilingReminder, FilingRevision
 from registry.models.firm import District, Firm, FirmFactChange
 from registry.models.monitoring import IndicatorSnapshot, IndicatorSnapshotScope, Target
 from registry.models.onboarding import Invitation, OutboxMail, PasswordResetToken
 from registry.models.review import (
                                     CertificateImport,
                                     Inspector,
+                                    NoticeBatch,
                                     Notification,
                                     Objection,
                                     OutreachEntry,
@@ -21,10 +22,12 @@ from registry.models.scan import FirmVerdict, Scan, ScanChunk, ScheduleRun
 from registry.models.settings import Setting, SettingChange
 from registry.models.user import User, officer_districts
 
-__all__ = ["AuditEvent", "Base", "Candidate", "Certificate", "District", "Filing", "FilingRevision",
+__all__ = ["AuditEvent", "Base", "Candidate", "Certificate", "District", "Filing",
+           "FilingCorrection", "FilingReminder", "FilingRevision",
            "Firm", "FirmFactChange", "FirmFlag", "FirmVerdict", "IncentiveOpportunity",
-           "IndicatorSnapshot", "IndicatorSnapshotScope", "Invitation", "OutboxMail", "PasswordResetToken", "Scan", "ScanChunk", "ScheduleRun", "Target",
+           "IndicatorSnapshot", "IndicatorSnapshotScope", "Invitation", "OutboxMail",
+           "PasswordResetToken", "Scan", "ScanChunk", "ScheduleRun", "Target",
            "User", "officer_districts"]
-__all__ += ["CertificateImport", "Inspector", "Notification", "Objection", "OutreachEntry",
-            "PublicNotice", "SpotCheck", "SpotCheckItem"]
+__all__ += ["CertificateImport", "Inspector", "NoticeBatch", "Notification", "Objection",
+            "OutreachEntry", "PublicNotice", "SpotCheck", "SpotCheckItem"]
 __all__ += ["Setting", "SettingChange"]

@@ -9,6 +9,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -107,3 +108,52 @@ class FilingRevision(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     filing = relationship("Filing", back_populates="revisions")
+
+
+CORRECTION_STATUSES = ("requested", "reopened", "declined", "completed")
+# A correction still being worked on: the firm asked, or the filing is back with the firm.
+OPEN_CORRECTION_STATUSES = ("requested", "reopened")
+
+
+class FilingCorrection(Base):
+    """The correction of an accepted filing: the firm asks with a reason and an officer reopens
+    (or declines) it, or an officer reopens it on their own; it completes when the corrected
+    filing is accepted again. The filing keeps its revisions throughout."""
+
+    __tablename__ = "filing_corrections"
+    __table_args__ = (
+        CheckConstraint("status IN ('requested', 'reopened', 'declined', 'completed')",
+                        name="status"),
+        Index("ix_filing_corrections_filing_id", "filing_id", "id"),
+        Index("ix_filing_corrections_status_firm_id", "status", "firm_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filing_id: Mapped[int] = mapped_column(ForeignKey("filings.id", ondelete="CASCADE"))
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id",
+                                                                   ondelete="SET NULL"))
+    requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    decision_comment: Mapped[str | None] = mapped_column(Text)
+
+    filing = relationship("Filing", lazy="joined")
+    requested_by = relationship("User", foreign_keys=[requested_by_id], lazy="joined")
+    decided_by = relationship("User", foreign_keys=[decided_by_id], lazy="joined")
+
+
+class FilingReminder(Base):
+    """催报: a reminder to file a fiscal year, sent to a firm's users, one row per firm."""
+
+    __tablename__ = "filing_reminders"
+    __table_args__ = (Index("ix_filing_reminders_firm_id_year", "firm_id", "fiscal_year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id", ondelete="CASCADE"))
+    fiscal_year: Mapped[int] = mapped_column(Integer)
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    sent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -55,6 +55,32 @@ Index("ix_firms_district_name", Firm.district, Firm.name, Firm.id)
 Index("ix_firms_name_id", Firm.name, Firm.id)
 
 
+class NoticeBatch(Base):
+    """A public notice as the bureau publishes it: the approvals of one tier and cycle made
+    public together under one document number (文号), with their dates. Approvals join the
+    batch of their tier, cycle and first day; the batch ends when its notices end."""
+
+    __tablename__ = "notice_batches"
+    __table_args__ = (
+        UniqueConstraint("tier", "cycle", "first_day"),
+        CheckConstraint("first_day <= last_day", name="days_ordered"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(64), unique=True)
+    tier: Mapped[str] = mapped_column(String(16))
+    cycle: Mapped[int] = mapped_column(Integer)
+    first_day: Mapped[dt.date] = mapped_column(Date)
+    last_day: Mapped[dt.date] = mapped_column(Date)
+    ended_on: Mapped[dt.date | None] = mapped_column(Date)
+    ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    notices = relationship("PublicNotice", back_populates="batch", lazy="raise_on_sql",
+                           order_by="PublicNotice.id")
+    ended_by = relationship("User", lazy="joined")
+
+
 class PublicNotice(Base):
     """公示: an approval made public for N working days, during which objections are recorded.
 
@@ -81,6 +107,8 @@ class PublicNotice(Base):
     # Years the period crossed without an official calendar (counted Monday to Friday).
     calendar_missing_years: Mapped[list] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(16), default="running")
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("notice_batches.id",
+                                                            ondelete="SET NULL"), index=True)
     concluded_on: Mapped[dt.date | None] = mapped_column(Date)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -88,6 +116,7 @@ class PublicNotice(Base):
     candidate = relationship("Candidate", lazy="joined")
     certificate = relationship("Certificate", lazy="joined")
     firm = relationship("Firm", lazy="joined")
+    batch = relationship("NoticeBatch", back_populates="notices", lazy="joined")
     objections = relationship("Objection", back_populates="notice", lazy="selectin",
                               order_by="Objection.id")
 
@@ -118,6 +147,8 @@ class Objection(Base):
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     notice = relationship("PublicNotice", back_populates="objections")
+    recorded_by = relationship("User", foreign_keys=[recorded_by_id], lazy="joined")
+    decided_by = relationship("User", foreign_keys=[decided_by_id], lazy="joined")
 
 
 class OutreachEntry(Base):

@@ -76,15 +76,15 @@ def certificates_sql(dialect: str, first: int, last: int, as_of: date) -> str:
             f"AND (({on_day}) OR ({on_year_end})) GROUP BY firm_id, tier")
 
 
-def filings_sql(first: int, last: int, as_of: date) -> str:
-    """Per counting filing: firm, year and the figures, NULL read as MISSING (one expression per
-    figure: this query reads most of the registry's data)."""
+def filings_sql(first: int, last: int, as_of: date, statuses=COUNTING_STATUSES) -> str:
+    """Per counting filing (`statuses`): firm, year and the figures, NULL read as MISSING (one
+    expression per figure: this query reads most of the registry's data)."""
     values = ", ".join([f"COALESCE({name}, {MISSING})" for name in YEAR_FIGURES]
                        + [_three_valued(name) for name in YEAR_BOOLEANS])
     return (f"SELECT firm_id, fiscal_year, {values} FROM filings "
             f"WHERE firm_id BETWEEN {int(first)} AND {int(last)} "
             f"AND fiscal_year BETWEEN {as_of.year - YEARS} AND {as_of.year - 1} "
-            f"AND status IN {_in(COUNTING_STATUSES)}")
+            f"AND status IN {_in(statuses)}")
 
 
 def fetch_ints(connection: Connection, sql: str, width: int) -> np.ndarray:
@@ -150,8 +150,10 @@ def _finish_copy_out(pgconn) -> None:
                else psycopg.OperationalError(pgconn.get_error_message()))
 
 
-def load_columns(connection: Connection, first: int, last: int, as_of: date) -> tuple[np.ndarray, FirmColumns]:
-    """The firm ids in [first, last] (sorted) and their engine columns at as_of."""
+def load_columns(connection: Connection, first: int, last: int, as_of: date,
+                 statuses=COUNTING_STATUSES) -> tuple[np.ndarray, FirmColumns]:
+    """The firm ids in [first, last] (sorted) and their engine columns at as_of, reading the
+    filings in `statuses` (the counting ones, unless a caller shows what a returned one held)."""
     dialect = connection.dialect.name
     firms = fetch_ints(connection, firms_sql(dialect, first, last),
                        2 + len(FIRM_BOOLEANS) + 2 + 2 * len(FIRM_FIGURES))
@@ -160,7 +162,7 @@ def load_columns(connection: Connection, first: int, last: int, as_of: date) -> 
     _fill_firms(columns, firms)
     certificates = fetch_ints(connection, certificates_sql(dialect, first, last, as_of), 5)
     _fill_certificates(columns, firm_ids, certificates)
-    filings = fetch_ints(connection, filings_sql(first, last, as_of),
+    filings = fetch_ints(connection, filings_sql(first, last, as_of, statuses),
                          2 + len(YEAR_FIGURES) + len(YEAR_BOOLEANS))
     _fill_years(columns, firm_ids, filings, as_of)
     return firm_ids, _with_ids(columns, firm_ids)

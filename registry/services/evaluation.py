@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 
 from registry import jobs
 from registry.extensions import db
-from registry.models import Firm, FirmVerdict, Scan
+from registry.models import Filing, Firm, FirmVerdict, Scan
 from registry.models.base import utcnow
+from registry.models.filing import COUNTING_STATUSES
 from registry.rules import today_in_shanghai
 from registry.rules.engine import evaluate
 from registry.rules.params import ParameterSet
@@ -68,10 +69,11 @@ def _parameters_of(session: Session, scan: Scan | None, as_of: dt.date) -> Param
 
 
 def current_results(session: Session, first: int, last: int, as_of: dt.date, params: ParameterSet,
-                    lang: str | None = None) -> Iterator[tuple[int, dict, int]]:
+                    lang: str | None = None,
+                    statuses=COUNTING_STATUSES) -> Iterator[tuple[int, dict, int]]:
     """(firm id, rules §7 output entry, inputs digest) of each firm with an id in [first, last],
     evaluated on its current facts at as_of (the scan's own loader and engine path)."""
-    firm_ids, columns = load_columns(session.connection(), first, last, as_of)
+    firm_ids, columns = load_columns(session.connection(), first, last, as_of, statuses)
     names = {firm_id: code or ref for firm_id, code, ref in session.execute(
         select(Firm.id, Firm.credit_code, Firm.external_ref).where(Firm.id.between(first, last)))}
     columns = replace(columns, ids=[names[firm_id] for firm_id in firm_ids.tolist()])
@@ -102,23 +104,36 @@ def verdict_results(session: Session, as_of: dt.date, params: ParameterSet,
 
 def ladder(session: Session, firm_id: int, lang: str | None = None) -> dict:
     """The firm's current verdict for "My ladder" and the officer's firm file:
-    {"pending", "evaluated_at", "as_of", "parameters", "result"} (result None if never evaluated).
-    Pending also when the firm's facts no longer match the inputs the verdict was decided on (the
-    result then explains the newer facts)."""
+    {"pending", "evaluated_at", "as_of", "parameters", "result", "returned"} (result None if never
+    evaluated). Pending also when the firm's facts no longer match the inputs the verdict was
+    decided on (the result then explains the newer facts).
+
+    While filings are returned for correction ("returned": those filings, latest year first) the
+    result still reads their figures: the firm sees the verdict it had, held as pending until it
+    submits again, instead of every tier lacking data."""
     verdict = session.get(FirmVerdict, firm_id)
     pending = bool(verdict and verdict.pending)
+    returned = list(session.scalars(select(Filing).where(Filing.firm_id == firm_id,
+                                                         Filing.status == "returned")
+                                    .order_by(Filing.fiscal_year.desc())))
+    statuses = (*COUNTING_STATUSES, "returned") if returned else COUNTING_STATUSES
     results = []
     if verdict is not None and verdict.inputs_digest is not None:
         scan = session.get(Scan, verdict.scan_id) if verdict.scan_id else None
         params = _parameters_of(session, scan, verdict.as_of)
-        results = list(current_results(session, firm_id, firm_id, verdict.as_of, params, lang))
+        results = list(current_results(session, firm_id, firm_id, verdict.as_of, params, lang,
+                                       statuses))
     if not results:
-        return {"pending": pending, "evaluated_at": None, "as_of": None, "parameters": None, "result": None}
+        return {"pending": pending, "evaluated_at": None, "as_of": None, "parameters": None,
+                "result": None, "returned": returned}
     _firm_id, result, inputs = results[0]
-    return {"pending": pending or inputs != verdict.inputs_digest, "evaluated_at": verdict.evaluated_at,
+    # A held verdict differs from the stored one by the returned figures: only a running
+    # evaluation makes it pending (else the page would wait for an evaluation that never comes).
+    changed = inputs != verdict.inputs_digest and not returned
+    return {"pending": pending or changed, "evaluated_at": verdict.evaluated_at,
             "as_of": verdict.as_of,
             "parameters": describe_parameters(params),
-            "result": result}
+            "result": result, "returned": returned}
 
 
 def candidate_tier_result(verdict: dict, identifier: str, lang: str | None = None) -> dict:

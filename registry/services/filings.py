@@ -4,12 +4,19 @@
 Firm users save and submit their own firm's filings; officers return or accept filings of firms
 in their districts. Every function checks its actor, flushes and never commits. Verdicts read
 only submitted or accepted filings, so submitting (and returning) asks for re-evaluation.
+
+An accepted filing is corrected through a `FilingCorrection`: the firm asks with a reason and
+an officer reopens it (accepted -> returned) or declines; an officer may also reopen it on their
+own. The firm corrects and submits again, an officer accepts again, and the correction is
+complete. Every return and reopening tells the firm in its inbox (and by mail); every request and
+resubmission of a correction mails the district's officers.
 """
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
 
+from flask import has_request_context, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -17,7 +24,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from registry.auth.permissions import Permission, has_permission
-from registry.auth.scope import may_see_firm
+from registry.auth.scope import district_workers, may_see_firm
 from registry.figures import (
     FIGURE_SPECS,
     ORDERED,
@@ -27,8 +34,9 @@ from registry.figures import (
     not_asked_errors,
     plausibility_warnings,
 )
-from registry.models import Filing, FilingRevision, Firm
+from registry.models import Filing, FilingCorrection, FilingRevision, Firm, User
 from registry.models.base import utcnow
+from registry.models.filing import OPEN_CORRECTION_STATUSES
 from registry.rules import today_in_shanghai
 from registry.services import ServiceError, audit, review
 
@@ -177,33 +185,160 @@ def submit(session: Session, filing: Filing, actor, figures: dict, *, confirmed=
     revision = _record(session, filing, actor, "submit", changes, warnings=warnings)
     if resubmission:  # a candidate returned to the firm goes back to review at once
         review.resume_returned(session, filing.firm_id, actor)
+        correction = open_correction(session, filing)
+        if correction is not None:
+            _mail_officers(session, filing, "portal/mail/correction_resubmitted.txt",
+                           correction=correction)
     _reevaluate(session, filing)
     return revision
 
 
 # --- The officer's actions ---------------------------------------------------------------------
 
-def return_filing(session: Session, filing: Filing, officer, comment: str) -> FilingRevision:
-    """Return a submitted filing to the firm with a comment; it stops counting for verdicts."""
+def return_filing(session: Session, filing: Filing, officer, comment: str, *,
+                  candidate=None) -> FilingRevision:
+    """Return a submitted filing to the firm with a comment; it stops counting for verdicts.
+
+    The firm gets one inbox message (and mail) linking to the filing, whether the return comes
+    from a candidate (`candidate`, whose tier the message names) or from the firm file."""
     _check_officer(filing, officer)
-    comment = (comment or "").strip()
-    if not comment:
-        raise FilingError(_l("Say what the firm must correct."))
+    comment = _required(comment, _l("Say what the firm must correct."))
     _check_status(filing, ("submitted",))
     filing.status = "returned"
     filing.officer_comment = comment
     revision = _record(session, filing, officer, "return", {}, comment=comment)
+    review.notify(session, filing.firm_id, "returned", candidate=candidate,
+                  link=_filing_link(filing), fiscal_year=filing.fiscal_year, reason=comment,
+                  tier=getattr(candidate, "tier", None))
     _reevaluate(session, filing)
     return revision
 
 
 def accept(session: Session, filing: Filing, officer) -> FilingRevision:
-    """Accept a submitted filing (its figures keep counting, now confirmed by the bureau)."""
+    """Accept a submitted filing (its figures keep counting, now confirmed by the bureau); a
+    corrected filing's correction is then complete."""
     _check_officer(filing, officer)
     _check_status(filing, ("submitted",))
     filing.status = "accepted"
     filing.accepted_at = utcnow()
-    return _record(session, filing, officer, "accept", {})
+    revision = _record(session, filing, officer, "accept", {})
+    correction = open_correction(session, filing)
+    if correction is not None and correction.status == "reopened":
+        correction.status = "completed"
+        audit.record(session, officer, "filing_correction_complete", correction,
+                     fiscal_year=filing.fiscal_year)
+        review.notify(session, filing.firm_id, "correction_accepted", link=_filing_link(filing),
+                      fiscal_year=filing.fiscal_year)
+    return revision
+
+
+# --- Corrections of accepted filings ------------------------------------------------------------
+
+def open_correction(session: Session, filing: Filing) -> FilingCorrection | None:
+    """The filing's correction still being worked on (requested or reopened), if any."""
+    if filing.id is None:
+        return None
+    return session.scalar(select(FilingCorrection).where(
+        FilingCorrection.filing_id == filing.id,
+        FilingCorrection.status.in_(OPEN_CORRECTION_STATUSES)).order_by(FilingCorrection.id.desc()))
+
+
+def corrections_of(session: Session, filing: Filing) -> list[FilingCorrection]:
+    """Every correction of the filing, newest first."""
+    if filing.id is None:
+        return []
+    return list(session.scalars(select(FilingCorrection).where(
+        FilingCorrection.filing_id == filing.id).order_by(FilingCorrection.id.desc())))
+
+
+def request_correction(session: Session, filing: Filing, actor, reason: str) -> FilingCorrection:
+    """The firm asks to correct an accepted filing, saying why; the district's officers are
+    mailed and see it in their corrections list."""
+    _check_firm_actor(filing, actor)
+    reason = _required(reason, _l("Say what you need to correct and why."))
+    _check_status(filing, ("accepted",))
+    if open_correction(session, filing) is not None:
+        raise WrongStatus(_l("A correction of this filing is already requested."))
+    correction = FilingCorrection(filing_id=filing.id, firm_id=filing.firm_id, status="requested",
+                                  reason=reason, requested_by_id=actor.id)
+    session.add(correction)
+    session.flush()
+    audit.record(session, actor, "filing_correction_request", correction,
+                 fiscal_year=filing.fiscal_year, reason=reason)
+    _mail_officers(session, filing, "portal/mail/correction_requested.txt", correction=correction)
+    return correction
+
+
+def reopen(session: Session, filing: Filing, officer, reason: str) -> FilingCorrection:
+    """Reopen an accepted filing for correction (accepted -> returned): the firm's request, if
+    there is one, is granted; otherwise the officer opens a correction on their own. The filing
+    keeps its revisions and stops counting until it is submitted again."""
+    _check_officer(filing, officer)
+    reason = _required(reason, _l("Say what the firm must correct."))
+    _check_status(filing, ("accepted",))
+    correction = open_correction(session, filing)
+    if correction is None:
+        correction = FilingCorrection(filing_id=filing.id, firm_id=filing.firm_id,
+                                      status="reopened", reason=reason,
+                                      requested_by_id=officer.id)
+        session.add(correction)
+    correction.status = "reopened"
+    correction.decided_by_id, correction.decided_at = officer.id, utcnow()
+    correction.decision_comment = reason
+    filing.status = "returned"
+    filing.officer_comment = reason
+    _record(session, filing, officer, "reopen", {}, comment=reason)
+    audit.record(session, officer, "filing_correction_reopen", correction,
+                 fiscal_year=filing.fiscal_year, reason=reason)
+    review.notify(session, filing.firm_id, "reopened", link=_filing_link(filing),
+                  fiscal_year=filing.fiscal_year, reason=reason)
+    _reevaluate(session, filing)
+    return correction
+
+
+def decline_correction(session: Session, correction: FilingCorrection, officer,
+                       reason: str) -> None:
+    """Decline a firm's request: the accepted filing stays as it is; the firm reads why."""
+    filing = correction.filing
+    _check_officer(filing, officer)
+    reason = _required(reason, _l("Say why the filing stays as accepted."))
+    if correction.status != "requested":
+        raise WrongStatus(_l("This correction has been decided already."))
+    correction.status = "declined"
+    correction.decided_by_id, correction.decided_at = officer.id, utcnow()
+    correction.decision_comment = reason
+    audit.record(session, officer, "filing_correction_decline", correction,
+                 fiscal_year=filing.fiscal_year, reason=reason)
+    review.notify(session, filing.firm_id, "correction_declined", link=_filing_link(filing),
+                  fiscal_year=filing.fiscal_year, reason=reason)
+
+
+def _required(text: str | None, message) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise FilingError(message)
+    return text
+
+
+def _filing_link(filing: Filing) -> str | None:
+    """The firm's page of the filing, for inbox messages and mails (None outside a request)."""
+    if not has_request_context():
+        return None
+    return url_for("portal.filing", year=filing.fiscal_year, _external=True)
+
+
+def _mail_officers(session: Session, filing: Filing, template: str, **context) -> None:
+    """Mail the active officers of the firm's district (only when SMTP is configured: they read
+    the corrections list in the workspace otherwise)."""
+    from registry.services import mail
+    if not mail.smtp_configured():
+        return
+    link = (url_for("officer.firm_file", firm_id=filing.firm_id, _external=True, _anchor="filings")
+            if has_request_context() else None)
+    officers = session.scalars(select(User).where(district_workers(filing.firm.district)))
+    for officer in officers:
+        mail.send(session, officer.email, template, filing=filing, firm=filing.firm, link=link,
+                  **context)
 
 
 # --- Checks and records -----------------------------------------------------------------------

@@ -172,12 +172,10 @@ def return_to_firm(session: Session, candidate: Candidate, officer, reason: str,
     if filing.firm_id != candidate.firm_id:
         raise ReviewError(_l("This filing belongs to another firm."))
     _move(session, candidate, "return", officer, reason, fiscal_year=filing.fiscal_year)
-    try:
-        filings.return_filing(session, filing, officer, reason)
+    try:  # the firm's one message about it comes from the filing's return
+        filings.return_filing(session, filing, officer, reason, candidate=candidate)
     except filings.FilingError as error:
         raise ReviewError(error.message) from None
-    notify(session, candidate.firm_id, "returned", candidate=candidate, tier=candidate.tier,
-           reason=reason.strip(), fiscal_year=filing.fiscal_year)
 
 
 def resume_returned(session: Session, firm_id: int, actor) -> list[Candidate]:
@@ -390,8 +388,11 @@ def _require_reason(reason: str | None) -> None:
 # --- The firm's inbox --------------------------------------------------------------------------
 
 def notify(session: Session, firm_id: int, kind: str, *, candidate: Candidate | None = None,
-           certificate: Certificate | None = None, **details) -> Notification:
-    """Tell the firm about a decision: its inbox, and e-mail to its users when SMTP is set up."""
+           certificate: Certificate | None = None, link: str | None = None,
+           **details) -> Notification:
+    """Tell the firm about a decision: its inbox, and e-mail to its users when SMTP is set up.
+
+    The mail links to `link` (the page the decision is about), else to the inbox."""
     from registry.services import mail
     notification = Notification(firm_id=firm_id, kind=kind,
                                 candidate_id=getattr(candidate, "id", None),
@@ -400,7 +401,8 @@ def notify(session: Session, firm_id: int, kind: str, *, candidate: Candidate | 
     session.flush()
     if mail.smtp_configured():
         # The daily pass runs outside any request: its mails carry no link.
-        link = url_for("inbox.index", _external=True) if has_request_context() else None
+        if link is None and has_request_context():
+            link = url_for("inbox.index", _external=True)
         recipients = session.scalars(select(User.email).where(User.firm_id == firm_id,
                                                               User.active.is_(True))).all()
         for email in recipients:

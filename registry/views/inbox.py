@@ -44,4 +44,5 @@ def mark_all_read():
     return redirect(url_for("inbox.index"))
 
 
-add_nav("inbox.index", _l("Inbox"), Permission.PORTAL_USE, order=14)
+add_nav("inbox.index", _l("Inbox"), Permission.PORTAL_USE, order=14,
+        badge=lambda: unread_count(current_user.firm_id))

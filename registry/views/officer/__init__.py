@@ -113,6 +113,8 @@ add_nav("officer.notices", _l("Public notices"), Permission.CERTIFICATES_VIEW, o
 add_nav("officer.outreach_index", _l("Outreach"), Permission.OUTREACH_VIEW, order=22)
 add_nav("officer.directory", _l("Firms"), Permission.FIRMS_VIEW, order=23)
 add_nav("officer.not_filed", _l("Not filed"), Permission.FIRMS_VIEW, order=24)
+add_nav("officer.corrections", _l("Corrections"), Permission.FILINGS_REVIEW, order=24,
+        badge=firms.requested_corrections)
 add_nav("officer.spot_checks", _l("Spot checks"), Permission.CERTIFICATES_VIEW, order=25)
 add_nav("officer.certificate_import", _l("Import certificates"), Permission.CERTIFICATES_MANAGE,
         order=26)

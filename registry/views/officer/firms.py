@@ -8,9 +8,10 @@ from decimal import Decimal
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from registry.auth.permissions import Permission, has_permission, requires
+from registry.auth.scope import firm_scope
 from registry.extensions import db
 from registry.forms.officer import ActionForm, ReasonForm, ReturnFilingForm
 from registry.forms.portal import TECH_FIELD_LABELS
@@ -20,12 +21,15 @@ from registry.models import (
     Candidate,
     Certificate,
     Filing,
+    FilingCorrection,
+    Firm,
     FirmFlag,
     IncentiveOpportunity,
     PublicNotice,
     User,
 )
 from registry.models.certificate import TIERS
+from registry.models.filing import OPEN_CORRECTION_STATUSES
 from registry.rules import ParameterError, load_parameters, today_in_shanghai
 from registry.rules.params import available_years
 from registry.services import evaluation, filings, review
@@ -107,6 +111,10 @@ def firm_file(firm_id: int):
         .order_by(IncentiveOpportunity.cycle.desc())).all()
     notices = {n.certificate_id: n for n in session.scalars(
         select(PublicNotice).where(PublicNotice.firm_id == firm.id))}
+    corrections = {c.filing_id: c for c in session.scalars(
+        select(FilingCorrection).where(FilingCorrection.firm_id == firm.id,
+                                       FilingCorrection.status.in_(OPEN_CORRECTION_STATUSES))
+        .order_by(FilingCorrection.id))}
     history = []
     if has_permission(current_user, Permission.AUDIT_VIEW):
         history = session.execute(
@@ -116,7 +124,7 @@ def firm_file(firm_id: int):
     return render_template(
         "officer/firm.html", firm=firm, district=district_names().get(firm.district, firm.district),
         filings=firm_filings, chart=chart_data(firm_filings), certificates=certificates,
-        notices=notices, candidates=candidates,
+        notices=notices, corrections=corrections, candidates=candidates,
         timeline=tier_timeline(certificates, candidates, today), flags=flags,
         incentives=incentives, state=evaluation.ladder(session, firm.id, current_locale()),
         history=history, tech_fields=TECH_FIELD_LABELS, action_form=ActionForm(),
@@ -153,6 +161,59 @@ def return_filing(firm_id: int, year: int):
     return _filing_action(
         lambda: filings.return_filing(db.session, filing, current_user, form.comment.data),
         firm_id, _("The filing for %(year)s went back to the firm.", year=year))
+
+
+@bp.post(f"/firms/<{ID}:firm_id>/filings/<{YEAR}:year>/reopen")
+@requires(Permission.FILINGS_REVIEW)
+def reopen_filing(firm_id: int, year: int):
+    """Reopen an accepted filing for correction (the firm's request, or the officer's own)."""
+    filing = _filing_or_404(firm_id, year)
+    form = ReturnFilingForm()
+    if not form.validate_on_submit():
+        flash(_("Say what the firm must correct."), "danger")
+        return redirect(url_for("officer.firm_file", firm_id=firm_id, _anchor="filings"))
+    return _filing_action(
+        lambda: filings.reopen(db.session, filing, current_user, form.comment.data),
+        firm_id, _("The filing for %(year)s is reopened: the firm can correct it.", year=year))
+
+
+@bp.post(f"/firms/<{ID}:firm_id>/filings/<{YEAR}:year>/decline-correction")
+@requires(Permission.FILINGS_REVIEW)
+def decline_correction(firm_id: int, year: int):
+    filing = _filing_or_404(firm_id, year)
+    correction = filings.open_correction(db.session, filing)
+    if correction is None:
+        abort(404)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash(_("A reason is required."), "danger")
+        return redirect(url_for("officer.firm_file", firm_id=firm_id, _anchor="filings"))
+    return _filing_action(
+        lambda: filings.decline_correction(db.session, correction, current_user,
+                                           form.reason.data),
+        firm_id, _("The correction request for %(year)s is declined.", year=year))
+
+
+@bp.get("/corrections")
+@requires(Permission.FILINGS_REVIEW)
+def corrections():
+    """Corrections of accepted filings still being worked on in the officer's districts: the
+    firms' requests to decide, and the reopened filings until they are accepted again."""
+    rows = db.session.scalars(
+        select(FilingCorrection).join(Firm, Firm.id == FilingCorrection.firm_id)
+        .where(FilingCorrection.status.in_(OPEN_CORRECTION_STATUSES), firm_scope(current_user))
+        .order_by(FilingCorrection.status.desc(), FilingCorrection.requested_at)).all()
+    return render_template("officer/corrections.html", corrections=rows,
+                           firms={firm.id: firm for firm in db.session.scalars(
+                               select(Firm).where(Firm.id.in_({c.firm_id for c in rows})))})
+
+
+def requested_corrections() -> int:
+    """How many firms' correction requests in the officer's districts await a decision."""
+    return db.session.scalar(
+        select(func.count()).select_from(FilingCorrection)
+        .join(Firm, Firm.id == FilingCorrection.firm_id)
+        .where(FilingCorrection.status == "requested", firm_scope(current_user)))
 
 
 def _filing_action(action, firm_id: int, done: str):

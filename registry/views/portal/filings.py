@@ -20,7 +20,7 @@ from registry.figures import (
     plausibility_warnings,
     warning_message,
 )
-from registry.forms.filing import FilingForm
+from registry.forms.filing import CorrectionRequestForm, FilingForm
 from registry.services import export, filings, xlsx
 from registry.services.filings import EDITABLE_STATUSES, FilingError
 from registry.views.keep import EXPIRED_NOTICE, csrf_expired, keeps_input, restore_input
@@ -123,11 +123,36 @@ def _shown(warnings: list[dict]) -> list[dict]:
             for w in warnings]
 
 
-def _render_read_only(record):
-    return render_template("portal/filing_view.html", filing=record, sections=SECTIONS,
-                           specs=FIGURE_SPECS,
-                           warnings=_shown(filings.warnings_for(db.session, record,
-                                                                record.figures())))
+def _render_read_only(record, correction_form=None, status: int = 200):
+    page = render_template(
+        "portal/filing_view.html", filing=record, sections=SECTIONS, specs=FIGURE_SPECS,
+        warnings=_shown(filings.warnings_for(db.session, record, record.figures())),
+        correction=filings.open_correction(db.session, record),
+        corrections=filings.corrections_of(db.session, record),
+        correction_form=correction_form or CorrectionRequestForm())
+    return page, status
+
+
+@bp.post("/filings/<int(min=1, max=9999):year>/correction")
+@requires(Permission.PORTAL_USE)
+def request_correction(year: int):
+    """Ask the bureau to reopen an accepted filing for correction."""
+    record = _filing_or_new(year, lock=True)
+    if record.id is None:
+        abort(404)
+    form = CorrectionRequestForm()
+    if not form.validate_on_submit():
+        return _render_read_only(record, form, 422)
+    try:
+        filings.request_correction(db.session, record, current_user, form.reason.data)
+    except FilingError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return redirect(url_for(".filing", year=year))
+    db.session.commit()
+    flash(_("Your correction request is sent to the bureau. You will read its answer in your "
+            "inbox."), "success")
+    return redirect(url_for(".filing", year=year))
 
 
 @bp.post("/filings/<int(min=1, max=9999):year>/autosave")
