@@ -1,6 +1,6 @@
 """The bureau's settings: one current value per key, and every change (who, when, old -> new).
 
-Keys are dotted names (`bureau.name`, `public_notice.working_days`, `calendar.2026`,
+Keys are dotted names (`params.bureau.name`, `params.public_notice.working_days`, `calendar.2026`,
 `rounds.2026`, `rules.profiles`); values are JSON. A key without a row takes the default shipped
 in `registry/params/` (see `registry/services/settings.py`).
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import JSON, ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.models.base import Base, UTCDateTime, utcnow
 
@@ -37,3 +37,5 @@ class SettingChange(Base):
     new_value: Mapped[object | None] = mapped_column(JSON)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    actor = relationship("User", lazy="joined")

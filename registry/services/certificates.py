@@ -8,13 +8,10 @@ back to review.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from openpyxl import load_workbook
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
@@ -25,6 +22,7 @@ from registry.models.base import utcnow
 from registry.models.certificate import TIERS
 from registry.rules import today_in_shanghai
 from registry.services import audit, review, settings
+from registry.services.xlsx import cell_date, header_columns, read_spreadsheet
 
 # --- The daily pass ----------------------------------------------------------------------------
 
@@ -168,21 +166,10 @@ def _report(row: ImportRow) -> dict:
 
 def read_table(filename: str, data: bytes) -> tuple[list[ImportRow], object | None]:
     """The rows of an uploaded CSV or XLSX keyed by IMPORT_COLUMNS, or a file-level error."""
-    try:
-        if filename.lower().endswith(".xlsx"):
-            table = _xlsx_rows(data)
-        elif filename.lower().endswith(".csv"):
-            table = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-        else:
-            return [], _l("Upload a .csv or .xlsx file.")
-    except UnicodeDecodeError:
-        return [], _l("The CSV file is not UTF-8 text.")
-    except Exception:  # untrusted bytes: any parser failure means "not a workbook we can read"
-        return [], _l("This file cannot be read as a spreadsheet.")
-    table = [row for row in table if any(str(cell or "").strip() for cell in row)]
-    if not table:
-        return [], _l("The file is empty.")
-    columns, missing = _header(table[0])
+    table, error = read_spreadsheet(filename, data)
+    if error is not None:
+        return [], error
+    columns, missing = header_columns(table[0], HEADER_ALIASES, IMPORT_COLUMNS)
     if missing:
         return [], _l("Missing columns: %(columns)s.", columns=", ".join(missing))
     if len(table) - 1 > MAX_IMPORT_ROWS:
@@ -193,25 +180,6 @@ def read_table(filename: str, data: bytes) -> tuple[list[ImportRow], object | No
                   for name, index in columns.items()}
         rows.append(ImportRow(number, values))
     return rows, None
-
-
-def _xlsx_rows(data: bytes) -> list[list]:
-    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    try:
-        return [list(row) for row in workbook.active.iter_rows(values_only=True)]
-    finally:
-        workbook.close()
-
-
-def _header(cells: list) -> tuple[dict[str, int], list[str]]:
-    names = [str(cell or "").strip().lower() for cell in cells]
-    columns = {}
-    for column, aliases in HEADER_ALIASES.items():
-        for index, name in enumerate(names):
-            if name in aliases:
-                columns[column] = index
-                break
-    return columns, [column for column in IMPORT_COLUMNS if column not in columns]
 
 
 def _check_rows(session: Session, rows: list[ImportRow], scope) -> None:
@@ -261,20 +229,8 @@ def _parse_row(row: ImportRow) -> None:
     if not values["number"]:
         errors.append(_l("The certificate number is missing."))
     for name in ("issued", "expires"):
-        values[name] = _date(values.get(name))
+        values[name] = cell_date(values.get(name))
         if values[name] is None:
             errors.append(_l("%(column)s is not a date (YYYY-MM-DD).", column=name))
     if values["issued"] and values["expires"] and values["issued"] > values["expires"]:
         errors.append(_l("The certificate expires before it is issued."))
-
-
-def _date(value) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = str(value or "").strip().replace("/", "-").replace(".", "-")
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        return None

@@ -103,10 +103,11 @@ def start_full_scan(session: Session, actor=None, *, as_of: dt.date | None = Non
         return active_full_scan(session), False
     ranges = chunk_ranges(session, setting("SCAN_CHUNK_SIZE"))
     now = utcnow()
-    session.execute(ScanChunk.__table__.insert(), [
-        {"scan_id": scan.id, "index": index, "first_firm_id": first, "last_firm_id": last, "firms": firms,
-         "status": "queued", "attempts": 0, "dispatched_at": now if dispatch else None}
-        for index, (first, last, firms) in enumerate(ranges)])
+    if ranges:  # an empty registry has no chunk (an empty executemany would insert one blank row)
+        session.execute(ScanChunk.__table__.insert(), [
+            {"scan_id": scan.id, "index": index, "first_firm_id": first, "last_firm_id": last, "firms": firms,
+             "status": "queued", "attempts": 0, "dispatched_at": now if dispatch else None}
+            for index, (first, last, firms) in enumerate(ranges)])
     scan.firms_total = sum(firms for _first, _last, firms in ranges)
     scan.chunks_total = len(ranges)
     if not ranges:

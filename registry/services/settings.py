@@ -102,7 +102,7 @@ class BureauValue:
 
     @property
     def key(self) -> str:
-        return f"bureau.{self.path}"
+        return f"{BUREAU_PREFIX}{self.path}"
 
     def shipped(self):
         value = shipped_bureau()
@@ -111,8 +111,9 @@ class BureauValue:
         return value
 
 
+BUREAU_PREFIX = "params."  # + the value's dotted path in bureau.toml
 BUREAU_VALUES = (
-    BureauValue("name", str),
+    BureauValue("bureau.name", str),
     BureauValue("public_notice.working_days", int, 1, 60),
     BureauValue("filings.deadline", str),
     BureauValue("spot_checks.sample_share", float, 0.0001, 1),
@@ -129,9 +130,9 @@ def bureau(session: Session) -> dict:
     """The tables of `bureau.toml` (a nested dict), with every value the admins changed."""
     data = copy.deepcopy(shipped_bureau())
     rows = session.execute(select(Setting.key, Setting.value)
-                           .where(Setting.key.startswith("bureau.", autoescape=True)))
+                           .where(Setting.key.startswith(BUREAU_PREFIX, autoescape=True)))
     for key, value in rows:
-        *tables, leaf = key.removeprefix("bureau.").split(".")
+        *tables, leaf = key.removeprefix(BUREAU_PREFIX).split(".")
         target = data
         for table in tables:
             target = target.setdefault(table, {})

@@ -27,12 +27,14 @@ def test_bureau_values_default_to_the_shipped_file_and_changes_are_versioned(db_
     # The rest of the file is untouched.
     assert settings.bureau(db_session)["filings"] == shipped_bureau()["filings"]
 
-    changes = settings.history(db_session, "bureau.public_notice")
+    changes = settings.history(db_session, "params.public_notice")
     assert [(c.version, c.old_value, c.new_value, c.actor_id) for c in changes] == [
         (2, 7, 12, admin.id), (1, shipped_bureau()["public_notice"]["working_days"], 7, admin.id)]
-    assert db_session.get(Setting, "bureau.public_notice.working_days").version == 2
+    assert db_session.get(Setting, "params.public_notice.working_days").version == 2
+    settings.set_bureau_value(db_session, "bureau.name", "测试市科学技术局", admin)
+    assert settings.bureau_name(db_session) == "测试市科学技术局"
     events = db_session.scalars(select(AuditEvent).where(AuditEvent.action == "setting_changed")).all()
-    assert [e.details["new"] for e in events] == [7, 12]
+    assert [e.details["new"] for e in events] == [7, 12, "测试市科学技术局"]
 
 
 @pytest.mark.parametrize("path, value, field", [

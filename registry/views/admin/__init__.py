@@ -19,6 +19,7 @@ def _labels():
 
 
 # The pages register their routes on `bp`.
-from registry.views.admin import users  # noqa: F401
+from registry.views.admin import settings, users  # noqa: F401
 
 add_nav("admin.users", _l("Users"), Permission.USERS_ADMIN, order=80)
+add_nav("admin.settings_index", _l("Settings"), Permission.USERS_ADMIN, order=81)
