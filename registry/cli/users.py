@@ -11,7 +11,7 @@ from flask_babel import force_locale
 
 from registry.extensions import db
 from registry.models.user import ROLES
-from registry.services import accounts, users
+from registry.services import accounts, settings, users
 from registry.services.accounts import AccountError
 from registry.services.users import UserAdminError
 
@@ -53,8 +53,12 @@ def create_admin(email: str, name: str, password_stdin: bool) -> None:
                                      password=password, via="cli")
     except AccountError as error:
         raise _fail(error) from None
+    # The first run: the shipped districts go into the database (nothing once any exists).
+    districts = settings.load_defaults(db.session, user)
     db.session.commit()
     click.echo(f"administrator {user.email} created")
+    if districts:
+        click.echo(f"{districts} districts loaded from registry/params/districts.toml")
 
 
 @users_cli.command("list")
