@@ -17,7 +17,7 @@ import numpy as np
 from sqlalchemy import Connection, Engine, MetaData, insert, inspect, literal, select, text
 from sqlalchemy.orm import Session
 
-from registry.demo import accounts, catalog
+from registry.demo import accounts, catalog, notices
 from registry.demo.generate import CHUNK_SIZE, Rows, generate
 from registry.models import Base, District
 
@@ -75,6 +75,7 @@ def load_demo(engine: Engine, *, firms: int, seed: int, as_of: dt.date, reset: b
                     progress(summary)
         with Session(bind=connection) as session:
             accounts.create_demo_accounts(session, as_of)
+            notices.ended_notice(session, as_of)
             session.flush()
     writer.analyze()
     summary.seconds = time.perf_counter() - started

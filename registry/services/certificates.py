@@ -17,7 +17,14 @@ from sqlalchemy.orm import Session
 
 from registry.creditcode import CreditCodeError, normalise_credit_code
 from registry.extensions import db
-from registry.models import AuditEvent, Certificate, CertificateImport, Firm, PublicNotice
+from registry.models import (
+    AuditEvent,
+    Certificate,
+    CertificateImport,
+    Firm,
+    NoticeBatch,
+    PublicNotice,
+)
 from registry.models.base import utcnow
 from registry.models.certificate import TIERS
 from registry.rules import today_in_shanghai
@@ -44,11 +51,17 @@ def daily_pass(session: Session, today: dt.date) -> dict:
     return summary
 
 
-def conclude_notices(session: Session, today: dt.date) -> int:
-    """Notices that ended before today with no undecided objection: the certificate is valid."""
-    ended = session.scalars(select(PublicNotice).where(PublicNotice.status == "running",
-                                                       PublicNotice.last_day < today)
-                            .order_by(PublicNotice.id)).all()
+def conclude_notices(session: Session, today: dt.date, notices=None, actor=None) -> int:
+    """Notices that ended before today with no undecided objection: the certificate is valid,
+    numbered and dated, and the firm told. The daily pass concludes every such notice; an officer
+    ends those of a batch (`notices`) at once, without waiting for the pass. A batch whose
+    notices have all ended is ended too."""
+    if notices is None:
+        notices = session.scalars(select(PublicNotice).where(PublicNotice.status == "running",
+                                                             PublicNotice.last_day < today)
+                                  .order_by(PublicNotice.id)).all()
+    ended = [notice for notice in notices
+             if notice.status == "running" and notice.last_day < today]
     certified = 0
     for notice in ended:
         if notice.undecided_objections:
@@ -67,6 +80,41 @@ def conclude_notices(session: Session, today: dt.date) -> int:
                       expires=certificate.expires.isoformat())
         session.flush()
         certified += 1
+    _end_batches(session, {notice.batch_id for notice in ended} - {None}, today, actor)
+    return certified
+
+
+def _end_batches(session: Session, batch_ids: set[int], today: dt.date, actor) -> None:
+    """Batches among `batch_ids` with no running notice left end today (audited)."""
+    if not batch_ids:
+        return
+    still_running = (select(PublicNotice.id).where(PublicNotice.batch_id == NoticeBatch.id,
+                                                   PublicNotice.status == "running").exists())
+    for batch in session.scalars(select(NoticeBatch).where(
+            NoticeBatch.id.in_(batch_ids), NoticeBatch.ended_on.is_(None), ~still_running)):
+        batch.ended_on, batch.ended_by_id = today, getattr(actor, "id", None)
+        audit.record(session, actor, "notice_batch_end", batch, number=batch.number,
+                     tier=batch.tier, cycle=batch.cycle)
+
+
+def end_notice_batch(session: Session, batch: NoticeBatch, notices: list[PublicNotice], actor,
+                     today: dt.date) -> int:
+    """An officer ends the notices of a batch whose period is over and issues their certificates
+    now (the daily pass would do it tonight). Refused while the period runs; notices with an
+    undecided objection wait for the decision. Returns how many certificates were issued."""
+    if batch.last_day >= today:
+        raise review.ReviewError(_l("This notice runs until %(day)s: it can be ended from the "
+                                    "next day on.", day=batch.last_day.isoformat()))
+    running = [notice for notice in notices if notice.status == "running"]
+    if not running:
+        raise review.ReviewError(_l("Every notice of this batch has ended already."))
+    waiting = [notice for notice in running if notice.undecided_objections]
+    certified = conclude_notices(session, today, running, actor)
+    if waiting and not certified:
+        raise review.ReviewError(_l("Decide the objections first: %(count)s notices wait for a "
+                                    "decision.", count=len(waiting)))
+    audit.record(session, actor, "notice_batch_issue", batch, number=batch.number,
+                 certified=certified, waiting=len(waiting))
     return certified
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from flask import has_request_context, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from registry.auth.permissions import Permission, has_permission, roles_with
@@ -32,6 +32,7 @@ from registry.models import (
     Candidate,
     Certificate,
     Filing,
+    NoticeBatch,
     Notification,
     Objection,
     PublicNotice,
@@ -122,14 +123,34 @@ def approve(session: Session, candidate: Candidate, officer, *, today: dt.date,
                               expires=expires, status="public_notice")
     session.add(certificate)
     session.flush()
+    batch = notice_batch(session, candidate.tier, candidate.cycle, first_day, last_day)
     notice = PublicNotice(candidate_id=candidate.id, certificate_id=certificate.id,
                           firm_id=candidate.firm_id, first_day=first_day, last_day=last_day,
                           working_days=days, calendar_missing_years=sorted(calendar.missing_years),
-                          created_by_id=officer.id)
+                          created_by_id=officer.id, batch_id=batch.id)
     session.add(notice)
     notify(session, candidate.firm_id, "approved", candidate=candidate, certificate=certificate,
            tier=candidate.tier, first_day=first_day.isoformat(), last_day=last_day.isoformat())
     return notice
+
+
+def notice_batch(session: Session, tier: str, cycle: int, first_day: dt.date,
+                 last_day: dt.date) -> NoticeBatch:
+    """The notice batch that approvals of `tier` and `cycle` starting on `first_day` join (made
+    with the next 文号 of the first day's year when it is the first of them)."""
+    batch = session.scalar(select(NoticeBatch).where(
+        NoticeBatch.tier == tier, NoticeBatch.cycle == cycle, NoticeBatch.first_day == first_day))
+    if batch is None:
+        year = first_day.year
+        earlier = session.scalar(select(func.count()).select_from(NoticeBatch).where(
+            NoticeBatch.first_day.between(dt.date(year, 1, 1), dt.date(year, 12, 31))))
+        template = settings.bureau(session)["public_notice"]["number_format"]
+        batch = NoticeBatch(number=template.format(year=year, seq=earlier + 1), tier=tier,
+                            cycle=cycle, first_day=first_day, last_day=last_day)
+        session.add(batch)
+        session.flush()
+    batch.last_day = max(batch.last_day, last_day)
+    return batch
 
 
 def expiry_date(session: Session, tier: str, issued: dt.date,

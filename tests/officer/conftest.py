@@ -12,6 +12,7 @@ import pytest
 from registry.models import (
     CertificateImport,
     Inspector,
+    NoticeBatch,
     Objection,
     PublicNotice,
     SpotCheck,
@@ -83,9 +84,14 @@ def district_objects(session, firm, uploader) -> dict:
     pending = CertificateFactory(firm=firm, tier="gazelle", status="public_notice",
                                  number=None, issued=dt.date(2025, 11, 1),
                                  expires=dt.date(2028, 10, 31))
+    notice_batch = NoticeBatch(number=f"甬科公〔2025〕{firm.id}号", tier="gazelle", cycle=2025,
+                               first_day=dt.date(2025, 10, 1), last_day=dt.date(2025, 10, 31))
+    session.add(notice_batch)
+    session.flush()
     notice = PublicNotice(candidate_id=candidate.id, certificate_id=pending.id,
                           firm_id=firm.id, first_day=dt.date(2025, 10, 1),
-                          last_day=dt.date(2025, 10, 31), working_days=10)
+                          last_day=dt.date(2025, 10, 31), working_days=10,
+                          batch_id=notice_batch.id)
     session.add(notice)
     session.flush()
     objection = Objection(notice_id=notice.id, received_on=dt.date(2025, 10, 9), summary="异议")
@@ -106,6 +112,7 @@ def district_objects(session, firm, uploader) -> dict:
             "certificate_id": certificate.id,
             "notice_id": notice.id, "objection_id": objection.id, "check_id": check.id,
             "item_id": item.id, "inspector_id": inspector.id, "batch_id": batch.id,
+            "notice_batch_id": notice_batch.id,
             "year": 2024, "cycle": 2025}
 
 

@@ -4,18 +4,19 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from registry.auth.permissions import Permission, requires
 from registry.auth.scope import firm_scope
 from registry.extensions import db
-from registry.forms.officer import CertificateImportForm, ObjectionForm, ReasonForm
-from registry.models import CertificateImport, Firm, Objection, PublicNotice
+from registry.forms.officer import ActionForm, CertificateImportForm, ObjectionForm, ReasonForm
+from registry.models import CertificateImport, Firm, NoticeBatch, Objection, PublicNotice
 from registry.models.review import NOTICE_STATUSES
 from registry.rules import today_in_shanghai
 from registry.services import certificates, review
 from registry.services.calendar import missing_calendar_warnings
-from registry.views.officer import ID, bp
+from registry.views.officer import ID, bp, district_names, tier_label
+from registry.views.officer.export import table_response
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
@@ -95,6 +96,83 @@ def decide_objection(objection_id: int, outcome: str):
     flash(_("The objection is upheld: the approval is withdrawn.") if outcome == "uphold"
           else _("The objection is dismissed."), "success")
     return redirect(url_for("officer.notice", notice_id=notice.id))
+
+
+# --- Notice batches (文号): what the bureau publishes -------------------------------------------
+
+def _batch_notices(batch_id: int) -> list[PublicNotice]:
+    """The batch's notices the current user may see, by firm name."""
+    return list(db.session.scalars(
+        select(PublicNotice).join(Firm, Firm.id == PublicNotice.firm_id)
+        .where(PublicNotice.batch_id == batch_id, firm_scope(current_user))
+        .order_by(Firm.name, PublicNotice.id)))
+
+
+def _batch_or_404(batch_id: int) -> tuple[NoticeBatch, list[PublicNotice]]:
+    """A batch with at least one notice the user may see (another district's batch: 404)."""
+    batch = db.session.get(NoticeBatch, batch_id)
+    notices = _batch_notices(batch_id) if batch is not None else []
+    if not notices:
+        abort(404)
+    return batch, notices
+
+
+@bp.get("/notice-batches")
+@requires(Permission.CERTIFICATES_VIEW)
+def notice_batches():
+    """Notice batches with a notice in the user's districts, newest first, with counts."""
+    counts = (select(PublicNotice.batch_id, func.count().label("notices"))
+              .join(Firm, Firm.id == PublicNotice.firm_id).where(firm_scope(current_user))
+              .group_by(PublicNotice.batch_id).subquery())
+    rows = db.session.execute(
+        select(NoticeBatch, counts.c.notices).join(counts, counts.c.batch_id == NoticeBatch.id)
+        .order_by(NoticeBatch.first_day.desc(), NoticeBatch.id.desc()).limit(200)).all()
+    return render_template("officer/notice_batches.html", rows=rows, today=today_in_shanghai())
+
+
+@bp.get(f"/notice-batches/<{ID}:notice_batch_id>")
+@requires(Permission.CERTIFICATES_VIEW)
+def notice_batch(notice_batch_id: int):
+    """The printable list of a batch, as the bureau publishes it."""
+    batch, notices = _batch_or_404(notice_batch_id)
+    return render_template("officer/notice_batch.html", batch=batch, notices=notices,
+                           districts=district_names(), today=today_in_shanghai(),
+                           form=ActionForm())
+
+
+@bp.get(f"/notice-batches/<{ID}:notice_batch_id>/export.<fmt>")
+@requires(Permission.CERTIFICATES_VIEW)
+def notice_batch_export(notice_batch_id: int, fmt: str):
+    """The batch's list as CSV or XLSX, to publish on the bureau's website."""
+    batch, notices = _batch_or_404(notice_batch_id)
+    districts = district_names()
+    headers = [_("No."), _("Firm"), _("Credit code"), _("District"), _("Tier"),
+               _("Notice from"), _("Notice to"), _("Certificate number")]
+    rows = ([n, notice.firm.name, notice.firm.credit_code,
+             districts.get(notice.firm.district, notice.firm.district),
+             tier_label(batch.tier), notice.first_day, notice.last_day,
+             notice.certificate.number or ""]
+            for n, notice in enumerate(notices, 1))
+    return table_response(f"notice-{batch.first_day.year}-{batch.id}", headers, rows, fmt)
+
+
+@bp.post(f"/notice-batches/<{ID}:notice_batch_id>/end")
+@requires(Permission.CERTIFICATES_MANAGE)
+def end_notice_batch(notice_batch_id: int):
+    """End the batch's notices now that their period is over, and issue the certificates."""
+    batch, notices = _batch_or_404(notice_batch_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        issued = certificates.end_notice_batch(db.session, batch, notices, current_user,
+                                               today_in_shanghai())
+    except review.ReviewError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        flash(_("The notice is ended: %(count)s certificates issued.", count=issued), "success")
+    return redirect(url_for("officer.notice_batch", notice_batch_id=notice_batch_id))
 
 
 # --- Certificate lists granted by the province --------------------------------------------------
