@@ -53,7 +53,7 @@ def test_a_worker_on_the_embedded_broker_completes_a_scan(tmp_path):
 
 def test_redis_gets_a_visibility_timeout_above_the_task_limit_and_sqlite_none():
     redis = celery_settings(load_config("production", env={
-        "DATABASE_URL": "postgresql://x@h/d", "REDIS_URL": "redis://h:6379/0", "SECRET_KEY": "k"}))
+        "DATABASE_URL": "postgresql://x@h/d", "REDIS_URL": "redis://h:6379/0", "SECRET_KEY": "k" * 32}))
     assert redis["broker_transport_options"]["visibility_timeout"] > redis["task_time_limit"]
     embedded = celery_settings(load_config("development", env={}))
     assert embedded["broker_transport_options"] == {}
