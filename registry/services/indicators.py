@@ -17,8 +17,8 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Self
 
 import numpy as np
-from sqlalchemy import and_, case, distinct, exists, func, literal, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy.orm import Session
 
 from registry.models import AuditEvent, Candidate, Certificate, District, Filing, Firm, PublicNotice
 from registry.models.certificate import COUNTING_CERTIFICATE_STATUSES, TIERS
@@ -40,6 +40,9 @@ PIPELINE_STATUSES = ("open", "in_review", "approved", "public_notice")
 # Candidate statuses the forecast reads: approved is coming, open or in review is in the pipeline.
 COMING, PENDING = ("approved",), ("open", "in_review")
 DECISIONS = ("candidate_approve", "candidate_reject")
+# The set of firms with a certificate of the tier issued in Y on or before d, per tier.
+ISSUED = {"tech_sme": "tech_sme_registered", "hnte": "hnte_new", "gazelle": "gazelle_issued",
+          "leader": "leader_issued"}
 RATIO_PLACES = Decimal("1e-10")
 RATE_DAYS = 365
 
@@ -61,26 +64,25 @@ class Figures:
     def indicators(self) -> dict:
         """The indicators as `indicators show` prints them."""
         c = self.counts
-        out: dict = {"hnte_valid": c["valid", "hnte"],
-                     "hnte_new": {"total": c["issued", "hnte"],
-                                  "first": c["hnte_first"],
-                                  "renewed": c["issued", "hnte"] - c["hnte_first"]},
-                     "hnte_net": c["valid", "hnte"] - c["hnte_year_start"],
+        out: dict = {"hnte_valid": c["hnte_valid"],
+                     "hnte_new": {"total": c["hnte_new"], "first": c["hnte_new.first"],
+                                  "renewed": c["hnte_new.renewed"]},
+                     "hnte_net": c["hnte_valid"] - c["hnte_year_start"],
                      "hnte_expiring": c["hnte_expiring"],
-                     "tech_sme_registered": c["issued", "tech_sme"]}
+                     "tech_sme_registered": c["tech_sme_registered"]}
         for tier in ("tech_sme", "gazelle", "leader"):
-            out[f"{tier}_valid"] = c["valid", tier]
+            out[f"{tier}_valid"] = c[f"{tier}_valid"]
         out["guishang_rd_ratio"] = _share(c["gs_rd"], c["gs_revenue"], c["gs_known"],
-                                          c["gs_firms"] - c["gs_known"])
+                                          c["guishang"] - c["gs_known"])
         out["guishang_rd_active"] = _share(c["gs_active"], c["gs_known"], c["gs_known"],
-                                           c["gs_firms"] - c["gs_known"])
+                                           c["guishang"] - c["gs_known"])
         out["rd_institution_rate"] = _share(c["inst_true"], c["inst_known"], c["inst_known"],
-                                            c["gs_firms"] - c["inst_known"])
+                                            c["guishang"] - c["inst_known"])
         out["tax_relief"] = {"total": _decimal(from_fixed(c["tax_total"], SAVING_SCALE)),
                              "firms": c["tax_firms"], "unknown": c["tax_unknown"]}
         out["pipeline"] = {tier: {**{status: c["pipeline", tier, status]
                                      for status in PIPELINE_STATUSES},
-                                  "issued": c["issued", tier]} for tier in TIERS}
+                                  "issued": c[ISSUED[tier]]} for tier in TIERS}
         return out
 
     def forecast(self) -> dict:
@@ -88,12 +90,12 @@ class Figures:
         c = self.counts
         rate = (Decimal(c["approved_365"]) / Decimal(c["decided_365"])
                 if c["decided_365"] else Decimal(0))
-        value = c["held"] + c["coming"] + c["pending"] * rate
-        return {"value": _decimal(value),
-                "held": c["held"], "coming": c["coming"], "pipeline": c["pending"],
-                "rate": _decimal(rate),
+        held, coming, pending = (c["forecast.held"], c["forecast.coming"],
+                                 c["forecast.pipeline"])
+        return {"value": _decimal(held + coming + pending * rate),
+                "held": held, "coming": coming, "pipeline": pending, "rate": _decimal(rate),
                 "approved": c["approved_365"], "decided": c["decided_365"],
-                "lapsing": c["lapsing"]}
+                "lapsing": c["forecast.lapsing"]}
 
 
 def _share(numerator, denominator, firms: int, missing: int) -> dict:
@@ -140,10 +142,9 @@ def compute(session: Session, as_of: dt.date, *, fiscal_year: int | None = None,
     codes = [district] if district is not None else list(
         session.scalars(select(District.code).order_by(District.code)))
     per_district = {code: Figures() for code in codes}
-    for rows in (_certificates(session, period, district), _hnte_first(session, period, district),
-                 _hnte_expiring(session, period, district), _guishang(session, period, district),
-                 _pipeline(session, period, district), _forecast(session, period, district),
-                 _decisions(session, period, district), _tax_relief(session, period, district)):
+    for rows in (_firm_counts(session, period, district), _guishang(session, period, district),
+                 _pipeline(session, period, district), _decisions(session, period, district),
+                 _tax_relief(session, period, district)):
         for code, key, count in rows:
             per_district.setdefault(code, Figures()).counts[key] += int(count or 0)
     if district is not None:
@@ -161,61 +162,73 @@ def exported_firms(district: str | None):
     return Firm.district == district if district is not None else Firm.id.is_not(None)
 
 
-def _counting(certificate=Certificate):
-    return certificate.status.in_(COUNTING_CERTIFICATE_STATUSES)
+def _counting():
+    return Certificate.status.in_(COUNTING_CERTIFICATE_STATUSES)
 
 
-def _valid_on(day: dt.date, certificate=Certificate):
-    return and_(_counting(certificate), certificate.issued <= day, certificate.expires >= day)
+def _valid_on(day: dt.date):
+    return and_(_counting(), Certificate.issued <= day, Certificate.expires >= day)
 
 
-def _certificates(session: Session, period: Period, district: str | None):
-    """Valid on d, and issued in Y on or before d, per tier; HNTE valid at the start of Y."""
-    firms = func.count(distinct(Certificate.firm_id))
-    base = select(Firm.district, Certificate.tier, firms).join(
-        Firm, Firm.id == Certificate.firm_id).where(exported_firms(district)).group_by(
-        Firm.district, Certificate.tier)
-    for code, tier, count in session.execute(base.where(_valid_on(period.as_of))):
-        yield code, ("valid", tier), count
-    issued = base.where(_counting(), Certificate.issued.between(period.year_start, period.as_of))
-    for code, tier, count in session.execute(issued):
-        yield code, ("issued", tier), count
-    last_year_end = period.year_start - dt.timedelta(days=1)
-    for code, tier, count in session.execute(base.where(_valid_on(last_year_end),
-                                                        Certificate.tier == "hnte")):
-        yield code, "hnte_year_start", count
+def _holders(tier: str, *conditions):
+    """Firms with a certificate of `tier` meeting `conditions` (an uncorrelated IN, so
+    PostgreSQL hashes the certificates once instead of probing them per firm)."""
+    return Firm.id.in_(select(Certificate.firm_id).where(Certificate.tier == tier, *conditions))
 
 
-def _hnte_first(session: Session, period: Period, district: str | None):
-    """Firms whose HNTE certificate issued in Y is their first (none counting issued before Y)."""
-    earlier = aliased(Certificate)
-    issued_in_year = exists().where(Certificate.firm_id == Firm.id, Certificate.tier == "hnte",
-                                    _counting(),
-                                    Certificate.issued.between(period.year_start, period.as_of))
-    before = exists().where(earlier.firm_id == Firm.id, earlier.tier == "hnte", _counting(earlier),
-                            earlier.issued < period.year_start)
-    rows = session.execute(select(Firm.district, func.count()).where(
-        exported_firms(district), issued_in_year, ~before).group_by(Firm.district))
-    for code, count in rows:
-        yield code, "hnte_first", count
+def _hnte_candidates(period: Period, statuses: tuple[str, ...]):
+    return Firm.id.in_(select(Candidate.firm_id).where(
+        Candidate.tier == "hnte", _candidates_of_year(period), Candidate.status.in_(statuses)))
 
 
-def _hnte_expiring(session: Session, period: Period, district: str | None):
-    """Firms whose latest HNTE certificate valid on d expires on or before 31 December of Y."""
-    latest = select(Certificate.firm_id, func.max(Certificate.expires).label("expires")).where(
-        Certificate.tier == "hnte", _valid_on(period.as_of)).group_by(Certificate.firm_id).subquery()
-    rows = session.execute(select(Firm.district, func.count()).join(
-        latest, latest.c.firm_id == Firm.id).where(
-        exported_firms(district), latest.c.expires <= period.year_end).group_by(Firm.district))
-    for code, count in rows:
-        yield code, "hnte_expiring", count
+def guishang_firms(period: Period):
+    """规上 industrial firms of FY F: `industrial` true and a counting FY F filing with revenue at
+    least the policy year's threshold (facts export exports the years before as_of's only)."""
+    params, _key = parameters_for(period.as_of)
+    threshold = Decimal(params.root("flags").section("guishang_zero_rd").money("min_revenue")) / SCALE
+    return and_(Firm.industrial.is_(True), Firm.id.in_(select(Filing.firm_id).where(
+        Filing.fiscal_year == period.fiscal_year, Filing.fiscal_year < period.as_of.year,
+        Filing.status.in_(COUNTING_STATUSES), Filing.revenue >= threshold)))
+
+
+def firm_sets(period: Period) -> dict[str, object]:
+    """Each set of firms an indicator (or a part of it) counts, as a WHERE clause on Firm: the
+    one definition the counts and the lists of the firms behind a number share."""
+    day, year_start, year_end = period.as_of, period.year_start, period.year_end
+    sets = {f"{tier}_valid": _holders(tier, _valid_on(day)) for tier in TIERS}
+    issued_in_year = and_(_counting(), Certificate.issued.between(year_start, day))
+    sets.update({ISSUED[tier]: _holders(tier, issued_in_year) for tier in TIERS})
+    earlier = _holders("hnte", _counting(), Certificate.issued < year_start)
+    sets["hnte_new.first"] = and_(sets["hnte_new"], ~earlier)
+    sets["hnte_new.renewed"] = and_(sets["hnte_new"], earlier)
+    sets["hnte_year_start"] = _holders("hnte", _valid_on(year_start - dt.timedelta(days=1)))
+    # The latest valid certificate expires by 31 Dec: no valid one expires after it.
+    sets["hnte_expiring"] = and_(sets["hnte_valid"], ~_holders(
+        "hnte", _valid_on(day), Certificate.expires > year_end))
+    # The forecast's parts, per firm so nothing counts twice.
+    held = sets["forecast.held"] = _holders("hnte", _valid_on(year_end))
+    coming = _hnte_candidates(period, COMING)
+    pending = _hnte_candidates(period, PENDING)
+    sets["forecast.coming"] = and_(~held, coming)
+    sets["forecast.pipeline"] = and_(~held, ~coming, pending)
+    sets["forecast.lapsing"] = and_(sets["hnte_valid"], ~held, ~coming, ~pending)
+    sets["guishang"] = guishang_firms(period)
+    return sets
+
+
+def _firm_counts(session: Session, period: Period, district: str | None):
+    """Every firm set counted per district in one pass over the firms."""
+    sets = firm_sets(period)
+    rows = session.execute(select(Firm.district, *(func.count(case((condition, 1)))
+                                                   for condition in sets.values()))
+                           .where(exported_firms(district)).group_by(Firm.district))
+    for code, *counts in rows:
+        yield from ((code, name, count) for name, count in zip(sets, counts))
 
 
 def _guishang(session: Session, period: Period, district: str | None):
-    """规上 industrial firms of FY F (industrial, FY F revenue ≥ the threshold): their R&D and
-    revenue where R&D is known, R&D > 0, and the `rd_institution` fact."""
-    params, _key = parameters_for(period.as_of)
-    threshold = Decimal(params.root("flags").section("guishang_zero_rd").money("min_revenue")) / SCALE
+    """The 规上 firms' FY F R&D and revenue where R&D is known, R&D > 0, and the `rd_institution`
+    fact."""
     rd_known = Filing.rd_expense.is_not(None)
     # The per-firm fact `rd_institution` (has an R&D institution) is read once the firm has it.
     institution = getattr(Firm, "rd_institution", None)
@@ -223,15 +236,12 @@ def _guishang(session: Session, period: Period, district: str | None):
     with_institution = (func.sum(case((institution.is_(True), 1), else_=0))
                         if institution is not None else literal(0))
     query = select(
-        Firm.district, func.count(), func.count(Filing.rd_expense),
+        Firm.district, func.count(Filing.rd_expense),
         func.sum(case((rd_known, Filing.rd_expense))), func.sum(case((rd_known, Filing.revenue))),
         func.sum(case((Filing.rd_expense > 0, 1), else_=0)), known_institution, with_institution,
-    ).join(Filing, and_(Filing.firm_id == Firm.id, Filing.fiscal_year == period.fiscal_year,
-                        Filing.status.in_(COUNTING_STATUSES))).where(
-        exported_firms(district), Firm.industrial.is_(True), Filing.revenue >= threshold,
-        # facts export exports the fiscal years before as_of's year only
-        Filing.fiscal_year < period.as_of.year).group_by(Firm.district)
-    keys = ("gs_firms", "gs_known", "gs_rd", "gs_revenue", "gs_active", "inst_known", "inst_true")
+    ).join(Filing, and_(Filing.firm_id == Firm.id, Filing.fiscal_year == period.fiscal_year)).where(
+        exported_firms(district), guishang_firms(period)).group_by(Firm.district)
+    keys = ("gs_known", "gs_rd", "gs_revenue", "gs_active", "inst_known", "inst_true")
     for code, *values in session.execute(query):
         for key, value in zip(keys, values):
             yield code, key, _yuan(value) if key in ("gs_rd", "gs_revenue") else value
@@ -241,9 +251,9 @@ def _yuan(amount: Decimal | None) -> int:
     return int((amount or Decimal(0)) * SCALE)
 
 
-def _candidates_of_year(period: Period, candidate=Candidate):
+def _candidates_of_year(period: Period):
     """Candidates of cycle Y in their current status (a candidate keeps no status history)."""
-    return candidate.cycle == period.as_of.year
+    return Candidate.cycle == period.as_of.year
 
 
 def _pipeline(session: Session, period: Period, district: str | None):
@@ -265,35 +275,6 @@ def _pipeline(session: Session, period: Period, district: str | None):
                               .group_by(Firm.district, Candidate.tier))
     for code, tier, count in notices:
         yield code, ("pipeline", tier, "public_notice"), count
-
-
-def _hnte_candidate(period: Period, statuses: tuple[str, ...]):
-    return exists().where(Candidate.firm_id == Firm.id, Candidate.tier == "hnte",
-                          _candidates_of_year(period), Candidate.status.in_(statuses))
-
-
-def _hnte_valid(day: dt.date):
-    return exists().where(Certificate.firm_id == Firm.id, Certificate.tier == "hnte",
-                          _valid_on(day))
-
-
-def _forecast(session: Session, period: Period, district: str | None):
-    """Per firm, so nothing counts twice: held on 31 Dec, else coming (approved), else pending
-    (open or in review); and the firms valid now that lapse by 31 Dec with no candidate."""
-    held, now = _hnte_valid(period.year_end), _hnte_valid(period.as_of)
-    coming, pending = _hnte_candidate(period, COMING), _hnte_candidate(period, PENDING)
-
-    def count_where(condition):
-        return func.sum(case((condition, 1), else_=0))
-
-    rows = session.execute(select(
-        Firm.district, count_where(held), count_where(and_(~held, coming)),
-        count_where(and_(~held, ~coming, pending)),
-        count_where(and_(now, ~held, ~coming, ~pending)),
-    ).where(exported_firms(district), or_(held, coming, pending, now)).group_by(Firm.district))
-    for code, *values in rows:
-        yield from ((code, key, value) for key, value in
-                    zip(("held", "coming", "pending", "lapsing"), values))
 
 
 def _decisions(session: Session, period: Period, district: str | None):
