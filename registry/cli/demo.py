@@ -7,6 +7,7 @@ from flask.cli import AppGroup
 
 from registry.demo.accounts import demo_logins
 from registry.demo.load import DemoRefused, app_tables, load_demo, non_empty_tables
+from registry.demo.monitoring import add_monitoring
 from registry.demo.showcase import SHOWCASES
 from registry.extensions import db
 from registry.models import Base
@@ -56,6 +57,9 @@ def load(firms: int, seed: int, as_of, reset: bool, if_empty: bool) -> None:
     click.echo(f"Loaded {summary.firms:,} firms, {summary.filings:,} filings and "
                f"{summary.certificates:,} certificates in {summary.seconds:.1f} s "
                f"({summary.rows / summary.seconds:,.0f} rows/s).")
+    written, taken = add_monitoring(db.session, as_of)
+    db.session.commit()
+    click.echo(f"Set {written} targets for {as_of.year} and backfilled {taken} monthly snapshots.")
     _print_logins()
 
 

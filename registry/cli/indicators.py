@@ -10,7 +10,7 @@ from registry.cli.options import as_of_option
 from registry.extensions import db
 from registry.models import District
 from registry.models.monitoring import CITY_SCOPE
-from registry.rules import today_in_shanghai
+from registry.rules import ParameterError, today_in_shanghai
 from registry.services import snapshots
 from registry.services.indicators import compute
 
@@ -27,7 +27,10 @@ def show(as_of, district: str | None, fy: int | None) -> None:
     as_of = as_of or today_in_shanghai()
     if district is not None and db.session.get(District, district) is None:
         raise click.BadParameter(f"no district {district!r}", param_hint="--district")
-    figures = compute(db.session, as_of, fiscal_year=fy, district=district)
+    try:
+        figures = compute(db.session, as_of, fiscal_year=fy, district=district)
+    except ParameterError as error:
+        raise click.ClickException(str(error)) from None
     scope = district or CITY_SCOPE
     click.echo(json.dumps({"as_of": as_of.isoformat(), "scope": scope,
                            "indicators": figures[scope].indicators()}, ensure_ascii=False))
@@ -43,7 +46,10 @@ def snapshot(as_of) -> None:
     if as_of > today:
         raise click.BadParameter("a snapshot of a future date cannot be taken", param_hint="--as-of")
     kind = "backfilled" if as_of < today else "manual"
-    stored, taken = snapshots.take(db.session, None, as_of, kind)
+    try:
+        stored, taken = snapshots.take(db.session, None, as_of, kind)
+    except ParameterError as error:
+        raise click.ClickException(str(error)) from None
     db.session.commit()
     click.echo(json.dumps({"as_of": stored.as_of.isoformat(), "kind": stored.kind,
                            "taken": taken, "seconds": stored.seconds}))

@@ -151,3 +151,18 @@ RETURN_COMMENTS = (
 )
 REVOKED_REASON = "经复核不符合认定条件，取消高新技术企业资格"
 WITHDRAWN_REASON = "企业主动申请撤销入库登记"
+
+# Ningbo's 2025 targets (宁波市科技创新"十四五"规划 and the city's 2025 work plan, as quoted in
+# programs.md §I): the demo sets its current year's targets to these values scaled by its number
+# of firms against a Ningbo-sized registry of about 60,000 firms (an assumption of the demo,
+# labelled so on every target).
+NINGBO_REGISTRY_FIRMS = 60_000
+NINGBO_2025_TARGETS = (
+    # (indicator, value, source sentence)
+    ("hnte_valid", 10_000, "宁波2025：有效高新技术企业超过10000家"),
+    ("tech_sme_registered", 8_500, "宁波2025：入库科技型中小企业8500家"),
+    ("tax_relief", 2_500_000, "宁波2025：企业享受研发费用加计扣除等税收优惠超过250亿元"),
+    ("tax_relief.firms", 12_000, "宁波2025：享受税收优惠企业12000家"),
+    ("gazelle_valid", 40, "宁波2025：瞪羚企业约40家"),
+)
+DEMO_TARGET_NOTE = "（演示数据：按演示规模 {firms:,} 家企业 ÷ 60000 缩放）"

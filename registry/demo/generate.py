@@ -558,9 +558,11 @@ class _Draw:
         }, {"reason": reason == ""})
 
     def _hnte_certificates(self):
-        """About a fifth of the firms hold an HNTE certificate issued in Y-3..Y-1 (some of them
-        expiring this year), half of those an expired earlier one; a few let theirs lapse, a
-        few are revoked or in public notice."""
+        """About a fifth of the firms hold an HNTE certificate issued in Y-3..Y (this year's
+        batches only up to as_of: a firm whose batch is still to come keeps its Y-3 certificate,
+        which expires this year), half of those an expired earlier one (so this year's are
+        first certificates and renewals); a few let theirs lapse, a few are revoked or in public
+        notice."""
         rng, n, year = self.rng, self.n, self.year
         figures = self.figures
         rd_window = figures["rd_expense"][:, 1:].sum(axis=1)
@@ -571,10 +573,12 @@ class _Draw:
         p = np.where(likely, 0.85, np.where(supported, 0.03, 0.005))
         founded_year = _year_of(self.founded)
         eligible = self._not_showcase()
-        issue_year = year - rng.integers(1, 4, n)
-        holder = (rng.random(n) < p) & (issue_year > founded_year) & eligible
+        issue_year = year - rng.integers(0, 4, n)
         month = rng.choice([12, 11, 10, 9, 6, 3], n, p=[0.6, 0.25, 0.05, 0.04, 0.03, 0.03])
         day = rng.integers(1, 29, n)
+        issue_year = np.where(_dates(issue_year, month, day) > np.datetime64(self.as_of, "D"),
+                              year - 3, issue_year)
+        holder = (rng.random(n) < p) & (issue_year > founded_year) & eligible
         issued = _dates(issue_year, month, day)
         expires = _dates(issue_year + 3, month, day) - 1
         revoked = rng.random(n) < 0.005

@@ -345,7 +345,7 @@ class NotFiledFilters:
     q: str | None = None
 
 
-def _not_filed_conditions(user, filters: NotFiledFilters) -> list:
+def not_filed_conditions(user, filters: NotFiledFilters) -> list:
     counted = exists().where(Filing.firm_id == Firm.id, Filing.fiscal_year == filters.fiscal_year,
                              Filing.status.in_(COUNTING_STATUSES))
     conditions = [firm_scope(user), Firm.status == "active",
@@ -366,10 +366,10 @@ def not_filed_page(session: Session, user, filters: NotFiledFilters, after: str 
     draft = (select(Filing.status).where(Filing.firm_id == Firm.id,
                                          Filing.fiscal_year == filters.fiscal_year)
              .scalar_subquery())
-    query = select(Firm, draft.label("filing_status")).where(*_not_filed_conditions(user, filters))
+    query = select(Firm, draft.label("filing_status")).where(*not_filed_conditions(user, filters))
     page = keyset_page(session, query, (Firm.id,), False, after, size)
     page.counts = dict(session.execute(
-        select(Firm.district, func.count()).where(*_not_filed_conditions(user, filters))
+        select(Firm.district, func.count()).where(*not_filed_conditions(user, filters))
         .group_by(Firm.district)).all())
     page.total = sum(page.counts.values())
     return page
@@ -377,6 +377,6 @@ def not_filed_page(session: Session, user, filters: NotFiledFilters, after: str 
 
 def not_filed_rows(session: Session, user, filters: NotFiledFilters):
     """Every not-filed firm of the filter, for an export (streamed by id)."""
-    query = select(Firm).where(*_not_filed_conditions(user, filters)).order_by(Firm.id)
+    query = select(Firm).where(*not_filed_conditions(user, filters)).order_by(Firm.id)
     return session.scalars(query.execution_options(yield_per=2000))
 

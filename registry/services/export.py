@@ -64,20 +64,24 @@ def set_cell(cell, value):
 
 def xlsx_bytes(sheet_name: str, headers: list[str], rows: Iterable[list]) -> bytes:
     """One sheet: a bold header row, then `rows` (write-only: rows are not kept in memory)."""
+    return xlsx_workbook_bytes([(sheet_name, headers, rows)])
+
+
+def xlsx_workbook_bytes(sheets: Iterable[tuple[str, list[str], Iterable[list]]]) -> bytes:
+    """Several sheets, each (name, headers, rows) as `xlsx_bytes` writes one."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(sheet_name[:31])
     bold = Font(bold=True)
-    header_cells = []
-    for header in headers:
-        cell = set_cell(WriteOnlyCell(sheet), header)
-        cell.font = bold
-        header_cells.append(cell)
-    sheet.append(header_cells)
-    for row in rows:
-        sheet.append([set_cell(WriteOnlyCell(sheet), value) for value in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    for sheet_name, headers, rows in sheets:
+        sheet = workbook.create_sheet(sheet_name[:31])
+        header_cells = []
+        for header in headers:
+            cell = set_cell(WriteOnlyCell(sheet), header)
+            cell.font = bold
+            header_cells.append(cell)
+        sheet.append(header_cells)
+        for row in rows:
+            sheet.append([set_cell(WriteOnlyCell(sheet), value) for value in row])
+    return workbook_bytes(workbook)
 
 
 def workbook_bytes(workbook: Workbook) -> bytes:

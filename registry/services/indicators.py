@@ -20,7 +20,16 @@ import numpy as np
 from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
-from registry.models import AuditEvent, Candidate, Certificate, District, Filing, Firm, PublicNotice
+from registry.models import (
+    AuditEvent,
+    Candidate,
+    Certificate,
+    District,
+    Filing,
+    Firm,
+    FirmVerdict,
+    PublicNotice,
+)
 from registry.models.certificate import COUNTING_CERTIFICATE_STATUSES, TIERS
 from registry.models.filing import COUNTING_STATUSES
 from registry.models.monitoring import CITY_SCOPE
@@ -84,6 +93,16 @@ class Figures:
                                      for status in PIPELINE_STATUSES},
                                   "issued": c[ISSUED[tier]]} for tier in TIERS}
         return out
+
+    def funnel(self) -> dict:
+        """The ladder funnel: firms → filed this year → per tier eligible → candidates →
+        approved → certified this year."""
+        c = self.counts
+        return {"firms": c["funnel.firms"], "filed": c["funnel.filed"],
+                "tiers": {tier: {"eligible": c[f"funnel.{tier}.eligible"],
+                                 "candidates": c[f"funnel.{tier}.candidates"],
+                                 "approved": c[f"funnel.{tier}.approved"],
+                                 "certified": c[ISSUED[tier]]} for tier in TIERS}}
 
     def forecast(self) -> dict:
         """`hnte_valid` on 31 December of the year: held + coming + pipeline × approval rate."""
@@ -213,6 +232,17 @@ def firm_sets(period: Period) -> dict[str, object]:
     sets["forecast.pipeline"] = and_(~held, ~coming, pending)
     sets["forecast.lapsing"] = and_(sets["hnte_valid"], ~held, ~coming, ~pending)
     sets["guishang"] = guishang_firms(period)
+    # The ladder funnel: firms, filed FY Y-1, then per tier eligible (latest verdict),
+    # candidates of the year, approved, certified this year.
+    sets["funnel.firms"] = Firm.id.is_not(None)
+    sets["funnel.filed"] = Firm.id.in_(select(Filing.firm_id).where(
+        Filing.fiscal_year == day.year - 1, Filing.status.in_(COUNTING_STATUSES)))
+    for tier in TIERS:
+        status = getattr(FirmVerdict, f"status_{tier}")
+        sets[f"funnel.{tier}.eligible"] = Firm.id.in_(select(FirmVerdict.firm_id).where(status == 1))
+        of_tier = select(Candidate.firm_id).where(Candidate.tier == tier, _candidates_of_year(period))
+        sets[f"funnel.{tier}.candidates"] = Firm.id.in_(of_tier.where(Candidate.status != "closed"))
+        sets[f"funnel.{tier}.approved"] = Firm.id.in_(of_tier.where(Candidate.status == "approved"))
     return sets
 
 

@@ -43,8 +43,9 @@ def take(session: Session, actor, as_of: dt.date, kind: str) -> tuple[IndicatorS
 
 
 def scope_values(figures) -> dict:
-    """What a snapshot keeps of a scope: the indicators and the forecast."""
-    return {"indicators": figures.indicators(), "forecast": figures.forecast()}
+    """What a snapshot keeps of a scope: the indicators, the forecast and the funnel."""
+    return {"indicators": figures.indicators(), "forecast": figures.forecast(),
+            "funnel": figures.funnel()}
 
 
 def snapshot_of(session: Session, as_of: dt.date) -> IndicatorSnapshot | None:

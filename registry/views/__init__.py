@@ -21,6 +21,7 @@ def register_blueprints(app: Flask) -> None:
     from registry.views import (
         account,
         admin,
+        dashboard,
         health,
         inbox,
         officer,
@@ -29,5 +30,6 @@ def register_blueprints(app: Flask) -> None:
         public,
         scans,
     )
-    for module in (public, health, account, onboarding, portal, scans, officer, inbox, admin):
+    for module in (public, health, account, onboarding, portal, scans, officer, inbox, admin,
+                   dashboard):
         app.register_blueprint(module.bp)

@@ -72,7 +72,8 @@ def log_in(page, live_server, email: str, landing: str) -> None:
 def test_officer_filters_reads_and_approves_into_public_notice_then_the_firm_reads_it(
         page, live_server, registry):
     officer_email, firm_name, firm_email = registry
-    log_in(page, live_server, officer_email, r"/officer/queue")
+    log_in(page, live_server, officer_email, r"/today")
+    page.goto(live_server.url + "/officer/queue")
 
     # The queue: counts per filter arrive, then the officer narrows it to high-tech candidates.
     page.wait_for_selector('#total:not(:empty)')
