@@ -17,7 +17,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Self
 
 import numpy as np
-from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from registry.models import (
@@ -260,15 +260,12 @@ def _guishang(session: Session, period: Period, district: str | None):
     """The 规上 firms' FY F R&D and revenue where R&D is known, R&D > 0, and the `rd_institution`
     fact."""
     rd_known = Filing.rd_expense.is_not(None)
-    # The per-firm fact `rd_institution` (has an R&D institution) is read once the firm has it.
-    institution = getattr(Firm, "rd_institution", None)
-    known_institution = func.count(institution) if institution is not None else literal(0)
-    with_institution = (func.sum(case((institution.is_(True), 1), else_=0))
-                        if institution is not None else literal(0))
+    institution = Firm.rd_institution
     query = select(
         Firm.district, func.count(Filing.rd_expense),
         func.sum(case((rd_known, Filing.rd_expense))), func.sum(case((rd_known, Filing.revenue))),
-        func.sum(case((Filing.rd_expense > 0, 1), else_=0)), known_institution, with_institution,
+        func.sum(case((Filing.rd_expense > 0, 1), else_=0)), func.count(institution),
+        func.sum(case((institution.is_(True), 1), else_=0)),
     ).join(Filing, and_(Filing.firm_id == Firm.id, Filing.fiscal_year == period.fiscal_year)).where(
         exported_firms(district), guishang_firms(period)).group_by(Firm.district)
     keys = ("gs_known", "gs_rd", "gs_revenue", "gs_active", "inst_known", "inst_true")

@@ -22,7 +22,7 @@ from registry.models.certificate import TIERS
 from registry.models.monitoring import CITY_SCOPE, TARGET_INDICATORS
 from registry.navigation import add_nav
 from registry.rules import ParameterError, today_in_shanghai
-from registry.services import dashboard, snapshots, today
+from registry.services import dashboard, settings, snapshots, today
 from registry.services.export import XLSX_MIMETYPE, xlsx_workbook_bytes
 from registry.services.indicators import Period, firm_sets
 from registry.views.display import rules_text
@@ -103,7 +103,8 @@ def index():
         labels=INDICATOR_LABELS, set_of=set_of, status_labels=STATUS_LABELS,
         source_notes=SOURCE_NOTES, forecast_parts=FORECAST_PARTS, tiers=TIERS,
         last_month=(board.as_of.replace(day=1) - dt.timedelta(days=1)),
-        can_snapshot=current_user.role == "admin", today=today_in_shanghai())
+        can_snapshot=current_user.role == "admin", today=today_in_shanghai(),
+        bureau_name=settings.bureau_name(db.session))
 
 
 @bp.get("/dashboard/firms")
