@@ -1,0 +1,123 @@
+"""`/admin/audit`: the audit trail, filtered, newest first a page at a time, and as CSV. Admins read
+everything; managers and officers the events of firms within their scope."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from flask import render_template, request, url_for
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from registry.auth.permissions import Permission, has_permission, requires
+from registry.extensions import db
+from registry.services import audit_log
+from registry.services.audit_log import AuditFilters
+from registry.views.admin import bp
+from registry.views.officer.export import table_response
+
+ACTION_LABELS = {
+    "login": _l("Logged in"), "login_failed": _l("Failed login"),
+    "user_created": _l("User created"), "user_deactivated": _l("User deactivated"),
+    "user_reactivated": _l("User reactivated"), "user_role_changed": _l("Role or districts changed"),
+    "user_work_reassigned": _l("Open work handed over"), "password_set": _l("Password set"),
+    "password_reset": _l("Password reset"), "password_reset_requested": _l("Password reset asked"),
+    "password_reset_sent": _l("Password reset sent by an administrator"),
+    "password_reset_unknown": _l("Password reset for an unknown address"),
+    "staff_invitation_sent": _l("Staff invitation sent"), "invitation_sent": _l("Invitation sent"),
+    "invitation_accepted": _l("Invitation accepted"), "invitation_revoked": _l("Invitation revoked"),
+    "setting_changed": _l("Setting changed"), "firm_created": _l("Firm created"),
+    "firm_registered": _l("Firm registered itself"), "registration_approved": _l("Registration approved"),
+    "registration_rejected": _l("Registration rejected"),
+    "registration_address_taken": _l("Registration with a taken address"),
+    "firm_profile_updated": _l("Firm profile updated"), "candidate_assign": _l("Candidate assigned"),
+    "scan.start": _l("Scan started"), "facts.import": _l("Facts imported"),
+    "certificate_import": _l("Certificates imported"), "spot_check_draw": _l("Spot check drawn"),
+    "spot_check_result": _l("Spot check result"), "outreach_update": _l("Outreach updated"),
+    "objection_record": _l("Objection recorded"), "demo_loaded": _l("Demo loaded"),
+}
+OBJECT_LABELS = {
+    "firm": _l("Firm"), "user": _l("User"), "candidate": _l("Candidate"), "filing": _l("Filing"),
+    "certificate": _l("Certificate"), "scan": _l("Scan"), "invitation": _l("Invitation"),
+    "publicnotice": _l("Public notice"), "spotcheck": _l("Spot check"), "none": _l("None"),
+}
+
+
+def action_label(action: str) -> str:
+    return str(ACTION_LABELS.get(action) or action.replace("_", " ").replace(".", " "))
+
+
+def object_label(object_type: str) -> str:
+    return str(OBJECT_LABELS.get(object_type) or object_type)
+
+
+def object_link(event) -> str | None:
+    """Where the event's object is read: its own page, else its firm's file."""
+    pages = {"user": ("admin.user_detail", "user_id", Permission.USERS_ADMIN),
+             "candidate": ("officer.candidate", "candidate_id", Permission.CANDIDATES_VIEW),
+             "scan": ("scans.detail", "scan_id", Permission.SCANS_VIEW),
+             "firm": ("officer.firm_file", "firm_id", Permission.FIRMS_VIEW),
+             "publicnotice": ("officer.notice", "notice_id", Permission.CERTIFICATES_VIEW),
+             "spotcheck": ("officer.spot_check", "check_id", Permission.CERTIFICATES_VIEW)}
+    page = pages.get(event.object_type)
+    if page and event.object_id and has_permission(current_user, page[2]):
+        return url_for(page[0], **{page[1]: event.object_id})
+    if event.firm_id and has_permission(current_user, Permission.FIRMS_VIEW):
+        return url_for("officer.firm_file", firm_id=event.firm_id)
+    return None
+
+
+def show_details(details: dict | None) -> str:
+    """An event's details as readable text (JSON with Chinese kept)."""
+    return json.dumps(details, ensure_ascii=False, default=str) if details else ""
+
+
+def _date_arg(name: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(request.args.get(name) or "")
+    except ValueError:
+        return None
+
+
+def _filters() -> AuditFilters:
+    args = request.args
+    return AuditFilters(actor=(args.get("actor") or "").strip()[:254] or None,
+                        action=(args.get("action") or "")[:64] or None,
+                        object_type=(args.get("object_type") or "")[:32] or None,
+                        firm_id=args.get("firm", type=int) if (args.get("firm") or "").isdigit()
+                        and len(args["firm"]) < 10 else None,
+                        since=_date_arg("since"), until=_date_arg("until"))
+
+
+def _args(filters: AuditFilters) -> dict:
+    return {"actor": filters.actor, "action": filters.action, "object_type": filters.object_type,
+            "firm": filters.firm_id, "since": filters.since, "until": filters.until}
+
+
+@bp.get("/audit")
+@requires(Permission.AUDIT_VIEW)
+def audit():
+    filters = _filters()
+    page = audit_log.events_page(db.session, current_user, filters, request.args.get("after"))
+    actions, types = audit_log.known_values(db.session)
+    return render_template("admin/audit.html", page=page, filters=filters, args=_args(filters),
+                           actions=actions, types=types, action_label=action_label,
+                           object_label=object_label, object_link=object_link,
+                           show_details=show_details)
+
+
+@bp.get("/audit/export.csv")
+@requires(Permission.AUDIT_VIEW)
+def audit_export():
+    filters = _filters()
+    rows = []
+    for event in audit_log.all_events(db.session, current_user, filters):
+        rows.append([format_datetime(event.at, "yyyy-MM-dd HH:mm:ss"),
+                     event.actor.email if event.actor else "", action_label(event.action),
+                     object_label(event.object_type), event.firm.name if event.firm else "",
+                     show_details(event.details), event.remote_addr or ""])
+    headers = [_("When"), _("Who"), _("Action"), _("Object"), _("Firm"), _("Details"),
+               _("Address")]
+    return table_response("audit", headers, rows, "csv")
