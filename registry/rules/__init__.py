@@ -72,6 +72,8 @@ def check_document(obj: Any, as_of: date | None = None, profiles: Mapping[str, s
 
 
 def output_header(as_of: date, params: ParameterSet) -> dict:
-    """The §7 output's fields before "firms": as_of, parameters, profiles and overrides."""
+    """The §7 output's fields before "firms": as_of, parameters (the policy year), tax_year (the
+    year of the tax tables, Y - 1), profiles and overrides."""
     return {"as_of": as_of.isoformat(), "parameters": str(params.policy_year),
+            "tax_year": params.tax_year,
             "profiles": dict(params.profiles), "overrides": dict(params.overrides)}

@@ -83,6 +83,10 @@ class Context:
         """A figure of FY Y-1 (the figure a rule names without a year)."""
         return self.year(name, Y_1)
 
+    def latest_fact(self, name: str) -> np.ndarray:
+        """A per-year yes/no fact of FY Y-1 (three-valued), unknown before the founding year."""
+        return np.where(self.existed[:, Y_1], getattr(self.columns, name)[:, Y_1], 0).astype(np.int8)
+
     @cached_property
     def tech_sme_score(self) -> TechSmeScore:
         return _tech_sme_score(self, self.params.root("tech_sme").section("score"))

@@ -4,6 +4,7 @@ a million; both run exactly this code.
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
@@ -13,7 +14,7 @@ import numpy as np
 
 from . import report
 from .columns import FirmColumns
-from .criteria import CRITERIA, Context, TechSmeScore, direct_route_available
+from .criteria import CRITERIA, Context, TechSmeScore, band_index, direct_route_available
 from .facts import TIERS
 from .logic import FALSE, TRUE, UNKNOWN, all_of, truth
 from .outcome import Outcome
@@ -45,10 +46,12 @@ class TierVerdicts:
 
 @dataclass(frozen=True)
 class IncentiveVerdicts:
-    """Whether an incentive applies, and its saving in 10^-8 万元 (null where not known)."""
+    """Whether an incentive applies, and its saving in 10^-8 万元 (null where not known);
+    `estimated` marks savings resting on an estimate the explanation names (None: none is)."""
     applies: np.ndarray
     saving: np.ndarray
     saving_known: np.ndarray
+    estimated: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -184,7 +187,8 @@ def hnte_near_miss(ctx: Context, tiers: dict[str, TierVerdicts], p: Section) -> 
     return ~ctx.columns.holds_hnte & (failures == 1) & fixable_failed & ~unknown
 
 
-# ---- incentives (rules.md §6): savings exact, in 10^-8 万元 --------------------------------
+# ---- incentives (rules.md §6, programs.md §H): savings exact, in 10^-8 万元 ---------------------
+# The tax tables are those of tax year T = Y - 1 (ParameterSet.tax_year).
 
 def _saving_factor(*rates: Fraction) -> int:
     """Saving units per yuan of a product of rates; refused unless exact."""
@@ -197,46 +201,127 @@ def _saving_factor(*rates: Fraction) -> int:
     return int(factor)
 
 
+def _scaled_saving(amount, den: int, per_yuan) -> np.ndarray:
+    """Saving units of an amount of `amount / den` yuan at `per_yuan` units a yuan, exact when
+    den divides amount x per_yuan, else rounded down to the 10^-8 万元 (so its 4-decimal rounding
+    is the exact saving's); split so that no product leaves int64."""
+    whole, part = np.divmod(amount, den)
+    return whole * per_yuan + (part * per_yuan) // den
+
+
 def _small_low_profit(ctx: Context, p: Section) -> np.ndarray:
-    """Three-valued: all three limits known and met, or one known and exceeded."""
-    income, employees = ctx.latest("taxable_income"), ctx.latest("employees")
-    assets = ctx.latest("total_assets")
-    return all_of(truth(income.value <= p.money("max_taxable_income"), income.known),
-                  truth(employees.value <= p.persons("max_employees"), employees.known),
+    """Three-valued "all of" of TI₀ within its limit and the size test: one pair of limits, or a
+    pair per kind of firm (industrial or not; unknown when `industrial` is unknown)."""
+    income = ctx.latest("taxable_income")
+    within_income = truth(income.value <= p.money("max_taxable_income"), income.known)
+    if "industrial" not in p:
+        return all_of(within_income, _size_within(ctx, p))
+    industrial = ctx.columns.industrial
+    size = np.where(industrial == TRUE, _size_within(ctx, p.section("industrial")),
+                    np.where(industrial == FALSE, _size_within(ctx, p.section("non_industrial")),
+                             UNKNOWN))
+    return all_of(within_income, size)
+
+
+def _size_within(ctx: Context, p: Section) -> np.ndarray:
+    employees, assets = ctx.latest("employees"), ctx.latest("total_assets")
+    return all_of(truth(employees.value <= p.persons("max_employees"), employees.known),
                   truth(assets.value <= p.money("max_assets"), assets.known))
+
+
+def _rate_per_yuan(ctx: Context, small: np.ndarray, p: Section) -> np.ndarray:
+    """r in saving units a yuan: the small low-profit band of TI₀ (always below 15%), else 15% with
+    a valid HNTE certificate, else 25%."""
+    small_p, rates = p.section("small_low_profit"), p.section("rates")
+    bands = small_p.items("bands")
+    small_rates = np.array([_saving_factor(band.ratio("rate")) for band in bands], np.int64)
+    income = ctx.latest("taxable_income").value
+    small_rate = small_rates[band_index(income, bands)] if len(bands) > 1 else small_rates[0]
+    return np.where(small == TRUE, small_rate,
+                    np.where(ctx.columns.holds_hnte, _saving_factor(rates.ratio("hnte")),
+                             _saving_factor(rates.ratio("standard"))))
+
+
+def _deduction(ctx: Context, p: Section) -> tuple[np.ndarray, int, np.ndarray, np.ndarray]:
+    """k x R&D of tax year T as (amount, den, known, estimated): k x R&D = amount / den yuan,
+    exactly; `estimated` where the proportional share of the fourth quarter stands in for a firm
+    founded earlier in T (the method is for a full year: an estimate, said so in the report).
+
+    k is the table's `extra`, replaced (in this order, the later winning) by the fourth-quarter rule
+    when the table has `q4_extra` (R&D of October-December takes it: with rd_expense_q4,
+    extra x R&D + (q4_extra - extra) x Q4; without, the share q of R&D is 1 for a firm founded in
+    the quarter, else `q4_share_default`, the proportional method), by `extra_manufacturer` for a
+    manufacturer (unknown when `manufacturer` is), by `extra_ic_or_mother_machine` for such firms
+    up to its last tax year (unknown when that fact is), and by `extra_tech_sme` for a tech-SME
+    holder for T (a tech_sme certificate valid on 31 December of T)."""
+    cols, tax_year = ctx.columns, ctx.params.tax_year
+    rd, n = ctx.latest("rd_expense").value, len(cols)
+    base = p.ratio("extra")
+    options = [base]                      # the k each firm may take, by index
+    choice, known = np.zeros(n, np.int64), np.ones(n, bool)
+    by_quarter = np.zeros(n, bool)        # k x R&D from the quarter's own R&D
+    proportional = np.zeros(n, bool)      # the share of the quarter by the proportional method
+
+    def take(where, k: Fraction) -> None:
+        nonlocal choice, by_quarter
+        options.append(k)
+        choice = np.where(where, len(options) - 1, choice)
+        by_quarter &= ~where
+
+    if "q4_extra" in p:
+        q4_extra, q4 = p.ratio("q4_extra"), ctx.latest("rd_expense_q4")
+        in_quarter = cols.founded >= date(tax_year, 10, 1).toordinal()
+        take(~in_quarter, base + (q4_extra - base) * p.ratio("q4_share_default"))
+        proportional = choice == len(options) - 1
+        take(in_quarter, q4_extra)
+        by_quarter = q4.known & ~in_quarter
+    if "extra_manufacturer" in p:
+        manufacturer = ctx.latest_fact("manufacturer")
+        take(manufacturer == TRUE, p.ratio("extra_manufacturer"))
+        known &= manufacturer != UNKNOWN
+    if "extra_ic_or_mother_machine" in p and tax_year <= p.integer("ic_or_mother_machine_until"):
+        take(cols.ic_or_mother_machine == TRUE, p.ratio("extra_ic_or_mother_machine"))
+        known &= cols.ic_or_mother_machine != UNKNOWN
+    if "extra_tech_sme" in p:
+        take(cols.tech_sme_tax_year, p.ratio("extra_tech_sme"))
+        known |= cols.tech_sme_tax_year
+    founded_in_year = cols.founded >= date(tax_year, 1, 1).toordinal()
+    estimated = (choice == 1) & proportional & ~by_quarter & founded_in_year
+    den = math.lcm(*(k.denominator for k in options))
+    per_yuan = np.array([int(k * den) for k in options], np.int64)
+    amount = rd * per_yuan[choice]
+    if "q4_extra" in p:
+        quarter_num = int((p.ratio("q4_extra") - base) * den)
+        amount = np.where(by_quarter, rd * int(base * den) + q4.value * quarter_num, amount)
+    return amount, den, known, estimated
 
 
 def _incentives(ctx: Context, tiers: dict[str, TierVerdicts]) -> dict[str, IncentiveVerdicts]:
     p, cols = ctx.params.root("incentives"), ctx.columns
-    small_p, rates = p.section("small_low_profit"), p.section("rates")
-    extra = p.section("rd_super_deduction")
-    small = _small_low_profit(ctx, small_p)
+    small = _small_low_profit(ctx, p.section("small_low_profit"))
     rd, income = ctx.latest("rd_expense"), ctx.latest("taxable_income")
     input_vat = ctx.latest("input_vat")
-    # k (row): 1.0, or 1.2 for IC / mother-machine firms; r (column): 5% small low-profit (even
-    # with HNTE: the reliefs do not stack), else 15% with HNTE, else 25%
-    k_options = (extra.ratio("extra"), extra.ratio("extra_ic_or_mother_machine"))
-    r_options = (small_p.ratio("rate"), rates.ratio("hnte"), rates.ratio("standard"))
-    k_row = (cols.ic_or_mother_machine == TRUE).astype(np.int64)
-    r_column = np.where(small == TRUE, 0, np.where(cols.holds_hnte, 1, 2))
-    k_known, r_known = cols.ic_or_mother_machine != UNKNOWN, small != UNKNOWN
+    per_yuan = _rate_per_yuan(ctx, small, p)
+    deduction, den, k_known, estimated = _deduction(ctx, p.section("rd_super_deduction"))
+    r_known = small != UNKNOWN
 
-    per_yuan = np.array([[_saving_factor(k, r) for r in r_options] for k in k_options], np.int64)
     super_applies = (cols.industry_excluded == FALSE) & rd.known & (rd.value > 0)
-    super_saving = rd.value * per_yuan[k_row, r_column]
+    super_saving = _scaled_saving(deduction, den, per_yuan)
 
-    cut = p.section("hnte_rate").ratio("rate_cut")
-    deduction = np.where(super_applies, rd.value * np.array(
-        [_saving_factor(k, cut) for k in k_options], np.int64)[k_row], 0)
-    hnte_saving = np.where(small == TRUE, 0,
-                           np.maximum(income.value * _saving_factor(cut) - deduction, 0))
+    cut = _saving_factor(p.section("hnte_rate").ratio("rate_cut"))
+    taxable = np.maximum(income.value * den - np.where(super_applies, deduction, 0), 0)
+    hnte_saving = np.where(small == TRUE, 0, _scaled_saving(taxable, den, cut))
     hnte_known = (small == TRUE) | ((small == FALSE) & income.known & (~super_applies | k_known))
-    vat_factor = _saving_factor(p.section("vat_credit").ratio("rate"))
+    vat = p.section("vat_credit") if "vat_credit" in p else None
+    vat_in_force = vat is not None and ctx.params.tax_year <= vat.integer("until")
     return {
-        "rd_super_deduction": IncentiveVerdicts(super_applies, super_saving, r_known & k_known),
+        "rd_super_deduction": IncentiveVerdicts(super_applies, super_saving, r_known & k_known,
+                                                estimated),
         "hnte_rate": IncentiveVerdicts(cols.holds_hnte | (tiers["hnte"].status == TRUE),
-                                       hnte_saving, hnte_known),
+                                       hnte_saving, hnte_known,
+                                       estimated & super_applies & (small != TRUE)),
         "vat_credit": IncentiveVerdicts(
-            cols.holds_hnte & (cols.advanced_manufacturing_list == TRUE),
-            input_vat.value * vat_factor, input_vat.known),
+            cols.holds_hnte & (cols.advanced_manufacturing_list == TRUE) & vat_in_force,
+            input_vat.value * (_saving_factor(vat.ratio("rate")) if vat_in_force else 0),
+            input_vat.known),
     }

@@ -1,9 +1,12 @@
-"""Parameters as data: one TOML file per policy year under `params/`, read exactly (Decimal).
+"""Parameters as data: TOML files per year under `params/`, read exactly (Decimal).
 
-`load_parameters(Y or as_of)` takes the newest policy year <= Y, selects the city's profiles
-(gazelle, leader) and applies what-if overrides (dotted paths to existing numeric leaves, list items
-by index) without touching files. Every numeric leaf is checked against the unit its table
-declares, so a value the engine cannot compare exactly in fixed point is refused here.
+A file `<N>.toml` exists for each year in which something changes and states only what changes
+(programs.md §H): its tables belong to policy year N, except `incentives`, the tax tables of tax
+year N. `load_parameters(Y or as_of)` layers the tier criteria of the files <= Y and the tax tables
+of the files <= T = Y - 1 (a later file's table replaces the earlier one whole, see `_layer`), selects
+the city's profiles (gazelle, leader) and applies what-if overrides (dotted paths to existing numeric
+leaves, list items by index) without touching files. Every numeric leaf is checked against the unit
+its table declares, so a value the engine cannot compare exactly in fixed point is refused here.
 """
 from __future__ import annotations
 
@@ -26,6 +29,7 @@ DEFAULT_PROFILES = {"gazelle": "default", "leader": "default"}
 FIXED_POINT_UNITS = ("万元", "persons", "ratio", "share", "factor")
 FRACTION_BOUNDS = {"ratio": 1, "share": 1, "factor": 10}   # upper bounds of unitless values
 INTEGER_UNITS = ("days", "years", "points", "count")
+TAX_TABLE = "incentives"    # the tax tables, looked up by tax year; every other table by policy year
 
 
 class ParameterError(ValueError):
@@ -84,8 +88,11 @@ class Section:
 
 @dataclass(frozen=True)
 class ParameterSet:
-    """One policy year's parameters with the chosen profiles and overrides."""
+    """The parameters of policy year Y (tier criteria) and tax year T = Y - 1 (incentives), with
+    the chosen profiles and overrides. `policy_year` is Y, or the newest year with a file when Y
+    is later (the rules then in force are that year's)."""
     policy_year: int
+    tax_year: int
     profiles: Mapping[str, str]
     overrides: Mapping[str, str]
     data: Mapping[str, Any]
@@ -101,34 +108,60 @@ class ParameterSet:
 
 
 def available_years() -> list[int]:
-    """Policy years that have a parameter file."""
+    """Years that have a parameter file (policy years, tax years or both)."""
     return sorted(int(path.stem) for path in PARAMS_DIR.glob("*.toml") if path.stem.isdigit())
+
+
+def first_policy_year() -> int:
+    """The earliest policy year with tier criteria: as_of dates before it have no parameters."""
+    return min(year for year in available_years() if set(_read(year)) - {TAX_TABLE, "year", "units"})
 
 
 def load_parameters(year_or_as_of: int | date, profiles: Mapping[str, str] | None = None,
                     overrides: Mapping[str, Any] | None = None) -> ParameterSet:
-    """The parameter set of the newest policy year <= Y, with profiles and overrides applied.
+    """The parameter set of policy year Y and tax year Y - 1, with profiles and overrides applied.
 
     `profiles` maps gazelle/leader to a profile name (default: "default"); `overrides` maps dotted
-    paths to decimal values. Raises ParameterError for an unknown year, path or profile, or a value
-    that is not a decimal usable in its unit."""
+    paths to decimal values. Raises ParameterError for a year before the first policy year, an
+    unknown path or profile, or a value that is not a decimal usable in its unit."""
     year = year_or_as_of.year if isinstance(year_or_as_of, date) else int(year_or_as_of)
-    candidates = [policy for policy in available_years() if policy <= year]
-    if not candidates:
-        raise ParameterError(f"no parameter file for a policy year <= {year}")
-    policy_year = candidates[-1]
-    data = copy.deepcopy(_read(policy_year))
+    first = first_policy_year()
+    if year < first:
+        raise ParameterError(f"no parameters for policy year {year}: the rules are kept from "
+                             f"{first}-01-01 on")
+    files = [(file_year, _read(file_year)) for file_year in available_years()]
+    policy = [{key: value for key, value in table.items() if key != TAX_TABLE}
+              for file_year, table in files if file_year <= year]
+    tax = [{TAX_TABLE: table[TAX_TABLE]} for file_year, table in files
+           if file_year <= year - 1 and TAX_TABLE in table]
+    data = copy.deepcopy(_layer({TAX_TABLE: {}}, policy + tax))
     chosen = _choose_profiles(data, profiles or {})
     applied = {path: _apply_override(data, path, value)
                for path, value in (overrides or {}).items()}
     _check_units(data, "", {})
-    return ParameterSet(policy_year, chosen, applied, data)
+    return ParameterSet(min(year, files[-1][0]), year - 1, chosen, applied, data)
+
+
+def _layer(merged: dict, layers: list[dict]) -> dict:
+    """Each layer's top-level keys over the earlier ones, a table key by key: a table's entry (a
+    criterion's table, a `criteria` list, a profile, an incentive's table) replaces the earlier one
+    whole, so nothing of an older rule lingers beside a restated one."""
+    for layer in layers:
+        for key, value in layer.items():
+            if isinstance(value, dict) and isinstance(merged.get(key), dict):
+                merged[key] = {**merged[key], **value}
+            else:
+                merged[key] = value
+    return merged
 
 
 @cache
-def _read(policy_year: int) -> dict:
-    with (PARAMS_DIR / f"{policy_year}.toml").open("rb") as handle:
-        return tomllib.load(handle, parse_float=Decimal)
+def _read(file_year: int) -> dict:
+    with (PARAMS_DIR / f"{file_year}.toml").open("rb") as handle:
+        data = tomllib.load(handle, parse_float=Decimal)
+    if data.get("year") != file_year:
+        raise ParameterError(f"{file_year}.toml must say year = {file_year}")
+    return data
 
 
 def _choose_profiles(data: dict, requested: Mapping[str, str]) -> dict[str, str]:

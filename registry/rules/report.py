@@ -42,8 +42,7 @@ def firm_result(verdicts: BatchVerdicts, i: int, lang: str | None = None) -> dic
         "id": verdicts.columns.ids[i],
         "tiers": {tier: _tier(verdicts, verdicts.tiers[tier], i, texts) for tier in TIERS},
         "flags": _flags(verdicts, i, texts),
-        "incentives": [{"id": incentive_id, "saving": _saving(incentive, i),
-                        "label": texts(f"incentive.{incentive_id}")}
+        "incentives": [_incentive(incentive_id, incentive, i, texts)
                        for incentive_id, incentive in _applying(verdicts, i)],
         "next_step": _next_step(verdicts, i),
     }
@@ -157,6 +156,14 @@ def _hnte_expires(verdicts: BatchVerdicts, i: int) -> str | None:
 def _applying(verdicts: BatchVerdicts, i: int) -> list[tuple[str, IncentiveVerdicts]]:
     return [(key, incentive) for key, incentive in verdicts.incentives.items()
             if incentive.applies[i]]
+
+
+def _incentive(incentive_id: str, incentive: IncentiveVerdicts, i: int, texts: Texts) -> dict:
+    entry = {"id": incentive_id, "saving": _saving(incentive, i),
+             "label": texts(f"incentive.{incentive_id}")}
+    if incentive.estimated is not None and incentive.estimated[i]:
+        entry["note"] = texts("incentive.note.q4_share_estimated")
+    return entry
 
 
 def _saving(incentive: IncentiveVerdicts, i: int) -> Decimal | None:

@@ -53,9 +53,10 @@ def setting(name: str):
 
 def parameters_for(as_of: dt.date, overrides: dict | None = None,
                    profiles: dict | None = None) -> tuple[ParameterSet, int]:
-    """The parameter set of a scan and a 64-bit key naming it (stored with each verdict)."""
+    """The parameter set of a scan and a 64-bit key naming it (stored with each verdict); the key
+    names the tax year too (a scan row records the policy year, the tax year follows its as_of)."""
     params = load_parameters(as_of, profiles or current_app.config.get("RULE_PROFILES"), overrides or {})
-    canonical = json.dumps(describe_parameters(params), sort_keys=True)
+    canonical = json.dumps({**describe_parameters(params), "tax_year": params.tax_year}, sort_keys=True)
     return params, int.from_bytes(hashlib.sha1(canonical.encode()).digest()[:8], "big", signed=True)
 
 

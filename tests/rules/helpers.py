@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import copy
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from registry.rules import evaluate_firms, load_parameters
 from registry.rules.facts import load_json, parse_firm
@@ -79,3 +79,23 @@ def load_vectors() -> dict:
     skipped)."""
     assert VECTORS.is_file(), f"missing {VECTORS}"
     return load_json(VECTORS.read_bytes())
+
+
+def assert_matches_expected(actual: dict, expected: dict) -> None:
+    """A firm's §7 output entry against a vector's `expected` block: statuses, failed criteria,
+    route and score, flag ids, and savings rounded half-up to 4 decimals."""
+    for tier in ("tech_sme", "hnte", "gazelle", "leader"):
+        got, want = actual["tiers"][tier], expected[tier]
+        assert got["status"] == want["status"], tier
+        assert sorted(got["failed"]) == sorted(want["failed"]), tier
+        for key in ("route", "score"):
+            if key in want:
+                assert got.get(key) == want[key], (tier, key)
+    if actual["tiers"]["tech_sme"]["route"] == "direct":
+        assert "score" not in actual["tiers"]["tech_sme"]
+    assert sorted(flag["id"] for flag in actual["flags"]) == sorted(expected["flags"])
+    savings = {item["id"]: item["saving"] for item in actual["incentives"]}
+    assert set(savings) == set(expected["incentives"])
+    for incentive_id, saving in expected["incentives"].items():
+        exact = Decimal(str(savings[incentive_id]))
+        assert exact.quantize(Decimal("0.0001"), ROUND_HALF_UP) == Decimal(str(saving)), incentive_id

@@ -11,19 +11,41 @@ from registry.rules.params import ParameterError, load_parameters
 from .helpers import base_firm, passed, verdicts, with_year
 
 
-def test_newest_policy_year_not_after_y():
+def test_policy_year_is_y_up_to_the_newest_file_and_tax_year_y_minus_1():
     assert load_parameters(date(2030, 1, 1)).policy_year == 2025
-    assert load_parameters(2025).policy_year == 2025
-    with pytest.raises(ParameterError):
-        load_parameters(2024)
+    assert load_parameters(date(2030, 1, 1)).tax_year == 2029
+    assert (load_parameters(2025).policy_year, load_parameters(2025).tax_year) == (2025, 2024)
+    assert (load_parameters(date(2017, 1, 1)).policy_year, load_parameters(2017).tax_year) == (2017, 2016)
 
 
-def test_every_value_has_a_unit_and_every_criterion_a_clause():
-    params = load_parameters(2025, overrides={})
+def test_before_2017_is_a_clear_parameter_error():
+    with pytest.raises(ParameterError, match="2017-01-01"):
+        load_parameters(date(2016, 12, 31))
+
+
+@pytest.mark.parametrize("year", range(2017, 2026))
+def test_every_value_has_a_unit_and_every_criterion_and_incentive_a_clause(year):
+    params = load_parameters(year, overrides={})
     for tier in ("tech_sme", "hnte", "gazelle", "leader"):
         table = params.tier(tier)
         for criterion in table.get("criteria"):
             assert table.section(criterion).get("clause"), (tier, criterion)
+    incentives = params.root("incentives")
+    for name in ("small_low_profit", "rates", "rd_super_deduction", "hnte_rate"):
+        assert incentives.section(name).get("clause"), (year, name)
+    assert ("vat_credit" in incentives) == (year >= 2024)
+
+
+@pytest.mark.parametrize("year, listed", [(2017, False), (2021, False), (2022, True), (2025, True)])
+def test_the_tech_sme_industry_test_exists_from_policy_year_2022(year, listed):
+    assert ("industry" in load_parameters(year).tier("tech_sme").get("criteria")) == listed
+
+
+def test_a_restated_table_replaces_the_earlier_one_whole():
+    # 2016-2018 split the size test by kind of firm; from 2019 one pair of limits, nothing left over
+    assert "industrial" in load_parameters(2019).root("incentives").section("small_low_profit")
+    assert "industrial" not in load_parameters(2020).root("incentives").section("small_low_profit")
+    assert load_parameters(2020).root("incentives").section("small_low_profit").money("max_assets") == 5000 * 10**4
 
 
 def test_override_changes_a_verdict_without_touching_files():

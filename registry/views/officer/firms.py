@@ -31,7 +31,7 @@ from registry.models import (
 from registry.models.certificate import TIERS
 from registry.models.filing import OPEN_CORRECTION_STATUSES
 from registry.rules import ParameterError, load_parameters, today_in_shanghai
-from registry.rules.params import available_years
+from registry.rules.params import first_policy_year
 from registry.services import evaluation, filings, review
 from registry.views.officer import ID, YEAR, bp, district_names, firm_or_404
 
@@ -44,8 +44,7 @@ def hnte_band(fiscal_year: int, revenue: Decimal | None) -> Decimal | None:
     years before it: the bands date from 2016 and have not changed)."""
     if revenue is None:
         return None
-    years = available_years()
-    policy_year = max(fiscal_year + 1, years[0]) if years else fiscal_year + 1
+    policy_year = max(fiscal_year + 1, first_policy_year())
     try:
         bands = load_parameters(policy_year).tier("hnte").section("rd_ratio").get("bands")
     except ParameterError:

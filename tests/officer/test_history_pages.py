@@ -1,0 +1,28 @@
+"""A verdict of a past year (programs.md §H) on the officer's firm file and the firm's own ladder:
+evaluated with that year's rules, shown with its policy year and the tax-year incentives."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from registry.services.evaluation import evaluate_firm
+from tests.factories import FilingFactory
+from tests.officer.conftest import login
+
+
+def test_the_firm_file_and_the_ladder_explain_a_2018_verdict(app, client, db_session, officer, firm,
+                                                             firm_user):
+    for year, revenue, rd in ((2015, 2400, 144), (2016, 2700, 162), (2017, 3000, 180)):
+        FilingFactory(firm=firm, fiscal_year=year, status="accepted", revenue=Decimal(revenue),
+                      rd_expense=Decimal(rd), rd_domestic=Decimal(rd), taxable_income=Decimal(60))
+    db_session.commit()
+    with app.app_context():
+        evaluate_firm(firm.id, dt.date(2018, 6, 30))
+    login(client, officer)
+    page = client.get(f"/officer/firms/{firm.id}").get_data(as_text=True)
+    assert "As of 2018-06-30, 2018 parameters" in page
+    login(client, firm_user)
+    ladder = client.get("/portal/").get_data(as_text=True)
+    assert "with the 2018 rules" in ladder
+    # tax year 2017: not small (TI₀ 60 > 50), no tech-SME certificate: 180 x 50% x 25% = 22.5
+    assert 'data-incentive="rd_super_deduction"' in ladder and "22.5" in ladder
