@@ -23,6 +23,7 @@ def init_app(app: Flask) -> None:
     login_manager.user_loader(sessions.user_from_id)
     login_manager.unauthorized_handler(_unauthorized)
 
+    app.session_interface = sessions.SessionInterface()
     app.before_request(sessions.check_request)
     if app.config.get("YANZHEN_CONFIG") == "development":
         app.before_request(_development_is_local)

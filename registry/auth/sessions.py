@@ -12,6 +12,9 @@ so logout or a new password voids every copy. It starts a new session when there
 
 Logging in starts the session afresh (`log_in`): nothing of the anonymous session survives but
 the language and input kept for this same user.
+
+A cross-site request never changes the session cookie (`SessionInterface`): a forged POST cannot
+log a person out or plant values in their session.
 """
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ import secrets
 import time
 
 from flask import after_this_request, current_app, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user, login_user, logout_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
@@ -79,7 +83,7 @@ def _begin(user) -> None:
     session.clear()
     if lang:
         session["lang"] = lang
-    if isinstance(kept, dict) and kept.get("user") in (None, user.id):
+    if isinstance(kept, dict) and kept.get("user") == user.id:
         session[KEPT_KEY] = kept
     login_user(user, fresh=True)
     now = int(time.time())
@@ -154,3 +158,31 @@ def check_request() -> None:
         else:
             _forget_remember_me()
     current_user._get_current_object()
+
+
+def cross_site() -> bool:
+    """Whether the browser says this request comes from another site's page. (Browsers send
+    Sec-Fetch-Site, or at least Origin, with every cross-site POST; a request with neither is
+    not a browser's cross-site request.)"""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site not in ("same-origin", "none")
+    origin = request.headers.get("Origin")
+    return origin is not None and origin != request.host_url.rstrip("/")
+
+
+def ended_user() -> int | None:
+    """The user whose session expired on this browser (the signed session cookie says so) when
+    the request comes from our own pages, or None: kept input belongs to them only."""
+    user = session.get(ENDED_USER)
+    return user if isinstance(user, int) and not cross_site() else None
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, except that a cross-site request never writes the
+    cookie (it would replace the person's live session)."""
+
+    def should_set_cookie(self, app, session) -> bool:
+        if request.method not in ("GET", "HEAD", "OPTIONS") and cross_site():
+            return False
+        return super().should_set_cookie(app, session)

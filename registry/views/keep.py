@@ -15,7 +15,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.datastructures import MultiDict
 
-from registry.auth.sessions import KEPT_KEY
+from registry.auth.sessions import KEPT_KEY, ended_user
 from registry.security import csrf_error
 
 MAX_KEPT_CHARS = 3000  # the session is a cookie: keep a form's worth, not arbitrary posts
@@ -60,10 +60,14 @@ def _keep_input_of_logged_out_post():
 
 
 def keep_input() -> None:
-    """Keep this POST's form values in the session for the next GET of the same page."""
+    """Keep this POST's form values for the next GET of the same page by the user whose
+    session just expired (nothing when there is none, or the POST is not from our pages)."""
+    user = ended_user()
+    if user is None:
+        return
     data = {key: values for key, values in request.form.lists() if key != "csrf_token"}
     if sum(len(key) + sum(map(len, values)) for key, values in data.items()) <= MAX_KEPT_CHARS:
-        session[KEPT_KEY] = {"path": request.path, "form": data}
+        session[KEPT_KEY] = {"path": request.path, "form": data, "user": user}
 
 
 def restore_input() -> MultiDict | None:
