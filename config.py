@@ -72,6 +72,11 @@ class BaseConfig:
         "monthly_snapshot": {"at": "03:00", "day": 1},
     }
 
+    # How many reverse proxies stand in front of the app (0: none). Each sets X-Forwarded-For
+    # and X-Forwarded-Proto; the client's address in rate limits and the audit trail comes
+    # from them. Never more than there are: a client could then choose its own address.
+    TRUSTED_PROXIES = 0
+
     # Login rate limits are kept in a shared storage (Redis in production).
     RATELIMIT_STORAGE_URI = "memory://"
     LOGIN_LIMIT_PER_ACCOUNT = "10 per 15 minutes"
@@ -213,6 +218,7 @@ class ProductionConfig(BaseConfig):
             "CELERY_BROKER_URL": env["REDIS_URL"],
             "RATELIMIT_STORAGE_URI": env["REDIS_URL"],
             "MAIL_SERVER": env.get("MAIL_SERVER"),
+            "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES") or 0),
         }
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, scoped_session
 # Celery task per entry, so the web side and the workers cannot disagree on names.
 JOB_TARGETS: dict[str, str] = {
     "send_mail": "registry.services.mail:deliver",
+    "password_reset": "registry.services.onboarding:send_password_reset",
     "evaluate_firm": "registry.services.evaluation:evaluate_firm",
     "scan_chunk": "registry.services.scans:run_chunk",
     "scan_reconcile": "registry.services.scans:reconcile",

@@ -7,10 +7,11 @@ from flask import Flask, abort, current_app, g, jsonify, redirect, render_templa
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import is_local_host
 from registry.auth import sessions
-from registry.extensions import csrf, limiter, login_manager
+from registry.extensions import csrf, db, limiter, login_manager
 
 
 def init_app(app: Flask) -> None:
@@ -27,6 +28,13 @@ def init_app(app: Flask) -> None:
     app.before_request(sessions.check_request)
     if app.config.get("YANZHEN_CONFIG") == "development":
         app.before_request(_development_is_local)
+
+    if app.config.get("TRUSTED_PROXIES"):
+        # Behind N reverse proxies: the client's address (rate limits, audit) and scheme come
+        # from the X-Forwarded-* headers those proxies set, and only from them.
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    app.before_request(_json_bodies_are_objects)
 
     csrf.init_app(app)
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
@@ -84,6 +92,14 @@ def _development_is_local():
         abort(403)
 
 
+def _json_bodies_are_objects():
+    """A JSON body is a form's fields by name (Flask-WTF reads it as form data): an array, a
+    string, a number or broken JSON is a bad request, not a crash."""
+    if request.method in ("POST", "PUT", "PATCH") and request.is_json \
+            and not isinstance(request.get_json(silent=True), dict):
+        abort(400)
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/") or (
         request.accept_mimetypes.best == "application/json")
@@ -108,10 +124,15 @@ ERROR_TITLES = {
 
 def render_error(error, code: int):
     """The error page in the layout, or a JSON body for API clients."""
+    if code == 500:
+        # The failed request's transaction may be unusable (PendingRollbackError): the page
+        # itself reads the database (the user, the menu), so start clean.
+        db.session.rollback()
     if wants_json():
         return jsonify(error=str(ERROR_TITLES.get(code, code)), status=code), code
     return render_template("errors/error.html", code=code, title=ERROR_TITLES.get(code, ""),
-                           description=getattr(error, "description", "")), code
+                           description=getattr(error, "description", ""),
+                           offer_reset=code == 429 and request.endpoint == "public.login"), code
 
 
 def csrf_error(error: CSRFError):

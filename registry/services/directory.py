@@ -71,8 +71,9 @@ def decode_cursor(token: str | None, width: int) -> tuple | None:
     except (ValueError, binascii.Error):
         return None
     if not isinstance(values, list) or len(values) != width or \
-            not all(isinstance(value, (str, int)) for value in values):
-        return None
+            not all(isinstance(value, str) or isinstance(value, int) and abs(value) < 2**63
+                    for value in values):
+        return None  # (an integer beyond 64 bits would overflow in the database)
     return tuple(values)
 
 

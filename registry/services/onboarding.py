@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 from registry.auth.passwords import hash_password
 from registry.auth.permissions import Permission, has_permission
 from registry.auth.scope import district_workers, firm_scope, may_see_district, may_see_firm
+from registry.extensions import db
+from registry.jobs import enqueue_after_commit
 from registry.models import District, Firm, Invitation, PasswordResetToken, User
 from registry.models.base import utcnow
 from registry.models.onboarding import INVITATION_LIFETIME, RESET_TOKEN_LIFETIME
@@ -243,20 +245,34 @@ def reject_registration(session: Session, firm: Firm, officer, reason: str) -> N
 
 # --- Password reset ------------------------------------------------------------------------------
 
+TOKEN_PLACEHOLDER = "__token__"
+
+
 def request_password_reset(session: Session, email: str, remote_addr: str | None = None) -> None:
-    """Mail a reset link if an active account has this address; otherwise do nothing visible."""
+    """Queue the request: the same single job whether or not the address has an account, so
+    the answer's timing tells nothing (the job looks the account up: `send_password_reset`)."""
+    link = url_for("account.reset_password", token=TOKEN_PLACEHOLDER, _external=True)
+    enqueue_after_commit(session, "password_reset", normalise_email(email)[:254], remote_addr,
+                         link)
+
+
+def send_password_reset(email: str, remote_addr: str | None, link: str) -> None:
+    """The "password_reset" job: mail a reset link (`link` with the new token in place of
+    TOKEN_PLACEHOLDER) if an active account has this address; audit either way. Commits."""
+    session = db.session
     user = session.scalar(select(User).where(User.email == normalise_email(email)))
     if user is None or not user.active:
         audit.record(session, None, "password_reset_unknown", None,
                      email=normalise_email(email), remote_addr=remote_addr)
-        return
-    now = utcnow()
-    token, token_hash = new_token()
-    session.add(PasswordResetToken(token_hash=token_hash, user_id=user.id, created_at=now,
-                                   expires_at=now + RESET_TOKEN_LIFETIME))
-    audit.record(session, user, "password_reset_requested", user, remote_addr=remote_addr)
-    mail.send(session, user.email, "account/mail/password_reset.txt", user=user,
-              link=url_for("account.reset_password", token=token, _external=True))
+    else:
+        now = utcnow()
+        token, token_hash = new_token()
+        session.add(PasswordResetToken(token_hash=token_hash, user_id=user.id, created_at=now,
+                                       expires_at=now + RESET_TOKEN_LIFETIME))
+        audit.record(session, user, "password_reset_requested", user, remote_addr=remote_addr)
+        mail.send(session, user.email, "account/mail/password_reset.txt", user=user,
+                  link=link.replace(TOKEN_PLACEHOLDER, token))
+    session.commit()
 
 
 def find_reset_token(session: Session, token: str) -> PasswordResetToken | None:

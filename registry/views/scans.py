@@ -12,6 +12,7 @@ from registry.extensions import db
 from registry.models import Scan, ScanChunk
 from registry.navigation import add_nav
 from registry.services.scans import start_full_scan
+from registry.views import as_id, id_arg
 
 bp = Blueprint("scans", __name__, url_prefix="/scans")
 add_nav("scans.index", _l("Scans"), Permission.SCANS_VIEW, order=80)
@@ -37,7 +38,7 @@ def _full_scans(before: int | None):
 @bp.get("/")
 @requires(Permission.SCANS_VIEW)
 def index():
-    scans = _full_scans(request.args.get("before", type=int))
+    scans = _full_scans(id_arg("before"))
     return render_template("scans/index.html", scans=scans, page_size=PAGE_SIZE,
                            can_run=has_permission(current_user, Permission.SCANS_RUN))
 
@@ -46,7 +47,10 @@ def index():
 @requires(Permission.SCANS_VIEW)
 def progress():
     """The progress of the given (or the latest) full scans, polled by the list page."""
-    ids = request.args.getlist("id", type=int)
+    try:
+        ids = [as_id(value) for value in request.args.getlist("id")]
+    except ValueError:
+        abort(400)
     scans = (db.session.scalars(select(Scan).where(Scan.id.in_(ids))).all() if ids else _full_scans(None))
     return jsonify(scans=[scan_json(scan) for scan in scans])
 

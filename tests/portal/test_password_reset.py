@@ -5,12 +5,20 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import pytest
+
 from registry.auth.passwords import verify_password
 from registry.models import OutboxMail, PasswordResetToken
 from registry.models.base import utcnow
 from registry.services.onboarding import hash_token
 from tests.factories import UserFactory
 from tests.portal.conftest import login
+
+
+@pytest.fixture(autouse=True)
+def _jobs_run_after_the_request(app, monkeypatch):
+    """The reset request's work is a job (the same for known and unknown addresses)."""
+    monkeypatch.setitem(app.config, "JOBS_MODE", "inline")
 
 
 def _ask(client, email, address="10.1.1.1"):
@@ -114,3 +122,19 @@ def test_the_dev_outbox_shows_the_mails_unless_smtp_is_configured(app, client, d
 def test_the_login_page_links_to_reset_and_registration(client, db_session):
     page = client.get("/login").get_data(as_text=True)
     assert 'href="/account/reset"' in page and 'href="/account/register"' in page
+
+
+def test_the_request_does_the_same_work_for_known_and_unknown_addresses(app, client, db_session,
+                                                                       firm_user, monkeypatch):
+    """Issue 16, item 8: the request only queues one job either way (no timing difference);
+    the job finds the account."""
+    from registry.jobs import sent_jobs
+    monkeypatch.setitem(app.config, "JOBS_MODE", "record")
+    with app.app_context():
+        sent_jobs().clear()
+    _ask(client, firm_user.email)
+    _ask(client, "nobody@nowhere.example")
+    with app.app_context():
+        jobs = list(sent_jobs())
+    assert [name for name, _args in jobs] == ["password_reset", "password_reset"]
+    assert db_session.query(OutboxMail).count() == 0  # nothing done in the request

@@ -13,6 +13,7 @@ from registry.i18n import current_locale
 from registry.models import Invitation, User
 from registry.services import settings, users
 from registry.services.users import ROLES, STAFF_ROLES, UserAdminError, UserFilters
+from registry.views import id_arg
 from registry.views.admin import ID, bp
 
 
@@ -60,7 +61,7 @@ def users_index():
                   "success")
             return redirect(url_for(".users_index"))
     filters = _filters()
-    rows, next_after = users.users_page(db.session, filters, request.args.get("after", type=int))
+    rows, next_after = users.users_page(db.session, filters, id_arg("after"))
     return render_template("admin/users.html", form=form, filters=filters, rows=rows,
                            next_after=next_after, roles=ROLES,
                            districts=settings.district_names(db.session, current_locale()),

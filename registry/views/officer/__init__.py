@@ -17,10 +17,10 @@ from registry.i18n import current_locale
 from registry.navigation import add_nav
 from registry.rules.i18n import translate
 from registry.services import settings
+from registry.views import MAX_ID
 
 bp = Blueprint("officer", __name__, url_prefix="/officer")
 # URL parts: ids within the database's integer range (an absurd id is a 404, never a 500).
-MAX_ID = 2_147_483_647
 ID = f"int(min=1, max={MAX_ID})"
 YEAR = "int(min=1, max=9999)"
 
@@ -46,14 +46,6 @@ FLAG_LABELS = {
     "hnte_renewal_due": _l("HNTE renewal due"), "hnte_at_risk": _l("HNTE at risk"),
     "hnte_near_miss": _l("HNTE near miss"),
 }
-
-
-def as_id(value: str) -> int:
-    """`value` as a database id; ValueError if it is none (fits `type=` of request.args.get)."""
-    number = int(value)
-    if not 1 <= number <= MAX_ID:
-        raise ValueError(f"not an id: {value}")
-    return number
 
 
 def tier_label(tier: str | None) -> str:

@@ -17,7 +17,8 @@ from registry.models.certificate import TIERS
 from registry.rules import today_in_shanghai
 from registry.services import directory, evaluation, review
 from registry.services.directory import INDUSTRY_SECTIONS, QUEUE_SORTS, QueueFilters
-from registry.views.officer import FLAG_LABELS, ID, as_id, bp, visible_districts
+from registry.views import as_id
+from registry.views.officer import FLAG_LABELS, ID, bp, visible_districts
 
 MAX_BULK = 500
 

@@ -166,8 +166,10 @@ def autosave(year: int):
         errors = {field.name: [str(message) for message in field.errors]
                   for field in form.figure_fields() if field.errors}
         return jsonify(ok=False, errors=errors), 422
+    # Only what was sent changes: a partial autosave leaves the other figures alone.
+    sent = {name: value for name, value in form.figures().items() if name in request.form}
     try:
-        revision = filings.save_draft(db.session, record, current_user, form.figures(),
+        revision = filings.save_draft(db.session, record, current_user, sent,
                                       action="autosave",
                                       expected_revision=form.expected_revision())
     except FilingError as error:
