@@ -5,7 +5,7 @@ SYSTEM_PYTHON ?= python3
 DEMO_FIRMS ?= 2000
 PORT ?= 5000
 
-.PHONY: run test translations check-translations clean
+.PHONY: run test audit translations check-translations clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(SYSTEM_PYTHON) -m venv $(VENV)
@@ -26,9 +26,14 @@ check-translations: $(VENV)/.runtime
 run: $(VENV)/.runtime translations
 	$(PY) scripts/dev.py --port $(PORT) --demo-firms $(DEMO_FIRMS)
 
-# The whole suite on SQLite; the database tests again on PostgreSQL when DATABASE_URL is set.
+# ruff over the whole tree, then the suite on SQLite; the database tests again on PostgreSQL
+# when DATABASE_URL is set.
 test: $(VENV)/.dev translations
 	bash scripts/test.sh
+
+# Known vulnerabilities in the pinned requirements (pip-audit; needs the network).
+audit: $(VENV)/.dev
+	bash scripts/audit.sh
 
 clean:
 	rm -rf var .pytest_cache

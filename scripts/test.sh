@@ -6,6 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
 
+echo "== ruff (pinned in requirements-dev.txt, configured in pyproject.toml) =="
+"$(dirname "$PY")/ruff" check .
+
 bash scripts/ensure_browser.sh
 
 echo "== pass 1: SQLite =="

@@ -97,14 +97,19 @@ class CalendarRow:
     errors: list = field(default_factory=list)
 
 
+MAX_CALENDAR_ROWS = 366  # each day of a year at most once
+
+
 def read_calendar(filename: str, data: bytes, year: int,
                   source: str) -> tuple[dict | None, list[CalendarRow], object | None]:
     """Read the official list of holidays and make-up working days of `year` (columns date,
     kind — 休 or 班 —, name): (the calendar document, or None if any row is wrong; every row
     with its errors; a file-level error). All or nothing: one wrong row keeps the file out."""
-    table, error = read_spreadsheet(filename, data)
+    table, error = read_spreadsheet(filename, data, MAX_CALENDAR_ROWS + 2)
     if error is not None:
         return None, [], error
+    if len(table) - 1 > MAX_CALENDAR_ROWS:
+        return None, [], _l("At most %(count)s rows per file.", count=MAX_CALENDAR_ROWS)
     columns, missing = header_columns(table[0], CALENDAR_ALIASES, ("date", "kind"))
     if missing:
         return None, [], _l("Missing columns: %(columns)s.", columns=", ".join(missing))

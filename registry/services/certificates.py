@@ -28,7 +28,7 @@ from registry.models import (
 from registry.models.base import utcnow
 from registry.models.certificate import TIERS
 from registry.rules import today_in_shanghai
-from registry.services import audit, review, settings
+from registry.services import audit, review, settings, workbooks
 from registry.services.xlsx import cell_date, header_columns, read_spreadsheet
 
 # --- The daily pass ----------------------------------------------------------------------------
@@ -214,7 +214,8 @@ def _report(row: ImportRow) -> dict:
 
 def read_table(filename: str, data: bytes) -> tuple[list[ImportRow], object | None]:
     """The rows of an uploaded CSV or XLSX keyed by IMPORT_COLUMNS, or a file-level error."""
-    table, error = read_spreadsheet(filename, data)
+    # The header and one row more than allowed are enough to answer.
+    table, error = read_spreadsheet(filename, data, MAX_IMPORT_ROWS + 2)
     if error is not None:
         return [], error
     columns, missing = header_columns(table[0], HEADER_ALIASES, IMPORT_COLUMNS)
@@ -262,6 +263,11 @@ def _check_rows(session: Session, rows: list[ImportRow], scope) -> None:
 
 def _parse_row(row: ImportRow) -> None:
     values, errors = row.values, row.errors
+    formulas = [name for name, value in values.items()
+                if value is workbooks.FORMULA_WITHOUT_VALUE]
+    for name in formulas:
+        errors.append(_l("%(column)s holds a formula without a computed value.", column=name))
+        values[name] = None
     raw_code = str(values.get("credit_code") or "").strip().upper()
     values["credit_code"], values["code_ok"] = raw_code, False
     try:

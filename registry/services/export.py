@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -55,9 +56,13 @@ def csv_chunks(headers: list[str], rows: Iterable[list]) -> Iterator[str]:
 
 
 def set_cell(cell, value):
-    """Put `value` into an openpyxl cell; text is always a string cell, never a formula."""
-    cell.value = plain(value)
-    if isinstance(cell.value, str):
+    """Put `value` into an openpyxl cell; text is always a string cell, never a formula, and
+    loses the control characters a worksheet cannot hold (openpyxl would refuse the file)."""
+    value = plain(value)
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    cell.value = value
+    if isinstance(value, str):
         cell.data_type = "s"
     return cell
 

@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 
 from registry.figures import FIGURE_SPECS, ORDERED, SECTIONS, format_figure
 from registry.models import Filing, Firm
+from registry.services import workbooks
 from registry.services.export import set_cell, workbook_bytes
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
@@ -33,25 +34,24 @@ COLUMNS = ("field", "section", "item_zh", "item_en", "unit", "value", "help_zh",
 WIDTHS = (16, 14, 30, 36, 14, 20, 60, 60)
 
 
-def read_spreadsheet(filename: str, data: bytes) -> tuple[list[list], object | None]:
-    """The non-empty rows of an uploaded CSV (UTF-8) or XLSX (first sheet), or a file-level
-    error to show (then no rows)."""
+def read_spreadsheet(filename: str, data: bytes, max_rows: int) -> tuple[list[list], object | None]:
+    """The first `max_rows` non-empty rows of an uploaded CSV (UTF-8) or XLSX (first sheet), or a
+    file-level error to show (then no rows). Nothing after them is read; a workbook that would
+    unpack into far too much is refused before parsing (services/workbooks.py)."""
     try:
         if filename.lower().endswith(".xlsx"):
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            try:
-                table = [list(row) for row in workbook.active.iter_rows(values_only=True)]
-            finally:
-                workbook.close()
+            table = workbooks.read_rows(data, max_rows, skip_blank=True)
         elif filename.lower().endswith(".csv"):
-            table = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+            table = workbooks.first_rows(csv.reader(io.StringIO(data.decode("utf-8-sig"))),
+                                         max_rows, skip_blank=True)
         else:
             return [], _l("Upload a .csv or .xlsx file.")
     except UnicodeDecodeError:
         return [], _l("The CSV file is not UTF-8 text.")
+    except workbooks.UnsafeWorkbook:
+        return [], _l("This file unpacks into far more data than a spreadsheet of its kind.")
     except Exception:  # untrusted bytes: any parser failure means "not a workbook we can read"
         return [], _l("This file cannot be read as a spreadsheet.")
-    table = [row for row in table if any(str(cell or "").strip() for cell in row)]
     if not table:
         return [], _l("The file is empty.")
     return table, None
@@ -159,11 +159,12 @@ def read_upload(data: bytes, firm: Firm, year: int) -> Upload:
         upload.errors.append(CellError(None, None, _l("The file is larger than 2 MB.")))
         return upload
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        sheet = workbook[SHEET_TITLE] if SHEET_TITLE in workbook.sheetnames else workbook.active
-        rows = list(sheet.iter_rows(min_row=1, max_row=MAX_ROWS, max_col=len(COLUMNS),
-                                    values_only=True))
-        workbook.close()
+        rows = workbooks.read_rows(data, MAX_ROWS, len(COLUMNS), SHEET_TITLE)
+    except workbooks.UnsafeWorkbook:
+        upload.errors.append(CellError(None, None, _l(
+            "This file unpacks into far more data than a filing template: download the "
+            "template and fill it in.")))
+        return upload
     except Exception:  # untrusted bytes: any parser failure means "not our workbook"
         upload.errors.append(CellError(None, None, _l(
             "This is not a readable .xlsx file. Download the template and fill it in.")))
@@ -211,7 +212,12 @@ def _read_figures(rows: list, upload: Upload, year: int) -> None:
                 field=FIGURE_SPECS[name].label, row=upload.cells[name][0]), name))
             continue
         upload.cells[name] = (number, value_letter)
-        upload.values[name] = row[VALUE_COLUMN - 1] if len(row) >= VALUE_COLUMN else None
+        value = row[VALUE_COLUMN - 1] if len(row) >= VALUE_COLUMN else None
+        if value is workbooks.FORMULA_WITHOUT_VALUE:
+            upload.errors.append(CellError(number, value_letter, _l(
+                "This cell holds a formula without a computed value: type the number."), name))
+            value = None
+        upload.values[name] = value
     for name in ORDERED:
         if name not in upload.cells and FIGURE_SPECS[name].asked_for(year):
             upload.errors.append(CellError(None, "A", _l(

@@ -86,3 +86,8 @@ def test_only_the_one_writer_makes_spreadsheets():
                     and path.name != "xlsx.py":
                 offenders.append(f"{path.name}: Workbook()")
     assert offenders == []
+
+
+def test_control_characters_do_not_break_an_xlsx_export():
+    data = export.xlsx_bytes("t", ["h"], [["海曙\x1f科技\x00"]])
+    assert load_workbook(io.BytesIO(data)).active.cell(row=2, column=1).value == "海曙科技"
