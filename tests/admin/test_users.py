@@ -140,7 +140,8 @@ def test_a_deactivated_officers_candidates_go_to_a_colleague(client, db_session,
     assert db_session.get(Candidate, candidate.id).assigned_to_id == colleague.id
 
 
-def test_an_admin_sends_a_password_reset(client, db_session, admin, officer):
+def test_an_admin_sends_a_password_reset(app, client, db_session, admin, officer, monkeypatch):
+    monkeypatch.setitem(app.config, "JOBS_MODE", "inline")  # the reset mail is the job's work
     login(client, admin)
     path = f"/admin/users/{officer.id}"
     client.post(f"{path}/password-reset", data={})
