@@ -205,6 +205,8 @@ def _scaled_saving(amount, den: int, per_yuan) -> np.ndarray:
     """Saving units of an amount of `amount / den` yuan at `per_yuan` units a yuan, exact when
     den divides amount x per_yuan, else rounded down to the 10^-8 万元 (so its 4-decimal rounding
     is the exact saving's); split so that no product leaves int64."""
+    if not np.any(per_yuan % den):      # every rate divides: exact without a division per firm
+        return amount * (per_yuan // den)
     whole, part = np.divmod(amount, den)
     return whole * per_yuan + (part * per_yuan) // den
 
