@@ -4,7 +4,8 @@ dashboard's pages read from it, against the COPY floor of the filings table.
     DATABASE_URL=postgresql://postgres@127.0.0.1/yz_dashbench python bench/dashboard.py \\
         --firms 100000 [--load] [--requests 40]
 
-`--load` first loads the demo registry of `--firms` firms into the (emptied) database. Then:
+`--load` first loads the demo registry of `--firms` firms into the (emptied) database with the
+demo's targets and 24 backfilled monthly snapshots (as `demo load` does). Then:
 the COPY floor (`COPY filings TO STDOUT (FORMAT BINARY)`, read and dropped, best of three); one
 full indicator computation for a date (what a snapshot stores, `indicators.compute`) with the
 time of each of its parts; a stored snapshot; and the dashboard page for the city (an admin) and
@@ -27,6 +28,7 @@ from sqlalchemy import delete, select
 
 from registry import create_app
 from registry.demo.load import load_demo
+from registry.demo.monitoring import add_monitoring
 from registry.extensions import db
 from registry.models import IndicatorSnapshot, User
 from registry.rules import today_in_shanghai
@@ -61,17 +63,18 @@ def timed_parts(as_of) -> dict[str, float]:
     return parts
 
 
-def log_in(client, user_id: int) -> None:
+def log_in(client, user_id: str) -> None:
+    """The session keys of registry/auth/sessions.py (`user_id` is User.get_id())."""
     from registry.auth import sessions
     now = int(time.time())
     with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
+        session["_user_id"] = user_id
         session["_fresh"] = True
         session[sessions.LOGIN_AT] = now
         session[sessions.SEEN_AT] = now
 
 
-def page_times(app, user_id: int, path: str, requests: int) -> list[float]:
+def page_times(app, user_id: str, path: str, requests: int) -> list[float]:
     client = app.test_client()
     log_in(client, user_id)
     times = []
@@ -106,6 +109,11 @@ def main() -> int:
         if options.load:
             load = load_demo(db.engine, firms=options.firms, seed=1, as_of=today, reset=True)
             print(f"loaded {load.firms:,} firms, {load.filings:,} filings in {load.seconds:.1f} s")
+            started = time.perf_counter()
+            _targets, taken = add_monitoring(db.session, today)
+            db.session.commit()
+            print(f"demo targets and {taken} backfilled snapshots: "
+                  f"{time.perf_counter() - started:.1f} s")
         floor = copy_floor()
         print(f"COPY floor of filings: {floor:.2f} s")
         parts = timed_parts(today)
@@ -117,8 +125,9 @@ def main() -> int:
         snapshots.take(db.session, None, today, "manual")
         db.session.commit()
         print(f"snapshot stored: {time.perf_counter() - started:.2f} s")
-        admin = db.session.scalar(select(User.id).where(User.role == "admin"))
-        officer = db.session.scalar(select(User.id).where(User.email.like("officer.haishu@%")))
+        admin = db.session.scalar(select(User).where(User.role == "admin")).get_id()
+        officer = db.session.scalar(
+            select(User).where(User.email.like("officer.haishu@%"))).get_id()
     for who, user_id, path in (("city, admin", admin, "/dashboard"),
                                ("district, officer", officer, "/dashboard"),
                                ("district, admin", admin, "/dashboard?district=yinzhou")):

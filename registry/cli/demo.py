@@ -7,7 +7,7 @@ from flask.cli import AppGroup
 
 from registry.demo.accounts import demo_logins
 from registry.demo.load import DemoRefused, app_tables, load_demo, non_empty_tables
-from registry.demo.monitoring import add_monitoring
+from registry.demo.monitoring import SNAPSHOT_MONTHS, add_monitoring
 from registry.demo.showcase import SHOWCASES
 from registry.extensions import db
 from registry.models import Base
@@ -32,9 +32,11 @@ def _refuse_in_production() -> None:
               help="The registry's date (default: today, Asia/Shanghai); filings cover "
                    "FY Y-4..Y-1.")
 @click.option("--reset", is_flag=True, help="Empty every table of the app first.")
+@click.option("--months", type=click.IntRange(0, 120), default=SNAPSHOT_MONTHS, show_default=True,
+              help="Monthly snapshots to backfill for the dashboard's trends.")
 @click.option("--if-empty", is_flag=True,
               help="If the database already holds data, print the demo logins and exit.")
-def load(firms: int, seed: int, as_of, reset: bool, if_empty: bool) -> None:
+def load(firms: int, seed: int, as_of, reset: bool, months: int, if_empty: bool) -> None:
     """Load the demo registry: firms, filings, certificates and the demo accounts."""
     _refuse_in_production()
     if reset and if_empty:
@@ -57,7 +59,7 @@ def load(firms: int, seed: int, as_of, reset: bool, if_empty: bool) -> None:
     click.echo(f"Loaded {summary.firms:,} firms, {summary.filings:,} filings and "
                f"{summary.certificates:,} certificates in {summary.seconds:.1f} s "
                f"({summary.rows / summary.seconds:,.0f} rows/s).")
-    written, taken = add_monitoring(db.session, as_of)
+    written, taken = add_monitoring(db.session, as_of, months)
     db.session.commit()
     click.echo(f"Set {written} targets for {as_of.year} and backfilled {taken} monthly snapshots.")
     _print_logins()

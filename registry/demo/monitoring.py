@@ -17,9 +17,10 @@ from registry.services import snapshots, targets
 SNAPSHOT_MONTHS = 24
 
 
-def add_monitoring(session: Session, as_of: dt.date) -> tuple[int, int]:
-    """Targets of as_of's year and the backfilled snapshots of the 1st of the last 24 months
-    (this month's included); returns how many of each were written."""
+def add_monitoring(session: Session, as_of: dt.date,
+                   months: int = SNAPSHOT_MONTHS) -> tuple[int, int]:
+    """Targets of as_of's year and the backfilled snapshots of the 1st of the last `months`
+    months (this month's included); returns how many of each were written."""
     firms = session.scalar(select(func.count()).select_from(Firm))
     scale = Decimal(firms) / catalog.NINGBO_REGISTRY_FIRMS
     note = catalog.DEMO_TARGET_NOTE.format(firms=firms)
@@ -39,7 +40,7 @@ def add_monitoring(session: Session, as_of: dt.date) -> tuple[int, int]:
                 written += 1
     taken = 0
     first = as_of.replace(day=1)
-    for months_back in range(SNAPSHOT_MONTHS):
+    for months_back in range(months):
         year, month = divmod(first.year * 12 + first.month - 1 - months_back, 12)
         try:
             _snapshot, new = snapshots.take(session, None, dt.date(year, month + 1, 1),
