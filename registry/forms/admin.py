@@ -1,5 +1,5 @@
-"""Forms of bureau administration: inviting staff, roles and districts, handing over work, and
-the settings page's sections."""
+"""Forms of bureau administration (inviting staff, roles and districts, handing over work, the
+settings page's sections) and of one's own account (password, e-mail)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -10,11 +10,12 @@ from wtforms import (
     DateField,
     EmailField,
     IntegerField,
+    PasswordField,
     SelectField,
     SelectMultipleField,
     StringField,
 )
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from registry.forms.auth import strip
@@ -72,3 +73,16 @@ class RuleProfilesForm(FlaskForm):
     leader = SelectField(_l("Tech leader profile"), validators=[DataRequired()])
     effective = DateField(_l("In force from"), validators=[DataRequired()])
     queue_scan = BooleanField(_l("Queue a full scan now"), default=True)
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired()])
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)])
+    confirm = PasswordField(_l("Repeat the password"), validators=[
+        DataRequired(), EqualTo("password", message=_l("The two passwords differ."))])
+
+
+class ChangeEmailForm(FlaskForm):
+    email = EmailField(_l("New e-mail"), filters=[strip],
+                       validators=[DataRequired(), Email(), Length(max=254)])
+    current = PasswordField(_l("Current password"), validators=[DataRequired()])

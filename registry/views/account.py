@@ -1,11 +1,12 @@
 """Account pages for people not logged in: registering a firm, accepting an invitation,
-resetting a forgotten password, and (in development) the outbox of mails not really sent."""
+resetting a forgotten password, and (in development) the outbox of mails not really sent; and
+for everyone logged in, their own password and e-mail address."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from registry.auth import sessions
@@ -17,11 +18,13 @@ from registry.forms.account import (
     RequestResetForm,
     ResetPasswordForm,
 )
+from registry.forms.admin import ChangeEmailForm, ChangePasswordForm
 from registry.i18n import current_locale
 from registry.models.user import normalise_email
-from registry.navigation import add_login_link
-from registry.services import mail, onboarding, settings
+from registry.navigation import add_login_link, add_nav
+from registry.services import mail, onboarding, own_account, settings
 from registry.services.onboarding import OnboardingError
+from registry.services.own_account import OwnAccountError
 from registry.views.keep import init_blueprint, keeps_input
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -150,3 +153,54 @@ def dev_outbox():
 
 add_login_link("account.request_reset", _l("Forgot your password?"), order=10)
 add_login_link("account.register", _l("Register your firm"), order=20)
+
+
+# --- One's own account (logged in) ----------------------------------------------------------------
+
+@bp.route("/me", methods=["GET", "POST"])
+@login_required
+def me():
+    """Change one's password (then a fresh session) or e-mail (confirmed from the new address)."""
+    password_form = ChangePasswordForm(prefix="pw")
+    email_form = ChangeEmailForm(prefix="em")
+    if "pw-current" in request.form and password_form.validate_on_submit():
+        try:
+            own_account.change_password(db.session, current_user, current=password_form.current.data,
+                                        new=password_form.password.data)
+        except OwnAccountError as error:
+            db.session.rollback()
+            password_form[error.field or "current"].errors.append(error.message)
+        else:
+            db.session.commit()
+            sessions.log_in(current_user._get_current_object())
+            flash(_("Your password has been changed; your other sessions have ended."), "success")
+            return redirect(url_for(".me"))
+    elif "em-current" in request.form and email_form.validate_on_submit():
+        try:
+            new_email = own_account.request_email_change(
+                db.session, current_user, current=email_form.current.data,
+                new_email=email_form.email.data)
+        except OwnAccountError as error:
+            db.session.rollback()
+            email_form[error.field or "current"].errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(_("We sent a link to %(email)s: open it to confirm the new address.",
+                    email=new_email), "success")
+            return redirect(url_for(".me"))
+    return render_template("account/me.html", password_form=password_form, email_form=email_form)
+
+
+@bp.get("/email/<token>")
+def confirm_email(token: str):
+    try:
+        user = own_account.confirm_email_change(db.session, token)
+    except OwnAccountError:
+        db.session.rollback()
+        return _invalid_link()
+    db.session.commit()
+    flash(_("Your e-mail address is now %(email)s.", email=user.email), "success")
+    return redirect(url_for("public.home"))
+
+
+add_nav("account.me", _l("My account"), order=90)
