@@ -8,9 +8,9 @@ from tests.factories import PASSWORD, DistrictFactory, FirmFactory, UserFactory
 # Reachable without logging in: signing in, registration, password reset, health, assets.
 PUBLIC = {"public.login", "public.set_language", "health.healthz", "static",
           "account.accept_invitation", "account.register", "account.request_reset",
-          "account.reset_password"}
+          "account.reset_password", "account.confirm_email"}
 # Logged in, any role.
-ANY_ROLE = {"public.home", "public.logout"}
+ANY_ROLE = {"public.home", "public.logout", "account.me"}
 
 
 def _plain_get_rules(app):

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from registry.models import Filing, Firm, Invitation
+from registry.models import Filing, Firm, Invitation, User
 from registry.models.base import utcnow
 from registry.services import filings
 from tests.factories import DistrictFactory, FirmFactory, UserFactory
@@ -38,12 +38,12 @@ def other(app, db_session):
         db_session.flush()
         db_session.commit()
         return {"firm": firm, "year": OTHER_YEAR, "revision_id": revision.id,
-                "invitation_id": invitation.id}
+                "invitation_id": invitation.id, "user_id": user.id}
 
 
 def _other_ids(other) -> dict:
     return {"year": other["year"], "revision_id": other["revision_id"],
-            "invitation_id": other["invitation_id"]}
+            "invitation_id": other["invitation_id"], "user_id": other["user_id"]}
 
 
 def _rules(app, blueprint):
@@ -67,6 +67,7 @@ def test_every_portal_url_with_another_firm_s_ids_is_not_found(app, logged_in, d
     # Nothing of the other firm changed.
     db_session.expire_all()
     assert db_session.get(Invitation, other["invitation_id"]).revoked_at is None
+    assert db_session.get(User, other["user_id"]).active
     assert db_session.query(Filing).filter_by(firm_id=other["firm"].id).one().revision == 1
 
 
