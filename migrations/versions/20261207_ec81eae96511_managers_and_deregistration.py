@@ -21,11 +21,13 @@ def upgrade():
         batch_op.create_check_constraint('role', "role IN ('firm', 'manager', 'officer', 'admin')")
     with op.batch_alter_table('firms', schema=None) as batch_op:
         batch_op.add_column(sa.Column('deregistered_on', sa.Date(), nullable=True))
+        batch_op.create_index('ix_firms_deregistered_on', ['deregistered_on'], unique=False)
 
 
 def downgrade():
     # A plain ALTER TABLE (SQLite has it since 3.35): a batch copy of firms would trip the
     # triggers of the scan tables that name it.
+    op.drop_index('ix_firms_deregistered_on', table_name='firms')
     op.drop_column('firms', 'deregistered_on')
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_constraint('role', type_='check')

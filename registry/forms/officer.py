@@ -91,3 +91,15 @@ class CertificateImportForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A button that only needs the CSRF token (accept a filing, mark as read, ...)."""
+
+
+class DeregisterForm(FlaskForm):
+    """注销: the day the firm ceased to exist and why."""
+    on = DateField(_l("Deregistered on"), validators=[DataRequired()])
+    reason = TextAreaField(_l("Reason"), filters=[strip],
+                           validators=[DataRequired(), Length(max=REASON_MAX)],
+                           description=_l("For example: business licence cancelled."))
+
+
+class MoveFirmForm(FlaskForm):
+    district = SelectField(_l("New district"), choices=[], validators=[DataRequired()])

@@ -13,6 +13,8 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    or_,
+    select,
     true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -74,8 +76,8 @@ class Firm(Base):
     contact_phone: Mapped[str | None] = mapped_column(String(40))
     contact_email: Mapped[str | None] = mapped_column(String(254))
     # 注销: the day the firm ceased to exist; it is kept with its history and counts nowhere from
-    # that day on (`registry.services.firms.active_on`).
-    deregistered_on: Mapped[dt.date | None] = mapped_column(Date)
+    # that day on (`active_on` below).
+    deregistered_on: Mapped[dt.date | None] = mapped_column(Date, index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -93,8 +95,27 @@ class Firm(Base):
     def direct_routes(self) -> list[str]:
         return [route for route in DIRECT_ROUTES if getattr(self, f"route_{route}")]
 
+    def is_active_on(self, day: dt.date) -> bool:
+        """`active_on` for one firm in hand."""
+        return self.deregistered_on is None or self.deregistered_on > day
+
     def __repr__(self) -> str:
         return f"<Firm {self.id} {self.identifier}>"
+
+
+# --- Which firms count on a day: the one rule ----------------------------------------------------
+# A firm deregistered (注销) on D is out of queues, lists, programs, indicators, scans and
+# `facts export` from D on; it stays in the registry with its history (its file still opens).
+
+def active_on(day: dt.date):
+    """A WHERE clause on Firm: the firms not deregistered on or before `day`."""
+    return or_(Firm.deregistered_on.is_(None), Firm.deregistered_on > day)
+
+
+def firm_active_on(firm_id_column, day: dt.date):
+    """The same rule on a table that carries a firm id (candidates, flags, opportunities):
+    its firm is not among the few deregistered by `day` (an indexed lookup, no join)."""
+    return firm_id_column.not_in(select(Firm.id).where(Firm.deregistered_on <= day))
 
 
 class FirmFactChange(Base):

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 
 from registry.models.certificate import COUNTING_CERTIFICATE_STATUSES
 from registry.models.filing import COUNTING_STATUSES
+from registry.models.firm import active_on
 from registry.rules.columns import DIRECT_ROUTE_BITS, TECH_FIELD_CODES, YEARS, FirmColumns
 from registry.rules.facts import FIRM_BOOLEANS, TIERS, YEAR_BOOLEANS, YEAR_FIGURES
 from registry.scan.stage import copy_record
@@ -48,15 +49,20 @@ def _in(values) -> str:
     return "(" + ", ".join(f"'{value}'" for value in values) + ")"
 
 
-def firms_sql(dialect: str, first: int, last: int) -> str:
+def firms_sql(connection: Connection, first: int, last: int, as_of: date) -> str:
+    """The range's firms that count on as_of (`models.firm.active_on`: deregistered ones are
+    left out, so their stored rows stay as they were) and their engine columns."""
+    counted = active_on(as_of).compile(dialect=connection.dialect,
+                                       compile_kwargs={"literal_binds": True})
     tech = " ".join(f"WHEN '{name}' THEN {code}" for name, code in TECH_FIELD_CODES.items() if name)
     routes = " + ".join(f"CASE WHEN route_{name} THEN {bit} ELSE 0 END"
                         for name, bit in DIRECT_ROUTE_BITS.items())
     figures = ", ".join(f"COALESCE({name}, 0), {_known(name)}" for name in FIRM_FIGURES)
-    return (f"SELECT id, {_day_ordinal('founded', dialect)}, "
+    return (f"SELECT id, {_day_ordinal('founded', connection.dialect.name)}, "
             + ", ".join(_three_valued(name) for name in FIRM_BOOLEANS)
             + f", CASE tech_field {tech} ELSE 0 END, {routes}, {figures} "
-            f"FROM firms WHERE id BETWEEN {int(first)} AND {int(last)} ORDER BY id")
+            f"FROM firms WHERE id BETWEEN {int(first)} AND {int(last)} AND ({counted}) "
+            "ORDER BY id")
 
 
 def certificates_sql(dialect: str, first: int, last: int, as_of: date) -> str:
@@ -155,16 +161,16 @@ def load_columns(connection: Connection, first: int, last: int, as_of: date,
     """The firm ids in [first, last] (sorted) and their engine columns at as_of, reading the
     filings in `statuses` (the counting ones, unless a caller shows what a returned one held)."""
     dialect = connection.dialect.name
-    firms = fetch_ints(connection, firms_sql(dialect, first, last),
+    firms = fetch_ints(connection, firms_sql(connection, first, last, as_of),
                        2 + len(FIRM_BOOLEANS) + 2 + 2 * len(FIRM_FIGURES))
     firm_ids = firms[:, 0].copy()
     columns = FirmColumns.empty(len(firm_ids), as_of)
     _fill_firms(columns, firms)
     certificates = fetch_ints(connection, certificates_sql(dialect, first, last, as_of), 5)
-    _fill_certificates(columns, firm_ids, certificates)
+    _fill_certificates(columns, firm_ids, _of_loaded(certificates, firm_ids))
     filings = fetch_ints(connection, filings_sql(first, last, as_of, statuses),
                          2 + len(YEAR_FIGURES) + len(YEAR_BOOLEANS))
-    _fill_years(columns, firm_ids, filings, as_of)
+    _fill_years(columns, firm_ids, _of_loaded(filings, firm_ids), as_of)
     return firm_ids, _with_ids(columns, firm_ids)
 
 
@@ -186,6 +192,12 @@ def _fill_firms(columns: FirmColumns, firms: np.ndarray) -> None:
         figure.value[:] = firms[:, position]
         figure.known[:] = firms[:, position + 1] == 1
         position += 2
+
+
+def _of_loaded(rows: np.ndarray, firm_ids: np.ndarray) -> np.ndarray:
+    """The rows (firm id first) of the firms loaded: those of a firm the range left out (one
+    deregistered by as_of) are dropped."""
+    return rows[np.isin(rows[:, 0], firm_ids, assume_unique=False)]
 
 
 def _fill_certificates(columns: FirmColumns, firm_ids: np.ndarray, certificates: np.ndarray) -> None:

@@ -170,5 +170,5 @@ def firms_behind(session: Session, user, name: str, as_of: dt.date, district: st
     district, by name."""
     condition = firm_sets(Period(as_of, as_of.year - 1))[name]
     query = select(Firm.id, Firm.name, Firm.credit_code, Firm.external_ref, Firm.district).where(
-        condition, exported_firms(district), firm_scope(user))
+        condition, exported_firms(district, as_of), firm_scope(user))
     return keyset_page(session, query, (Firm.name, Firm.id), False, after)

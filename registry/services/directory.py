@@ -33,7 +33,9 @@ from registry.auth.scope import district_scope, firm_scope
 from registry.models import Candidate, Certificate, Filing, Firm, FirmFlag
 from registry.models.certificate import COUNTING_CERTIFICATE_STATUSES, TIERS
 from registry.models.filing import COUNTING_STATUSES
+from registry.models.firm import active_on, firm_active_on
 from registry.params import month_day
+from registry.rules import today_in_shanghai
 from registry.services import settings
 
 PAGE_SIZE = 50
@@ -170,7 +172,7 @@ def _conditions(filters: QueueFilters, user, *, facets: bool = True, searched=No
 
     A search is a subquery, so a page stops at its 50th row; the counts, which read every
     match, pass `searched` to share one materialised search between their two parts."""
-    conditions = [candidate_scope(user)]
+    conditions = [candidate_scope(user), firm_active_on(Candidate.firm_id, today_in_shanghai())]
     if filters.cycle is not None:
         conditions.append(Candidate.cycle == filters.cycle)
     if filters.flag:
@@ -313,7 +315,7 @@ def holds_valid(tier: str, day: dt.date):
 
 def directory_page(session: Session, user, filters: DirectoryFilters, today: dt.date,
                    after: str | None = None, size: int = PAGE_SIZE) -> Page:
-    conditions = [firm_scope(user)]
+    conditions = [firm_scope(user), active_on(today)]
     if filters.district:
         conditions.append(Firm.district == filters.district)
     if filters.industry:
@@ -349,7 +351,7 @@ class NotFiledFilters:
 def not_filed_conditions(user, filters: NotFiledFilters) -> list:
     counted = exists().where(Filing.firm_id == Firm.id, Filing.fiscal_year == filters.fiscal_year,
                              Filing.status.in_(COUNTING_STATUSES))
-    conditions = [firm_scope(user), Firm.status == "active",
+    conditions = [firm_scope(user), Firm.status == "active", active_on(today_in_shanghai()),
                   Firm.founded <= dt.date(filters.fiscal_year, 12, 31), ~counted]
     if filters.district:
         conditions.append(Firm.district == filters.district)

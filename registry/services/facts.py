@@ -13,7 +13,7 @@ from registry.creditcode import is_valid_credit_code, normalise_credit_code
 from registry.models import Certificate, District, Filing, FilingRevision, Firm, FirmFactChange
 from registry.models.base import utcnow
 from registry.models.filing import COUNTING_STATUSES, FIGURES
-from registry.models.firm import DIRECT_ROUTES
+from registry.models.firm import DIRECT_ROUTES, active_on
 from registry.rules.facts import FIRM_BOOLEANS, FactsError, FactsErrors, FirmFacts, parse_document
 from registry.services import audit
 from registry.services.firms import fact_json
@@ -31,10 +31,12 @@ def export_facts(session: Session, as_of: dt.date, identifiers: list[str] | None
                  district: str | None = None) -> Iterator[dict]:
     """Yield each firm's §7 input entry (ordered by firm id), reading the registry in batches with
     three queries each. Years are the submitted or accepted filings before as_of's year.
+    Firms deregistered on or before as_of are left out (`models.firm.active_on`).
     `identifiers` and `district` keep only those firms, or that district's."""
     last_id = 0
     while True:
-        query = select(Firm).where(Firm.id > last_id).order_by(Firm.id).limit(EXPORT_BATCH)
+        query = (select(Firm).where(Firm.id > last_id, active_on(as_of)).order_by(Firm.id)
+                 .limit(EXPORT_BATCH))
         if identifiers is not None:
             query = query.where(_identified_by(identifiers))
         if district is not None:

@@ -32,6 +32,7 @@ from registry.models import (
 )
 from registry.models.certificate import COUNTING_CERTIFICATE_STATUSES, TIERS
 from registry.models.filing import COUNTING_STATUSES
+from registry.models.firm import active_on
 from registry.models.monitoring import CITY_SCOPE
 from registry.rules import SHANGHAI, evaluate
 from registry.rules.units import SAVING_SCALE, SCALE, from_fixed
@@ -176,9 +177,11 @@ def compute(session: Session, as_of: dt.date, *, fiscal_year: int | None = None,
 
 # ---- the firms counted and the certificates that count ------------------------------------------
 
-def exported_firms(district: str | None):
-    """The WHERE clause of the firms `facts export` exports for the scope."""
-    return Firm.district == district if district is not None else Firm.id.is_not(None)
+def exported_firms(district: str | None, as_of: dt.date):
+    """The WHERE clause of the firms `facts export` exports for the scope on `as_of`: those not
+    deregistered by then (`models.firm.active_on`), of the district if one is given."""
+    active = active_on(as_of)
+    return and_(active, Firm.district == district) if district is not None else active
 
 
 def _counting():
@@ -251,7 +254,7 @@ def _firm_counts(session: Session, period: Period, district: str | None):
     sets = firm_sets(period)
     rows = session.execute(select(Firm.district, *(func.count(case((condition, 1)))
                                                    for condition in sets.values()))
-                           .where(exported_firms(district)).group_by(Firm.district))
+                           .where(exported_firms(district, period.as_of)).group_by(Firm.district))
     for code, *counts in rows:
         yield from ((code, name, count) for name, count in zip(sets, counts))
 
@@ -267,7 +270,7 @@ def _guishang(session: Session, period: Period, district: str | None):
         func.sum(case((Filing.rd_expense > 0, 1), else_=0)), func.count(institution),
         func.sum(case((institution.is_(True), 1), else_=0)),
     ).join(Filing, and_(Filing.firm_id == Firm.id, Filing.fiscal_year == period.fiscal_year)).where(
-        exported_firms(district), guishang_firms(period)).group_by(Firm.district)
+        exported_firms(district, period.as_of), guishang_firms(period)).group_by(Firm.district)
     keys = ("gs_known", "gs_rd", "gs_revenue", "gs_active", "inst_known", "inst_true")
     for code, *values in session.execute(query):
         for key, value in zip(keys, values):
@@ -288,7 +291,7 @@ def _pipeline(session: Session, period: Period, district: str | None):
     notice is running."""
     rows = session.execute(select(Firm.district, Candidate.tier, Candidate.status, func.count())
                            .join(Firm, Firm.id == Candidate.firm_id)
-                           .where(exported_firms(district), _candidates_of_year(period),
+                           .where(exported_firms(district, period.as_of), _candidates_of_year(period),
                                   Candidate.status.in_(PIPELINE_STATUSES))
                            .group_by(Firm.district, Candidate.tier, Candidate.status))
     for code, tier, status, count in rows:
@@ -296,7 +299,7 @@ def _pipeline(session: Session, period: Period, district: str | None):
     notices = session.execute(select(Firm.district, Candidate.tier, func.count())
                               .join(Firm, Firm.id == Candidate.firm_id)
                               .join(PublicNotice, PublicNotice.candidate_id == Candidate.id)
-                              .where(exported_firms(district), _candidates_of_year(period),
+                              .where(exported_firms(district, period.as_of), _candidates_of_year(period),
                                      Candidate.status == "approved",
                                      PublicNotice.status == "running")
                               .group_by(Firm.district, Candidate.tier))
@@ -313,7 +316,7 @@ def _decisions(session: Session, period: Period, district: str | None):
         .join(Candidate, and_(AuditEvent.object_type == "candidate",
                               AuditEvent.object_id == Candidate.id))
         .join(Firm, Firm.id == Candidate.firm_id)
-        .where(exported_firms(district), Candidate.tier == "hnte",
+        .where(exported_firms(district, period.as_of), Candidate.tier == "hnte",
                AuditEvent.action.in_(DECISIONS), AuditEvent.at >= since,
                AuditEvent.at < period.end_utc)
         .group_by(Firm.district))
@@ -329,7 +332,7 @@ def _tax_relief(session: Session, period: Period, district: str | None):
     connection = session.connection()
     for first, last, _count in chunk_ranges(session, setting("SCAN_CHUNK_SIZE")):
         scope = dict(session.execute(select(Firm.id, Firm.district).where(
-            Firm.id.between(first, last), exported_firms(district))).all())
+            Firm.id.between(first, last), exported_firms(district, period.as_of))).all())
         if not scope:
             continue
         firm_ids, columns = load_columns(connection, first, last, period.as_of)

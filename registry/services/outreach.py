@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session
 
 from registry.auth.scope import firm_scope
 from registry.models import Firm, FirmFlag, IncentiveOpportunity, OutreachEntry
+from registry.models.firm import active_on
 from registry.models.review import OUTREACH_STATUSES
+from registry.rules import today_in_shanghai
 from registry.services import ServiceError, audit
 from registry.services.directory import (
     Page,
@@ -90,7 +92,7 @@ def _query(user, filters: OutreachFilters):
              .outerjoin(OutreachEntry, and_(OutreachEntry.firm_id == model.firm_id,
                                             OutreachEntry.list_key == item.key,
                                             OutreachEntry.cycle == filters.cycle))
-             .where(subject, firm_scope(user)))
+             .where(subject, firm_scope(user), active_on(today_in_shanghai())))
     if filters.district:
         query = query.where(Firm.district == filters.district)
     if filters.industry:

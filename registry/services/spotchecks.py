@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from registry.models import Certificate, Firm, Inspector, SpotCheck, SpotCheckItem
 from registry.models.base import utcnow
 from registry.models.certificate import COUNTING_CERTIFICATE_STATUSES
+from registry.models.firm import active_on
 from registry.models.review import SPOT_CHECK_RESULTS
 from registry.services import ServiceError, audit, settings
 
@@ -52,7 +53,7 @@ def certified_population(session: Session, district: str, tier: str | None,
         Certificate.status.in_(COUNTING_CERTIFICATE_STATUSES), Certificate.issued <= as_of,
         Certificate.expires >= as_of, *([Certificate.tier == tier] if tier else []))
     return list(session.scalars(select(Firm.id).where(Firm.district == district,
-                                                      Firm.status == "active",
+                                                      Firm.status == "active", active_on(as_of),
                                                       Firm.id.in_(certified))
                                 .order_by(Firm.id)))
 

@@ -325,3 +325,32 @@ def test_a_candidate_an_officer_takes_while_the_chunk_runs_is_left_alone(in_app,
     apply.evaluate_range(db.session, firm.id, firm.id, evaluation)
     db.session.refresh(candidate)
     assert candidate.status == "in_review" and candidate.closed_scan_id is None
+
+
+def test_a_scan_leaves_out_the_firms_deregistered_by_its_date(in_app):
+    """models.firm.active_on in the loader: no verdict, candidate, flag or opportunity for a
+    firm deregistered on or before the scan's date; one deregistered later is evaluated."""
+    from registry.models import Firm
+    make_registry(db.session, 120, seed=16)
+    firms = db.session.scalars(select(Firm).order_by(Firm.id)).all()
+    gone, later = firms[:40], firms[40:60]
+    for firm in gone:
+        firm.deregistered_on = AS_OF
+    for firm in later:
+        firm.deregistered_on = AS_OF + dt.timedelta(days=1)
+    db.session.commit()
+    scan = run_scan()
+    assert scan.status == "done"
+    gone_ids = {firm.id for firm in gone}
+    for model in (Candidate, FirmFlag, IncentiveOpportunity, FirmVerdict):
+        assert not gone_ids & set(db.session.scalars(select(model.firm_id))), model.__name__
+    # The others' verdicts are exactly `rules check` on `facts export` (which leaves out the
+    # same firms): no filing or certificate of a firm left out lands on another.
+    document = json.loads(dumps({"as_of": AS_OF.isoformat(),
+                                 "firms": list(export_facts(db.session, AS_OF))}),
+                          parse_float=__import__("decimal").Decimal)
+    checked = check_document(document)["firms"]
+    assert len(checked) == 80
+    assert stored_verdicts() == {firm["id"]: {tier: (verdict["status"], sorted(verdict["failed"]))
+                                              for tier, verdict in firm["tiers"].items()}
+                                 for firm in checked}

@@ -1,6 +1,7 @@
 """The firm file for officers: profile, filings over the years with charts, tier history,
 current verdicts explained, flags, incentives and the audit history; accepting and returning
-filings, revoking certificates."""
+filings, revoking certificates; deregistering the firm (注销) and moving it to another
+district."""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -9,11 +10,18 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
+from wtforms.fields.choices import SelectChoice
 
 from registry.auth.permissions import Permission, has_permission, requires
-from registry.auth.scope import firm_scope
+from registry.auth.scope import firm_scope, may_see_firm
 from registry.extensions import db
-from registry.forms.officer import ActionForm, ReasonForm, ReturnFilingForm
+from registry.forms.officer import (
+    ActionForm,
+    DeregisterForm,
+    MoveFirmForm,
+    ReasonForm,
+    ReturnFilingForm,
+)
 from registry.forms.portal import TECH_FIELD_LABELS
 from registry.i18n import current_locale
 from registry.models import (
@@ -32,7 +40,7 @@ from registry.models.certificate import TIERS
 from registry.models.filing import OPEN_CORRECTION_STATUSES
 from registry.rules import ParameterError, load_parameters, today_in_shanghai
 from registry.rules.params import first_policy_year
-from registry.services import evaluation, filings, review
+from registry.services import evaluation, filings, firms, review, settings
 from registry.views.officer import ID, YEAR, bp, district_names, firm_or_404
 
 AUDIT_LIMIT = 200
@@ -94,7 +102,17 @@ def tier_timeline(certificates: list[Certificate], candidates: list[Candidate], 
 @bp.get(f"/firms/<{ID}:firm_id>")
 @requires(Permission.FIRMS_VIEW)
 def firm_file(firm_id: int):
-    firm = firm_or_404(firm_id)
+    return render_firm(firm_or_404(firm_id))
+
+
+def _move_form(firm, form=None) -> MoveFirmForm:
+    form = form or MoveFirmForm()
+    form.district.choices = [SelectChoice(code, name) for code, name in district_choices()
+                             if code != firm.district]
+    return form
+
+
+def render_firm(firm, *, deregister_form=None, reinstate_form=None, move_form=None, status=200):
     session, today = db.session, today_in_shanghai()
     firm_filings = list(session.scalars(select(Filing).where(Filing.firm_id == firm.id)
                                         .order_by(Filing.fiscal_year)))
@@ -128,7 +146,77 @@ def firm_file(firm_id: int):
         incentives=incentives, state=evaluation.ladder(session, firm.id, current_locale()),
         history=history, tech_fields=TECH_FIELD_LABELS, action_form=ActionForm(),
         return_form=ReturnFilingForm(),
-        revoke_form=ReasonForm(), audit_limit=AUDIT_LIMIT)
+        revoke_form=ReasonForm(), audit_limit=AUDIT_LIMIT, today=today,
+        deregister_form=deregister_form or DeregisterForm(formdata=None),
+        reinstate_form=reinstate_form or ReasonForm(formdata=None),
+        move_form=_move_form(firm, move_form)), status
+
+
+def district_choices() -> list[tuple[str, str]]:
+    """The bureau's active districts, named in the reader's language."""
+    return list(settings.district_names(db.session, current_locale(), active_only=True).items())
+
+
+def _firm_change(firm, action, done: str, **forms):
+    """Run a change of the firm itself: commit and say so, or show the page again with the
+    reason next to the field (409)."""
+    try:
+        action()
+    except firms.ProfileError as error:
+        db.session.rollback()
+        form = next(iter(forms.values()))
+        field = getattr(form, error.field, None) if error.field else None
+        if field is not None:
+            field.errors = [*field.errors, error.message]
+        else:
+            flash(error.message, "danger")
+        return render_firm(firm, status=409, **forms)
+    db.session.commit()
+    flash(done, "success")
+    if not may_see_firm(current_user, firm):  # moved out of the officer's districts
+        return redirect(url_for("officer.directory"))
+    return redirect(url_for("officer.firm_file", firm_id=firm.id, _anchor="standing"))
+
+
+@bp.post(f"/firms/<{ID}:firm_id>/deregister")
+@requires(Permission.FIRMS_MANAGE)
+def deregister_firm(firm_id: int):
+    firm = firm_or_404(firm_id)
+    form = DeregisterForm()
+    if not form.validate_on_submit():
+        return render_firm(firm, deregister_form=form, status=400)
+    return _firm_change(
+        firm, lambda: firms.deregister(db.session, current_user, firm, on=form.on.data,
+                                       reason=form.reason.data, today=today_in_shanghai()),
+        _("%(firm)s is deregistered from %(day)s.", firm=firm.name, day=form.on.data),
+        deregister_form=form)
+
+
+@bp.post(f"/firms/<{ID}:firm_id>/reinstate")
+@requires(Permission.FIRMS_MANAGE)
+def reinstate_firm(firm_id: int):
+    firm = firm_or_404(firm_id)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        return render_firm(firm, reinstate_form=form, status=400)
+    return _firm_change(
+        firm, lambda: firms.reinstate(db.session, current_user, firm, reason=form.reason.data),
+        _("The deregistration of %(firm)s is undone.", firm=firm.name), reinstate_form=form)
+
+
+@bp.post(f"/firms/<{ID}:firm_id>/move")
+@requires(Permission.FIRMS_MANAGE)
+def move_firm(firm_id: int):
+    firm = firm_or_404(firm_id)
+    form = _move_form(firm, MoveFirmForm())
+    if not form.validate_on_submit():
+        return render_firm(firm, move_form=form, status=400)
+    active = dict(district_choices())
+    return _firm_change(
+        firm, lambda: firms.move(db.session, current_user, firm, district=form.district.data,
+                                 active_districts=active),
+        _("%(firm)s now belongs to %(district)s.", firm=firm.name,
+          district=active.get(form.district.data, form.district.data)), move_form=form)
 
 
 def _filing_or_404(firm_id: int, year: int) -> Filing:
