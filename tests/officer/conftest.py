@@ -84,8 +84,10 @@ def district_objects(session, firm, uploader) -> dict:
     pending = CertificateFactory(firm=firm, tier="gazelle", status="public_notice",
                                  number=None, issued=dt.date(2025, 11, 1),
                                  expires=dt.date(2028, 10, 31))
+    # A batch of its own per district's objects (one batch per tier, cycle and first day).
     notice_batch = NoticeBatch(number=f"甬科公〔2025〕{firm.id}号", tier="gazelle", cycle=2025,
-                               first_day=dt.date(2025, 10, 1), last_day=dt.date(2025, 10, 31))
+                               first_day=dt.date(2025, 10, 1) + dt.timedelta(days=firm.id),
+                               last_day=dt.date(2025, 10, 31) + dt.timedelta(days=firm.id))
     session.add(notice_batch)
     session.flush()
     notice = PublicNotice(candidate_id=candidate.id, certificate_id=pending.id,

@@ -106,7 +106,8 @@ def test_the_pages_offer_a_manager_no_action(client, manager, mine):
     candidate = client.get(f"/officer/candidates/{mine['candidate_id']}").get_data(as_text=True)
     assert 'id="decide"' not in candidate and "/assign" not in candidate
     firm = client.get(f"/officer/firms/{mine['firm_id']}").get_data(as_text=True)
-    assert "/accept" not in firm and "/revoke" not in firm
+    assert "/accept" not in firm and "/revoke" not in firm and "/reopen" not in firm
+    assert 'id="deregister-form"' not in firm and 'id="move-form"' not in firm
     queue = client.get("/officer/queue?status=all").get_data(as_text=True)
     assert 'id="select-all"' not in queue and 'id="bulk-submit"' not in queue
     outreach = client.get("/officer/outreach/hnte_near_miss?status=").get_data(as_text=True)
