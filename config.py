@@ -70,6 +70,7 @@ class BaseConfig:
         "scan_reconcile": {"every": 60},
         # 月度监测: every indicator of every scope on the 1st (registry/services/snapshots.py).
         "monthly_snapshot": {"at": "03:00", "day": 1},
+        "whatif_reconcile": {"every": 60},
     }
 
     # How many reverse proxies stand in front of the app (0: none). Each sets X-Forwarded-For

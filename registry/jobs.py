@@ -28,6 +28,8 @@ JOB_TARGETS: dict[str, str] = {
     "scan_reconcile": "registry.services.scans:reconcile",
     "nightly_scan": "registry.services.scans:nightly_scan",
     "scheduled": "registry.services.scans:run_scheduled",
+    "whatif_chunk": "registry.services.whatif:run_chunk",
+    "whatif_reconcile": "registry.services.whatif:reconcile",
     "certificate_pass": "registry.services.certificates:daily_pass_job",
     "monthly_snapshot": "registry.services.snapshots:monthly_snapshot",
     "worker_ping": "registry.services.health:answer_ping",

@@ -2,7 +2,7 @@
 
 Each task calls the service function named for it, with ids only (never objects). Database
 errors that may pass (a lost connection, a serialisation failure) are retried with backoff.
-A scan chunk retries any error: the chunk counts its attempts in the database and marks itself
+A scan or what-if chunk retries any error: the chunk counts its attempts in the database and marks itself
 failed after SCAN_MAX_ATTEMPTS, so a poison chunk stops there.
 """
 from __future__ import annotations
@@ -20,6 +20,9 @@ JOB_OPTIONS = {
     "scan_chunk": {"autoretry_for": (Exception,), "retry_backoff": 2, "retry_backoff_max": 30,
                    "max_retries": 10},
     "scan_reconcile": {"max_retries": 0},
+    "whatif_chunk": {"autoretry_for": (Exception,), "retry_backoff": 2, "retry_backoff_max": 30,
+                     "max_retries": 10},
+    "whatif_reconcile": {"max_retries": 0},
     "scheduled": {"max_retries": 0},
     "worker_ping": {"max_retries": 0},
 }

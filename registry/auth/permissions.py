@@ -27,6 +27,8 @@ class Permission(StrEnum):
     OUTREACH_WORK = "outreach:work"
     SCANS_VIEW = "scans:view"
     SCANS_RUN = "scans:run"
+    WHATIF_VIEW = "whatif:view"          # what-if scenarios' results, lists and exports
+    WHATIF_RUN = "whatif:run"            # save, copy, delete, run and cancel what-if scenarios
     USERS_ADMIN = "users:admin"
     AUDIT_VIEW = "audit:view"
 
@@ -34,12 +36,12 @@ class Permission(StrEnum):
 # A manager (a bureau leader) reads and exports within their districts but decides nothing.
 _MANAGER = {
     Permission.FIRMS_VIEW, Permission.CANDIDATES_VIEW, Permission.CERTIFICATES_VIEW,
-    Permission.OUTREACH_VIEW, Permission.SCANS_VIEW, Permission.AUDIT_VIEW,
+    Permission.OUTREACH_VIEW, Permission.SCANS_VIEW, Permission.AUDIT_VIEW, Permission.WHATIF_VIEW,
 }
 _OFFICER = _MANAGER | {
     Permission.FIRMS_INVITE, Permission.FIRMS_MANAGE, Permission.FILINGS_REVIEW,
     Permission.CANDIDATES_DECIDE,
-    Permission.CERTIFICATES_MANAGE, Permission.OUTREACH_WORK, Permission.SCANS_RUN,
+    Permission.CERTIFICATES_MANAGE, Permission.OUTREACH_WORK, Permission.SCANS_RUN, Permission.WHATIF_RUN,
 }
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     "firm": frozenset({Permission.PORTAL_USE}),

@@ -10,6 +10,7 @@ def register_commands(app: Flask) -> None:
     from registry.cli.rules import rules_cli
     from registry.cli.scan import scan_cli
     from registry.cli.users import users_cli
+    from registry.cli.whatif import whatif_cli
     app.cli.add_command(scan_cli)
     app.cli.add_command(facts_cli)
     app.cli.add_command(rules_cli)
@@ -17,3 +18,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(indicators_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(check_cli)
+    app.cli.add_command(whatif_cli)

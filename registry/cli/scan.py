@@ -31,13 +31,18 @@ def _summary(scan: Scan, seconds: float | None = None) -> str:
 @click.option("--inline", is_flag=True, help="Run the chunks in this process (the workers' code).")
 @click.option("--wait", is_flag=True, help="Wait until the workers are done.")
 @click.option("--set", "overrides", multiple=True, callback=key_value_pairs, metavar="KEY=VALUE",
-              help="Override a parameter (what-if).")
+              help="Refused: a scan writes live records; try parameters with `whatif run --set`.")
 def run(as_of, inline: bool, wait: bool, overrides: dict[str, str]) -> None:
     """Queue a full scan (or return the one queued or running) and print it as JSON."""
+    if overrides:
+        raise click.UsageError(
+            "scan run writes live verdicts, candidates, flags and opportunities, so it takes no --set: "
+            "live rules change only through the parameter files and the bureau's profile settings. "
+            "To try changed parameters without touching records, run "
+            "`flask --app registry whatif run --set KEY=VALUE ...`.")
     started = time.monotonic()
     try:
-        scan, _created = start_full_scan(db.session, as_of=as_of, overrides=overrides,
-                                         dispatch=not inline)
+        scan, _created = start_full_scan(db.session, as_of=as_of, dispatch=not inline)
     except (ParameterError, ValueError) as error:
         raise click.ClickException(str(error)) from None
     db.session.commit()

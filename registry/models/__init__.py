@@ -21,6 +21,14 @@ from registry.models.review import (
 from registry.models.scan import FirmVerdict, Scan, ScanChunk, ScheduleRun
 from registry.models.settings import Setting, SettingChange
 from registry.models.user import User, officer_districts
+from registry.models.whatif import (
+                                    Scenario,
+                                    WhatifChange,
+                                    WhatifChunk,
+                                    WhatifIncentiveTotal,
+                                    WhatifRun,
+                                    WhatifTierCount,
+)
 
 __all__ = ["AuditEvent", "Base", "Candidate", "Certificate", "District", "Filing",
            "FilingCorrection", "FilingReminder", "FilingRevision",
@@ -31,3 +39,4 @@ __all__ = ["AuditEvent", "Base", "Candidate", "Certificate", "District", "Filing
 __all__ += ["CertificateImport", "Inspector", "NoticeBatch", "Notification", "Objection",
             "OutreachEntry", "PublicNotice", "SpotCheck", "SpotCheckItem"]
 __all__ += ["Setting", "SettingChange"]
+__all__ += ["Scenario", "WhatifChange", "WhatifChunk", "WhatifIncentiveTotal", "WhatifRun", "WhatifTierCount"]

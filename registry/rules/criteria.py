@@ -122,12 +122,17 @@ def band_index(amount, bands: list[Section]) -> np.ndarray:
 
 def band_terms(amount, bands: list[Section], value: Callable[[Section], Fraction]):
     """(numerators, denominator): the fraction `value(band)` of each amount's band, over one
-    common denominator so that comparisons multiply by a scalar."""
+    common denominator so that comparisons multiply by a scalar.
+
+    Terms too large for int64 products (a growth factor such as 1.15^3 = 12167/8000) come as
+    Python integers in object arrays, so every product with them is exact, only slower."""
     fractions = [value(band) for band in bands]
     den = math.lcm(*(fraction.denominator for fraction in fractions))
-    nums = np.array([f.numerator * (den // f.denominator) for f in fractions], np.int64)
-    if den > MAX_FACTOR or nums.max() > MAX_FACTOR:
-        raise ParameterError(f"{bands[0].path}: {fractions} are too fine for exact int64 tests")
+    numerators = [f.numerator * (den // f.denominator) for f in fractions]
+    if den > MAX_FACTOR or max(numerators) > MAX_FACTOR:
+        nums = np.array(numerators, dtype=object)
+        return nums[np.broadcast_to(band_index(amount, bands), np.shape(amount))], np.array(den, dtype=object)
+    nums = np.array(numerators, np.int64)
     return (int(nums[0]) if len(bands) == 1 else nums[band_index(amount, bands)]), den
 
 

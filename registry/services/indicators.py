@@ -37,7 +37,8 @@ from registry.models.monitoring import CITY_SCOPE
 from registry.rules import SHANGHAI, evaluate
 from registry.rules.units import SAVING_SCALE, SCALE, from_fixed
 from registry.scan.loader import load_columns
-from registry.services.scans import chunk_ranges, parameters_for, setting
+from registry.services.chunks import chunk_ranges, setting
+from registry.services.scans import parameters_for
 
 # The indicators of §I in the order pages show them.
 COUNT_INDICATORS = ("hnte_valid", "hnte_net", "hnte_expiring", "tech_sme_registered",

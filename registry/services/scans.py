@@ -2,22 +2,24 @@
 guard scheduled jobs so that two beat processes run each one once per due time.
 
 The database is the record of work. A full scan is a `scans` row and one `scan_chunks` row per
-firm-id range; a chunk is evaluated and marked done in one transaction, its attempts counted in
-a transaction of their own so a poison chunk is failed after SCAN_MAX_ATTEMPTS. A message the
-broker lost (a dead worker on the embedded broker, a Redis restart) leaves its chunk queued or
-running in the database, and `reconcile` sends it again.
+firm-id range, run by the chunk machinery of services/chunks.py (shared with what-if runs): a
+chunk is evaluated and marked done in one transaction, its attempts counted in a transaction of
+their own so a poison chunk is failed after SCAN_MAX_ATTEMPTS. A message the broker lost (a dead
+worker on the embedded broker, a Redis restart) leaves its chunk queued or running in the
+database, and `reconcile` sends it again.
+
+Scans write live records, so they run only with the parameter files and the bureau's profiles:
+what-if parameters are for `services/whatif.py`, which writes only its own tables.
 """
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import json
-import logging
-import time
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import func, select, text, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -28,25 +30,10 @@ from registry.models.base import utcnow
 from registry.models.scan import ACTIVE_SCAN_STATUSES
 from registry.rules import load_parameters, today_in_shanghai
 from registry.rules.params import ParameterSet
-from registry.scan.apply import Changes, Evaluation, describe_parameters, evaluate_range
-from registry.services import audit, settings
+from registry.scan.apply import Evaluation, describe_parameters, evaluate_range
+from registry.services import audit, chunks, settings
 
-log = logging.getLogger(__name__)
-
-DEFAULTS = {
-    "SCAN_CHUNK_SIZE": 25_000,      # firms per chunk (one task, one transaction)
-    "SCAN_MAX_ATTEMPTS": 5,         # a chunk failing this often is marked failed
-    "SCAN_REQUEUE_AFTER": None,     # seconds before the reconciler re-sends a chunk not done
-    "SCAN_CHUNK_PAUSE": 0,          # seconds a chunk holds its transaction (fault tests only)
-}
-LAST_FIRM_ID = 2**31 - 1
-
-
-def setting(name: str):
-    value = current_app.config.get(name, DEFAULTS[name])
-    if name == "SCAN_REQUEUE_AFTER" and value is None:
-        return current_app.config.get("CELERY_TASK_TIME_LIMIT", 900) + 60
-    return value
+setting = chunks.setting
 
 
 # ---- parameters -------------------------------------------------------------------------------
@@ -60,11 +47,10 @@ def parameters_for(as_of: dt.date, overrides: dict | None = None,
     return params, int.from_bytes(hashlib.sha1(canonical.encode()).digest()[:8], "big", signed=True)
 
 
-def current_parameters(session: Session, as_of: dt.date,
-                       overrides: dict | None = None) -> tuple[ParameterSet, int]:
+def current_parameters(session: Session, as_of: dt.date) -> tuple[ParameterSet, int]:
     """The parameter set with the rule profiles in force on `as_of` (the bureau's settings)."""
     profiles = settings.rule_profiles(session, as_of, current_app.config.get("RULE_PROFILES"))
-    return parameters_for(as_of, overrides, profiles)
+    return parameters_for(as_of, None, profiles)
 
 
 def scan_parameters(scan: Scan) -> tuple[ParameterSet, int]:
@@ -85,7 +71,7 @@ def active_full_scan(session: Session) -> Scan | None:
 
 
 def start_full_scan(session: Session, actor=None, *, as_of: dt.date | None = None,
-                    overrides: dict | None = None, schedule: str | None = None,
+                    schedule: str | None = None,
                     dispatch: bool = True) -> tuple[Scan, bool]:
     """Queue a full scan split into chunks; (scan, created). Only one full scan is queued or
     running at a time: asking for another meanwhile returns it. With `dispatch`, the chunks are
@@ -94,7 +80,7 @@ def start_full_scan(session: Session, actor=None, *, as_of: dt.date | None = Non
     if existing is not None:
         return existing, False
     as_of = as_of or today_in_shanghai()
-    params, _key = current_parameters(session, as_of, overrides)
+    params, _key = current_parameters(session, as_of)
     scan = Scan(kind="full", as_of=as_of, **describe_parameters(params), status="queued", schedule=schedule,
                 requested_by_id=getattr(actor, "id", None))
     try:
@@ -102,170 +88,40 @@ def start_full_scan(session: Session, actor=None, *, as_of: dt.date | None = Non
             session.add(scan)
     except IntegrityError:  # another process queued one a moment ago
         return active_full_scan(session), False
-    ranges = chunk_ranges(session, setting("SCAN_CHUNK_SIZE"))
-    now = utcnow()
-    if ranges:  # an empty registry has no chunk (an empty executemany would insert one blank row)
-        session.execute(ScanChunk.__table__.insert(), [
-            {"scan_id": scan.id, "index": index, "first_firm_id": first, "last_firm_id": last, "firms": firms,
-             "status": "queued", "attempts": 0, "dispatched_at": now if dispatch else None}
-            for index, (first, last, firms) in enumerate(ranges)])
-    scan.firms_total = sum(firms for _first, _last, firms in ranges)
-    scan.chunks_total = len(ranges)
-    if not ranges:
-        scan.status, scan.started_at, scan.finished_at = "done", now, now
+    ranges = chunks.chunk_ranges(session, setting("SCAN_CHUNK_SIZE"))
+    chunks.add_chunks(session, SCANS, scan, ranges, dispatch)
     audit.record(session, actor, "scan.start", scan, as_of=as_of.isoformat(), chunks=len(ranges),
                  schedule=schedule)
     session.flush()
-    if dispatch:
-        for chunk_id in session.scalars(select(ScanChunk.id).where(ScanChunk.scan_id == scan.id)):
-            jobs.enqueue_after_commit(session, "scan_chunk", chunk_id)
     return scan, True
 
 
-def chunk_ranges(session: Session, size: int) -> list[tuple[int, int, int]]:
-    """Consecutive firm-id ranges of about `size` firms covering every id (new firms included)."""
-    buckets = session.execute(text(
-        "SELECT MIN(id), COUNT(*) FROM (SELECT id, (ROW_NUMBER() OVER (ORDER BY id) - 1) / :size AS bucket "
-        "FROM firms) AS numbered GROUP BY bucket ORDER BY 1"), {"size": int(size)}).all()
-    starts = [0] + [first for first, _count in buckets[1:]]
-    ends = [start - 1 for start in starts[1:]] + [LAST_FIRM_ID]
-    return [(start, end, count) for start, end, (_first, count) in zip(starts, ends, buckets)]
+# ---- running chunks ---------------------------------------------------------------------------
+
+def _work(session: Session, scan: Scan, first: int, last: int) -> tuple[int, dict[str, int]]:
+    changes = evaluate_range(session, first, last, evaluation_of(scan))
+    return changes.firms, {"opened": changes.opened, "closed": changes.closed, "flags": changes.flags,
+                           "verdicts_written": changes.verdicts}
 
 
-# ---- running a chunk --------------------------------------------------------------------------
+SCANS = chunks.ChunkedJob(Scan, ScanChunk, "scan_id", "scan_chunk", _work)
+
 
 def run_chunk(chunk_id: int) -> None:
-    """Evaluate one chunk and mark it done, in one transaction (the job target "scan_chunk").
-
-    Safe to deliver twice: a chunk already done is skipped, and a second delivery while the first
-    runs waits on the chunk's row lock and then finds it done. An error is recorded and raised
-    (the task retries it); after SCAN_MAX_ATTEMPTS attempts the chunk is marked failed."""
-    session = db.session
-    claim = _claim(session, chunk_id)
-    if claim is None:
-        return
-    scan_id, first, last, attempts = claim
-    if attempts > setting("SCAN_MAX_ATTEMPTS"):
-        _fail_chunk(session, chunk_id, scan_id, "too many attempts")
-        return
-    started = time.monotonic()
-    try:
-        locked = session.execute(update(ScanChunk).where(ScanChunk.id == chunk_id, ScanChunk.status == "running")
-                                 .values(status="running"))
-        if locked.rowcount == 0:
-            session.rollback()
-            return
-        scan = session.get(Scan, scan_id)
-        changes = evaluate_range(session, first, last, evaluation_of(scan))
-        if setting("SCAN_CHUNK_PAUSE"):
-            time.sleep(setting("SCAN_CHUNK_PAUSE"))
-        _complete(session, chunk_id, scan_id, changes, time.monotonic() - started)
-        session.commit()
-    except Exception as error:
-        session.rollback()
-        log.warning("scan %s chunk %s attempt %s failed: %r", scan_id, chunk_id, attempts, error)
-        if attempts >= setting("SCAN_MAX_ATTEMPTS"):
-            _fail_chunk(session, chunk_id, scan_id, repr(error))
-            return
-        session.execute(update(ScanChunk).where(ScanChunk.id == chunk_id).values(error=repr(error)[:2000]))
-        session.commit()
-        raise
-
-
-def _claim(session: Session, chunk_id: int) -> tuple[int, int, int, int] | None:
-    """Count an attempt (committed, so it survives a crash) and mark the chunk and its scan running."""
-    now = utcnow()
-    claimed = session.execute(
-        update(ScanChunk).where(ScanChunk.id == chunk_id, ScanChunk.status.in_(("queued", "running")))
-        .values(status="running", attempts=ScanChunk.attempts + 1, started_at=now))
-    if claimed.rowcount == 0:
-        session.rollback()
-        return None
-    scan_id, first, last, attempts = session.execute(
-        select(ScanChunk.scan_id, ScanChunk.first_firm_id, ScanChunk.last_firm_id, ScanChunk.attempts)
-        .where(ScanChunk.id == chunk_id)).one()
-    session.execute(update(Scan).where(Scan.id == scan_id, Scan.status == "queued")
-                    .values(status="running", started_at=now))
-    session.commit()
-    return scan_id, first, last, attempts
-
-
-def _complete(session: Session, chunk_id: int, scan_id: int, changes: Changes, seconds: float) -> None:
-    session.execute(update(ScanChunk).where(ScanChunk.id == chunk_id).values(
-        status="done", finished_at=utcnow(), seconds=seconds, firms=changes.firms, error=None))
-    session.execute(update(Scan).where(Scan.id == scan_id).values(
-        firms_done=Scan.firms_done + changes.firms, chunks_done=Scan.chunks_done + 1,
-        opened=Scan.opened + changes.opened, closed=Scan.closed + changes.closed,
-        flags=Scan.flags + changes.flags, verdicts_written=Scan.verdicts_written + changes.verdicts))
-    _finish_if_complete(session, scan_id)
-
-
-def _fail_chunk(session: Session, chunk_id: int, scan_id: int, error: str) -> None:
-    session.execute(update(ScanChunk).where(ScanChunk.id == chunk_id).values(
-        status="failed", finished_at=utcnow(), error=error[:2000]))
-    session.execute(update(Scan).where(Scan.id == scan_id).values(error=f"chunk {chunk_id} failed: {error}"[:2000]))
-    _finish_if_complete(session, scan_id)
-    session.commit()
-
-
-def _finish_if_complete(session: Session, scan_id: int) -> None:
-    """Close the scan once no chunk is queued or running: done, or failed if a chunk failed."""
-    counts = dict(session.execute(select(ScanChunk.status, func.count()).where(ScanChunk.scan_id == scan_id)
-                                  .group_by(ScanChunk.status)).all())
-    if counts.get("queued") or counts.get("running"):
-        return
-    session.execute(update(Scan).where(Scan.id == scan_id, Scan.status.in_(ACTIVE_SCAN_STATUSES)).values(
-        status="failed" if counts.get("failed") else "done", finished_at=utcnow()))
+    """Evaluate one chunk of a scan and mark it done, in one transaction (the job target
+    "scan_chunk"; services/chunks.py run_chunk)."""
+    chunks.run_chunk(SCANS, chunk_id)
 
 
 def run_inline(session: Session, scan_id: int) -> Scan:
     """Run a scan's unfinished chunks in this process (the code the workers run), retrying errors."""
-    chunk_ids = session.scalars(select(ScanChunk.id).where(ScanChunk.scan_id == scan_id,
-                                                           ScanChunk.status.in_(("queued", "running")))
-                                .order_by(ScanChunk.index)).all()
-    session.commit()
-    for chunk_id in chunk_ids:
-        for _attempt in range(setting("SCAN_MAX_ATTEMPTS") + 1):
-            try:
-                run_chunk(chunk_id)
-                break
-            except Exception:  # recorded on the chunk; try again like a worker would
-                continue
-    session.expire_all()
-    return session.get(Scan, scan_id)
+    return chunks.run_inline(session, SCANS, scan_id)
 
-
-# ---- reconciler -------------------------------------------------------------------------------
 
 def reconcile() -> int:
-    """Re-send chunks of active scans that were not started, or not finished, in time; fail chunks
-    out of attempts; close scans with nothing left. The job target "scan_reconcile"; returns the
-    number of chunks re-sent."""
-    session = db.session
-    now = utcnow()
-    stale_before = now - dt.timedelta(seconds=setting("SCAN_REQUEUE_AFTER"))
-    active = session.scalars(select(Scan.id).where(Scan.status.in_(ACTIVE_SCAN_STATUSES))).all()
-    resent = 0
-    for scan_id in active:
-        chunks = session.execute(select(ScanChunk.id, ScanChunk.status, ScanChunk.attempts,
-                                        ScanChunk.dispatched_at, ScanChunk.started_at)
-                                 .where(ScanChunk.scan_id == scan_id,
-                                        ScanChunk.status.in_(("queued", "running")))).all()
-        for chunk_id, status, attempts, dispatched_at, started_at in chunks:
-            last_seen = max(filter(None, (dispatched_at, started_at)), default=None)
-            if last_seen is not None and last_seen > stale_before:
-                continue
-            if attempts >= setting("SCAN_MAX_ATTEMPTS"):
-                _fail_chunk(session, chunk_id, scan_id, "out of attempts (reconciler)")
-                continue
-            session.execute(update(ScanChunk).where(ScanChunk.id == chunk_id).values(dispatched_at=now))
-            jobs.enqueue_after_commit(session, "scan_chunk", chunk_id)
-            resent += 1
-        _finish_if_complete(session, scan_id)
-    session.commit()
-    if resent:
-        log.info("reconciler re-sent %d chunk(s)", resent)
-    return resent
+    """Re-send scan chunks not started, or not finished, in time (the job target "scan_reconcile");
+    returns the number of chunks re-sent."""
+    return chunks.reconcile(SCANS)
 
 
 # ---- scheduled jobs ---------------------------------------------------------------------------

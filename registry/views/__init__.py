@@ -49,7 +49,8 @@ def register_blueprints(app: Flask) -> None:
         portal,
         public,
         scans,
+        whatif,
     )
     for module in (public, health, account, onboarding, portal, scans, officer, inbox, admin,
-                   dashboard):
+                   dashboard, whatif):
         app.register_blueprint(module.bp)

@@ -82,10 +82,16 @@ def test_bad_override_is_an_error(path, value):
         load_parameters(2025, overrides={path: value})
 
 
-def test_growth_factor_too_fine_for_int64_is_refused():
-    # (1.2345)^3 has a denominator of 10^12: not comparable exactly in int64
-    with pytest.raises(ParameterError):
-        verdicts(base_firm(), overrides={"gazelle.default.revenue_cagr.bands.0.min": "0.2345"})
+def test_growth_factor_beyond_int64_terms_is_still_exact():
+    # 1.15^3 = 1.520875 = 12167/8000 and 1.2345^3 have terms above 10^4: compared with Python integers
+    lowered = {"gazelle.default.revenue_cagr.bands.0.min": "0.15"}
+    on_the_line = with_year(with_year(base_firm(), 2021, revenue=Decimal(1000)), 2024, revenue=Decimal("1520.875"))
+    below = with_year(on_the_line, 2024, revenue=Decimal("1520.8749"))
+    assert passed(on_the_line, "gazelle", "revenue_cagr", overrides=lowered) is True
+    assert passed(below, "gazelle", "revenue_cagr", overrides=lowered) is False
+    fine = {"gazelle.default.revenue_cagr.bands.0.min": "0.2345"}
+    huge = with_year(with_year(base_firm(), 2021, revenue=Decimal("9999999999.9999")), 2024, revenue=Decimal(1))
+    assert passed(huge, "gazelle", "revenue_cagr", overrides=fine) is False
 
 
 def test_profiles():

@@ -1,0 +1,458 @@
+"""What-if: scenarios of a policy change, and runs that evaluate a scope of the registry under the
+base and the scenario's parameters from the same facts, writing only their own result tables.
+
+A run records both parameter sets whole (JSON with exact decimals), so running it again on
+unchanged records gives the same numbers even after the parameter files or the bureau's profiles
+change. It is split in chunks of firm ids like a scan (services/chunks.py: the chunk table,
+attempts, the reconciler); a chunk reads its firms once (the scan's loader), evaluates them twice
+with the rules engine's batch path, and inserts its aggregates per district (tiers, incentives)
+and the firms whose tier status changes to or from eligible (winners and losers), with the
+criterion that made the difference. Nothing live is written: not verdicts, candidates, flags,
+opportunities, certificates, notifications, nor any firm's audit trail.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+import numpy as np
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from registry.models import (
+    Firm,
+    Scenario,
+    WhatifChange,
+    WhatifChunk,
+    WhatifIncentiveTotal,
+    WhatifRun,
+    WhatifTierCount,
+)
+from registry.models.base import utcnow
+from registry.models.whatif import LOSER, WINNER
+from registry.rules import today_in_shanghai
+from registry.rules.engine import BatchVerdicts, TierVerdicts, evaluate
+from registry.rules.facts import TIERS
+from registry.rules.jsonout import dumps
+from registry.rules.logic import TRUE
+from registry.rules.params import PROFILE_TIERS, ParameterError, ParameterSet
+from registry.rules.units import SAVING_SCALE
+from registry.scan.loader import load_columns
+from registry.scan.stage import INT2, INT4, INT8, TEXT, insert_rows
+from registry.services import audit, chunks
+from registry.services.scans import current_parameters, parameters_for
+
+INCENTIVES = ("rd_super_deduction", "hnte_rate", "vat_credit")
+NAME_LENGTH = 120
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be saved or run; `field` names the input at fault."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+# ---- parameters -------------------------------------------------------------------------------
+
+def parameters_json(params: ParameterSet) -> str:
+    """A whole parameter set as JSON text with exact decimals."""
+    return dumps({"policy_year": params.policy_year, "profiles": dict(params.profiles),
+                  "overrides": dict(params.overrides), "data": params.data}, indent=None)
+
+
+def parameters_from_json(text: str) -> ParameterSet:
+    """The parameter set recorded by `parameters_json`."""
+    recorded = json.loads(text, parse_float=Decimal)
+    return ParameterSet(recorded["policy_year"], recorded["profiles"], recorded["overrides"], recorded["data"])
+
+
+def resolve(session: Session, as_of: dt.date, overrides: Mapping[str, str], profiles: Mapping[str, str]
+            ) -> tuple[ParameterSet, ParameterSet]:
+    """(base, scenario) parameter sets at as_of: the bureau's (its profile settings in force on
+    as_of), and those with the scenario's profile switches and overrides. Raises ScenarioError
+    naming the input at fault."""
+    unknown = set(profiles) - set(PROFILE_TIERS)
+    if unknown:
+        raise ScenarioError("profiles", f"no profiles for {', '.join(sorted(unknown))}")
+    try:
+        base, _key = current_parameters(session, as_of)
+    except ParameterError as error:
+        raise ScenarioError("as_of", str(error)) from None
+    try:
+        scenario, _key = parameters_for(as_of, dict(overrides), {**base.profiles, **profiles})
+    except ParameterError as error:
+        raise ScenarioError("profiles" if "profile" in str(error) else "overrides", str(error)) from None
+    return base, scenario
+
+
+def numeric_parameters(params: ParameterSet) -> list[tuple[str, Decimal | int, str]]:
+    """(dotted path, value, unit) of every numeric parameter a scenario may change: the tiers'
+    (the selected profiles only), the flags' and the incentives'."""
+    found: list[tuple[str, Decimal | int, str]] = []
+
+    def walk(node, path: str, units: Mapping[str, str]) -> None:
+        if isinstance(node, dict):
+            units = node.get("units", units)
+            for key, value in node.items():
+                if key != "units":
+                    leaf(value, f"{path}.{key}", key, units)
+        elif isinstance(node, list):
+            for index, item in enumerate(node):
+                leaf(item, f"{path}.{index}", None, units)
+
+    def leaf(value, path: str, key: str | None, units: Mapping[str, str]) -> None:
+        if isinstance(value, (dict, list)):
+            walk(value, path, units)
+        elif isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+            found.append((path, value, units.get(key, "")))
+
+    for top, table in params.data.items():
+        if not isinstance(table, dict):
+            continue
+        if top in PROFILE_TIERS:
+            walk(table[params.profiles[top]], f"{top}.{params.profiles[top]}", {})
+        else:
+            walk(table, top, {})
+    return found
+
+
+def profile_choices(params: ParameterSet) -> dict[str, list[str]]:
+    """The profile keys of each profile tier in a parameter set."""
+    return {tier: [key for key, table in params.data[tier].items() if isinstance(table, dict)]
+            for tier in PROFILE_TIERS}
+
+
+# ---- scenarios --------------------------------------------------------------------------------
+
+def save_scenario(session: Session, actor, *, name: str, as_of: dt.date | None,
+                  districts: Iterable[str] = (), overrides: Mapping[str, str] | None = None,
+                  profiles: Mapping[str, str] | None = None, scenario: Scenario | None = None) -> Scenario:
+    """Create (or change) a scenario after checking that its parameters apply. Flushes."""
+    name = (name or "").strip()
+    if not name:
+        raise ScenarioError("name", "a scenario needs a name")
+    if len(name) > NAME_LENGTH:
+        raise ScenarioError("name", f"at most {NAME_LENGTH} characters")
+    as_of = as_of or today_in_shanghai()
+    overrides, profiles = dict(overrides or {}), {k: v for k, v in (profiles or {}).items() if v}
+    resolve(session, as_of, overrides, profiles)
+    districts = sorted(set(districts))
+    if scenario is None:
+        scenario = Scenario(created_by_id=getattr(actor, "id", None))
+        session.add(scenario)
+    scenario.name, scenario.as_of, scenario.districts = name, as_of, districts
+    scenario.overrides, scenario.profiles = overrides, profiles
+    session.flush()
+    audit.record(session, actor, "whatif.scenario_save", scenario, name=name, as_of=as_of.isoformat(),
+                 districts=districts, overrides=overrides, profiles=profiles)
+    return scenario
+
+
+def copy_scenario(session: Session, actor, scenario: Scenario, name: str) -> Scenario:
+    """A new scenario with the same date, scope and changes, created by `actor`."""
+    return save_scenario(session, actor, name=name, as_of=scenario.as_of, districts=scenario.districts,
+                         overrides=scenario.overrides, profiles=scenario.profiles)
+
+
+def delete_scenario(session: Session, actor, scenario: Scenario) -> None:
+    """Delete a scenario with its runs and their results (a running run is cancelled first)."""
+    for run in session.scalars(select(WhatifRun).where(WhatifRun.scenario_id == scenario.id,
+                                                       WhatifRun.status.in_(chunks.ACTIVE))):
+        cancel_run(session, actor, run)
+    audit.record(session, actor, "whatif.scenario_delete", scenario, name=scenario.name)
+    for table in (WhatifChange, WhatifTierCount, WhatifIncentiveTotal, WhatifChunk):
+        session.execute(delete(table).where(table.run_id.in_(
+            select(WhatifRun.id).where(WhatifRun.scenario_id == scenario.id))))
+    session.execute(delete(WhatifRun).where(WhatifRun.scenario_id == scenario.id))
+    session.delete(scenario)
+    session.flush()
+
+
+# ---- runs -------------------------------------------------------------------------------------
+
+def start_run(session: Session, actor, scenario: Scenario, *, dispatch: bool = True) -> WhatifRun:
+    """Queue a run of the scenario with today's bureau parameters. Flushes; with `dispatch` the
+    chunks are sent to the workers after commit, otherwise the caller runs them (`run_inline`)."""
+    base, changed = resolve(session, scenario.as_of, scenario.overrides, scenario.profiles)
+    return _queue(session, actor, scenario, base, changed, scenario.districts, dispatch)
+
+
+def rerun(session: Session, actor, run: WhatifRun, *, dispatch: bool = True) -> WhatifRun:
+    """Queue a run with exactly the parameters `run` recorded."""
+    return _queue(session, actor, run.scenario, parameters_from_json(run.base_parameters),
+                  parameters_from_json(run.scenario_parameters), run.districts, dispatch, run.as_of)
+
+
+def _queue(session: Session, actor, scenario: Scenario, base: ParameterSet, changed: ParameterSet,
+           districts: list[str], dispatch: bool, as_of: dt.date | None = None) -> WhatifRun:
+    run = WhatifRun(scenario_id=scenario.id, as_of=as_of or scenario.as_of, districts=list(districts),
+                    policy_year=changed.policy_year, base_profiles=dict(base.profiles),
+                    profiles=dict(changed.profiles), overrides=dict(changed.overrides),
+                    base_parameters=parameters_json(base), scenario_parameters=parameters_json(changed),
+                    status="queued", requested_by_id=getattr(actor, "id", None))
+    session.add(run)
+    session.flush()
+    where, params = "", {}
+    if districts:
+        names = [f"d{i}" for i in range(len(districts))]
+        where = f"district IN ({', '.join(':' + name for name in names)})"
+        params = dict(zip(names, districts))
+    ranges = chunks.chunk_ranges(session, chunks.setting("SCAN_CHUNK_SIZE"), where, params)
+    chunks.add_chunks(session, RUNS, run, ranges, dispatch)
+    audit.record(session, actor, "whatif.run", run, scenario=scenario.id, as_of=run.as_of.isoformat(),
+                 districts=list(districts), overrides=dict(changed.overrides), profiles=dict(changed.profiles))
+    return run
+
+
+def cancel_run(session: Session, actor, run: WhatifRun) -> bool:
+    """Stop a queued or running run: its chunks not yet taken are never run. False if it was over."""
+    cancelled = session.execute(update(WhatifRun).where(WhatifRun.id == run.id,
+                                                        WhatifRun.status.in_(chunks.ACTIVE))
+                                .values(status="cancelled", finished_at=utcnow()))
+    if not cancelled.rowcount:
+        return False
+    session.execute(update(WhatifChunk).where(WhatifChunk.run_id == run.id, WhatifChunk.status == "queued")
+                    .values(status="cancelled"))
+    audit.record(session, actor, "whatif.cancel", run)
+    session.flush()
+    session.refresh(run)
+    return True
+
+
+@dataclass
+class _Scope:
+    """The firms of a range in the run's scope: their rows in the loaded batch and districts."""
+    rows: np.ndarray
+    districts: np.ndarray
+
+
+def _scope(session: Session, run: WhatifRun, firm_ids: np.ndarray, first: int, last: int) -> _Scope:
+    query = select(Firm.id, Firm.district).where(Firm.id.between(first, last))
+    if run.districts:
+        query = query.where(Firm.district.in_(run.districts))
+    found = session.execute(query.order_by(Firm.id)).all()
+    ids = np.array([firm_id for firm_id, _district in found], dtype=np.int64)
+    districts = np.array([district for _firm_id, district in found], dtype=object)
+    rows = np.searchsorted(firm_ids, ids)
+    present = (rows < len(firm_ids)) & (firm_ids[np.minimum(rows, len(firm_ids) - 1)] == ids)
+    return _Scope(rows[present], districts[present])
+
+
+def _work(session: Session, run: WhatifRun, first: int, last: int) -> tuple[int, dict[str, int]]:
+    """Evaluate a range under both parameter sets from one read of the facts; insert aggregates and
+    changes. Returns (firms, {"changes": n})."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET LOCAL jit = off; SET LOCAL max_parallel_workers_per_gather = 0")
+    firm_ids, columns = load_columns(connection, first, last, run.as_of)
+    if not len(firm_ids):
+        return 0, {}
+    scope = _scope(session, run, firm_ids, first, last)
+    if not len(scope.rows):
+        return 0, {}
+    if len(scope.rows) < len(firm_ids):
+        firm_ids, columns = firm_ids[scope.rows], columns.take(scope.rows)
+    base = evaluate(columns, parameters_from_json(run.base_parameters))
+    changed = evaluate(columns, parameters_from_json(run.scenario_parameters))
+    chunk_index = session.scalar(select(WhatifChunk.index).where(WhatifChunk.run_id == run.id,
+                                                                 WhatifChunk.first_firm_id == first))
+    names, district_codes = np.unique(scope.districts.astype(str), return_inverse=True)
+    n_districts = len(names)
+
+    def per_district(mask: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        out = np.zeros(n_districts, dtype=np.int64)
+        np.add.at(out, district_codes[mask], 1 if weights is None else weights[mask])
+        return out
+
+    everyone = np.ones(len(firm_ids), dtype=bool)
+    tier_rows, total_changes = {"district": [], "tier": [], "firms": [], "base": [], "scenario": [],
+                                "winners": [], "losers": []}, 0
+    for tier in TIERS:
+        was, now = base.status(tier) == TRUE, changed.status(tier) == TRUE
+        winners, losers = ~was & now, was & ~now
+        counts = [per_district(everyone), per_district(was), per_district(now),
+                  per_district(winners), per_district(losers)]
+        tier_rows["district"] += names.tolist()
+        tier_rows["tier"] += [tier] * n_districts
+        for key, values in zip(("firms", "base", "scenario", "winners", "losers"), counts):
+            tier_rows[key] += values.tolist()
+        total_changes += _write_changes(connection, run, tier, base, changed, firm_ids, scope.districts,
+                                        winners, losers)
+    insert_rows(connection, WhatifTierCount.__table__, {
+        "run_id": (INT4, run.id), "chunk_index": (INT4, chunk_index),
+        "district": (TEXT, tier_rows["district"]), "tier": (TEXT, tier_rows["tier"]),
+        **{key: (INT4, np.array(tier_rows[key], dtype=np.int64))
+           for key in ("firms", "base", "scenario", "winners", "losers")}})
+    incentive_rows: dict[str, list] = {key: [] for key in (
+        "district", "incentive", "base_firms", "scenario_firms", "base_unknown", "scenario_unknown",
+        "base_saving", "scenario_saving")}
+    for incentive in INCENTIVES:
+        incentive_rows["district"] += names.tolist()
+        incentive_rows["incentive"] += [incentive] * n_districts
+        for side, verdicts in (("base", base), ("scenario", changed)):
+            it = verdicts.incentives[incentive]
+            incentive_rows[f"{side}_firms"] += per_district(it.applies).tolist()
+            incentive_rows[f"{side}_unknown"] += per_district(it.applies & ~it.saving_known).tolist()
+            incentive_rows[f"{side}_saving"] += per_district(it.applies & it.saving_known, it.saving).tolist()
+    insert_rows(connection, WhatifIncentiveTotal.__table__, {
+        "run_id": (INT4, run.id), "chunk_index": (INT4, chunk_index),
+        "district": (TEXT, incentive_rows["district"]), "incentive": (TEXT, incentive_rows["incentive"]),
+        **{key: (INT8 if key.endswith("saving") else INT4, np.array(values, dtype=np.int64))
+           for key, values in incentive_rows.items() if key not in ("district", "incentive")}})
+    return len(firm_ids), {"changes": total_changes}
+
+
+def _deciding(base: TierVerdicts, changed: TierVerdicts, i: int, winner: bool) -> str | None:
+    """The first criterion (in report order) that passes under the scenario but not the base (a
+    winner), or passes under the base but not the scenario (a loser)."""
+    for cid, outcome in changed.outcomes.items():
+        before = base.outcomes.get(cid)
+        passed_now = outcome.passed[i] == TRUE
+        passed_before = before is not None and before.passed[i] == TRUE
+        if passed_now != passed_before and passed_now == winner:
+            return cid
+    if not winner:   # a criterion the scenario's profile does not have
+        for cid, outcome in base.outcomes.items():
+            if cid not in changed.outcomes and outcome.passed[i] == TRUE:
+                return cid
+    return None
+
+
+def _text(value) -> str | None:
+    if value is None:
+        return None
+    return str(value)[:64]
+
+
+def _write_changes(connection, run: WhatifRun, tier: str, base: BatchVerdicts, changed: BatchVerdicts,
+                   firm_ids: np.ndarray, districts: np.ndarray, winners: np.ndarray, losers: np.ndarray) -> int:
+    rows = np.flatnonzero(winners | losers)
+    if not len(rows):
+        return 0
+    base_tier, changed_tier = base.tiers[tier], changed.tiers[tier]
+    criteria, actual, base_required, scenario_required = [], [], [], []
+    for i in rows.tolist():
+        cid = _deciding(base_tier, changed_tier, i, bool(winners[i]))
+        criteria.append(cid)
+        outcome = changed_tier.outcomes.get(cid) or base_tier.outcomes.get(cid)
+        before = base_tier.outcomes.get(cid)
+        actual.append(_text(outcome.actual.at(i)) if outcome is not None and outcome.actual else None)
+        base_required.append(_text(before.required.at(i)) if before is not None and before.required else None)
+        after = changed_tier.outcomes.get(cid)
+        scenario_required.append(_text(after.required.at(i)) if after is not None and after.required else None)
+    insert_rows(connection, WhatifChange.__table__, {
+        "run_id": (INT4, run.id), "tier": (TEXT, tier), "firm_id": (INT4, firm_ids[rows]),
+        "change": (INT2, np.where(winners[rows], WINNER, LOSER)),
+        "district": (TEXT, [str(d) for d in districts[rows]]),
+        "base_status": (INT2, base.status(tier)[rows].astype(np.int64)),
+        "scenario_status": (INT2, changed.status(tier)[rows].astype(np.int64)),
+        "criterion": (TEXT, criteria), "actual": (TEXT, actual), "base_required": (TEXT, base_required),
+        "scenario_required": (TEXT, scenario_required)})
+    return len(rows)
+
+
+RUNS = chunks.ChunkedJob(WhatifRun, WhatifChunk, "run_id", "whatif_chunk", _work)
+
+
+def run_chunk(chunk_id: int) -> None:
+    """Evaluate one chunk of a run (the job target "whatif_chunk")."""
+    chunks.run_chunk(RUNS, chunk_id)
+
+
+def run_inline(session: Session, run_id: int) -> WhatifRun:
+    """Run a run's unfinished chunks in this process (the code the workers run)."""
+    return chunks.run_inline(session, RUNS, run_id)
+
+
+def reconcile() -> int:
+    """Re-send what-if chunks not started, or not finished, in time (the job target "whatif_reconcile")."""
+    return chunks.reconcile(RUNS)
+
+
+# ---- results ----------------------------------------------------------------------------------
+
+def tier_results(session: Session, run: WhatifRun, districts: Iterable[str] | None = None
+                 ) -> dict[str, dict[str, dict[str, int]]]:
+    """{tier: {district: {"firms", "base", "scenario", "winners", "losers"}}}, every tier listed;
+    only `districts` when given."""
+    t = WhatifTierCount
+    query = (select(t.tier, t.district, func.sum(t.firms), func.sum(t.base), func.sum(t.scenario),
+                    func.sum(t.winners), func.sum(t.losers))
+             .where(t.run_id == run.id).group_by(t.tier, t.district).order_by(t.district))
+    if districts is not None:
+        query = query.where(t.district.in_(list(districts)))
+    out: dict[str, dict[str, dict[str, int]]] = {tier: {} for tier in TIERS}
+    for tier, district, *values in session.execute(query):
+        out[tier][district] = dict(zip(("firms", "base", "scenario", "winners", "losers"), map(int, values)))
+    return out
+
+
+def tier_totals(by_district: dict[str, dict[str, dict[str, int]]]) -> dict[str, dict[str, int]]:
+    """The per-district counts of tier_results summed per tier."""
+    keys = ("base", "scenario", "winners", "losers")
+    return {tier: {key: sum(counts[key] for counts in rows.values()) for key in keys}
+            for tier, rows in by_district.items()}
+
+
+def incentive_results(session: Session, run: WhatifRun, districts: Iterable[str] | None = None
+                      ) -> dict[str, dict[str, Decimal | int]]:
+    """{incentive: {"base", "scenario" (万元, exact), "base_firms", "scenario_firms", "base_unknown",
+    "scenario_unknown"}} in the engine's order."""
+    t = WhatifIncentiveTotal
+    columns = ("base_firms", "scenario_firms", "base_unknown", "scenario_unknown", "base_saving",
+               "scenario_saving")
+    query = (select(t.incentive, *(func.sum(getattr(t, name)) for name in columns))
+             .where(t.run_id == run.id).group_by(t.incentive))
+    if districts is not None:
+        query = query.where(t.district.in_(list(districts)))
+    found = {incentive: dict(zip(columns, (int(v or 0) for v in values)))
+             for incentive, *values in session.execute(query)}
+    out = {}
+    for incentive in INCENTIVES:
+        sums = found.get(incentive, dict.fromkeys(columns, 0))
+        out[incentive] = {"base": Decimal(sums.pop("base_saving")) / SAVING_SCALE,
+                          "scenario": Decimal(sums.pop("scenario_saving")) / SAVING_SCALE, **sums}
+    return out
+
+
+def changes_query(run: WhatifRun, tier: str, change: int, districts: Iterable[str] | None = None):
+    """The run's winners (change WINNER) or losers of a tier with their firms, by district and id."""
+    query = (select(WhatifChange, Firm).join(Firm, Firm.id == WhatifChange.firm_id)
+             .where(WhatifChange.run_id == run.id, WhatifChange.tier == tier, WhatifChange.change == change)
+             .order_by(WhatifChange.district, WhatifChange.firm_id))
+    if districts is not None:
+        query = query.where(WhatifChange.district.in_(list(districts)))
+    return query
+
+
+def summary(session: Session, run: WhatifRun) -> dict:
+    """The `whatif run` JSON: scenario, date, overrides, per-tier counts and the incentives' total
+    estimated relief (万元) under base and scenario."""
+    incentives = incentive_results(session, run)
+    return {"scenario_id": run.scenario_id, "as_of": run.as_of.isoformat(), "overrides": dict(run.overrides),
+            "tiers": tier_totals(tier_results(session, run)),
+            "incentives": {side: str(sum((item[side] for item in incentives.values()), Decimal(0)))
+                           for side in ("base", "scenario")}}
+
+
+def run_parameters(run: WhatifRun) -> tuple[ParameterSet, ParameterSet]:
+    """The (base, scenario) parameter sets a run recorded."""
+    return parameters_from_json(run.base_parameters), parameters_from_json(run.scenario_parameters)
+
+
+def firm_results(session: Session, run: WhatifRun, firm_id: int, lang: str | None = None
+                 ) -> tuple[dict, dict] | None:
+    """The firm's rules §7 entries under the run's base and scenario parameters, evaluated on its
+    current facts at the run's date (None if the firm is gone)."""
+    firm_ids, columns = load_columns(session.connection(), firm_id, firm_id, run.as_of)
+    if not len(firm_ids):
+        return None
+    base, changed = run_parameters(run)
+    return (evaluate(columns, base).firm_result(0, lang), evaluate(columns, changed).firm_result(0, lang))
+
+

@@ -1,0 +1,36 @@
+"""What-if on PostgreSQL (binary COPY of the result rows): the same counts as `rules check`, firm
+for firm, and live tables untouched."""
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import require_service, scratch_postgres
+from tests.whatif.conftest import demo_registry
+from tests.whatif.test_runs import CAGR, _changes, _digest, _rules_check, _run
+
+pytestmark = pytest.mark.postgres_only
+
+
+@pytest.fixture(scope="module")
+def pg_app():
+    with scratch_postgres(require_service("DATABASE_URL", "PostgreSQL"), "yz_whatif_test") as url:
+        app = demo_registry(url)
+        yield app
+        from registry.extensions import db
+        with app.app_context():
+            db.engine.dispose()
+
+
+def test_a_run_on_postgresql_equals_rules_check_and_writes_nothing_live(pg_app):
+    before = _digest(pg_app)
+    overrides = {CAGR: "0.15", "hnte.rd_ratio.bands.1.min": "0.035"}
+    output = _run(pg_app, overrides, {"leader": "default"})
+    assert _digest(pg_app) == before
+    base, changed = _rules_check(pg_app, {}, {}), _rules_check(pg_app, overrides, {})
+    changes = _changes(pg_app, output["scenario_id"])
+    for tier, counts in output["tiers"].items():
+        before_set = {firm for firm, tiers in base.items() if tiers[tier] == "eligible"}
+        after_set = {firm for firm, tiers in changed.items() if tiers[tier] == "eligible"}
+        assert (counts["base"], counts["scenario"]) == (len(before_set), len(after_set))
+        assert changes.get((tier, 1), set()) == after_set - before_set
+        assert changes.get((tier, -1), set()) == before_set - after_set
