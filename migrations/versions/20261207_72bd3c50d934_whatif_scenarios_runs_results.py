@@ -1,7 +1,7 @@
 """what-if: scenarios, their runs and chunks, and the runs' own result tables (issue 13)
 
 Revision ID: 72bd3c50d934
-Revises: c8403319c14f
+Revises: 8ec63145390d
 Create Date: 2026-12-07 16:33:07.946559
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '72bd3c50d934'
-down_revision = 'c8403319c14f'
+down_revision = '8ec63145390d'
 branch_labels = None
 depends_on = None
 
