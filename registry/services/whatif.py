@@ -61,14 +61,16 @@ class ScenarioError(ValueError):
 
 def parameters_json(params: ParameterSet) -> str:
     """A whole parameter set as JSON text with exact decimals."""
-    return dumps({"policy_year": params.policy_year, "profiles": dict(params.profiles),
-                  "overrides": dict(params.overrides), "data": params.data}, indent=None)
+    return dumps({"policy_year": params.policy_year, "tax_year": params.tax_year,
+                  "profiles": dict(params.profiles), "overrides": dict(params.overrides), "data": params.data},
+                 indent=None)
 
 
 def parameters_from_json(text: str) -> ParameterSet:
     """The parameter set recorded by `parameters_json`."""
     recorded = json.loads(text, parse_float=Decimal)
-    return ParameterSet(recorded["policy_year"], recorded["profiles"], recorded["overrides"], recorded["data"])
+    return ParameterSet(recorded["policy_year"], recorded["tax_year"], recorded["profiles"], recorded["overrides"],
+                        recorded["data"])
 
 
 def resolve(session: Session, as_of: dt.date, overrides: Mapping[str, str], profiles: Mapping[str, str]
