@@ -3,6 +3,7 @@ evaluated with that year's rules, shown with its policy year and the tax-year in
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 from registry.services.evaluation import evaluate_firm
@@ -14,13 +15,18 @@ def test_the_firm_file_and_the_ladder_explain_a_2018_verdict(app, client, db_ses
                                                              firm_user):
     for year, revenue, rd in ((2015, 2400, 144), (2016, 2700, 162), (2017, 3000, 180)):
         FilingFactory(firm=firm, fiscal_year=year, status="accepted", revenue=Decimal(revenue),
-                      rd_expense=Decimal(rd), rd_domestic=Decimal(rd), taxable_income=Decimal(60))
+                      rd_expense=Decimal(rd), rd_domestic=Decimal(rd), taxable_income=Decimal(60),
+                      manufacturer=True, rd_survey=year == 2017)
+    firm.rd_institution = False
     db_session.commit()
     with app.app_context():
         evaluate_firm(firm.id, dt.date(2018, 6, 30))
     login(client, officer)
     page = client.get(f"/officer/firms/{firm.id}").get_data(as_text=True)
     assert "As of 2018-06-30, 2018 parameters" in page
+    assert re.search(r'id="rd-institution">\s*no<', page)
+    row = re.search(r'<tr data-year="2017">.*?</tr>', page, re.DOTALL).group(0)
+    assert '<td data-fact="manufacturer">Yes</td><td data-fact="rd_survey">Yes</td>' in row
     login(client, firm_user)
     ladder = client.get("/portal/").get_data(as_text=True)
     assert "with the 2018 rules" in ladder
