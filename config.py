@@ -34,6 +34,8 @@ class BaseConfig:
     SQLALCHEMY_DATABASE_URI: str | None = None
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     SQLALCHEMY_TRACK_MODIFICATIONS = False
+    # SQLite (the embedded default): how long a transaction waits for another's write lock.
+    SQLITE_BUSY_TIMEOUT_MS = 10_000
 
     # Flask-WTF: the token lives as long as the session, so a long form is never lost.
     WTF_CSRF_TIME_LIMIT = None
