@@ -59,7 +59,7 @@ def test_correction_of_an_accepted_filing_from_request_to_acceptance(page, live_
     assert "37.2" in page.inner_text("#correction-requested")
 
     # The officer sees the request counted in the menu, and reopens the filing.
-    log_in(page, live_server, officer_email, r"/officer/")
+    log_in(page, live_server, officer_email, r"/(officer/|today)")
     badge = page.locator('[data-badge="officer.corrections"]')
     assert badge.inner_text() == "1"
     page.click('a[href="/officer/corrections"]')
@@ -88,7 +88,7 @@ def test_correction_of_an_accepted_filing_from_request_to_acceptance(page, live_
     page.wait_for_url(re.compile(r"/portal/receipts/\d+"))
 
     # The officer accepts the corrected filing: the correction is complete.
-    log_in(page, live_server, officer_email, r"/officer/")
+    log_in(page, live_server, officer_email, r"/(officer/|today)")
     page.goto(f"{live_server.url}/officer/firms/{firm_id}")
     page.locator(f'tr[data-year="{LAST_YEAR}"] button', has_text="受理").click()
     page.wait_for_selector(".alert-success")

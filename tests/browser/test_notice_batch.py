@@ -45,7 +45,7 @@ def ended_period(live_server):
 
 def test_notice_batch_published_and_ended_with_certificates(page, live_server, ended_period):
     batch_id, number, disputed_id, officer_email = ended_period
-    log_in(page, live_server, officer_email, r"/officer/")
+    log_in(page, live_server, officer_email, r"/(officer/|today)")
     page.click('a[href="/officer/notices"]')
     page.click("#batches-link")
     page.locator(f'#notice-batches tr[data-batch="{batch_id}"] a').click()

@@ -47,7 +47,7 @@ def test_returned_filing_tells_the_firm_and_holds_its_ladder(page, live_server, 
               for tier in ("tech_sme", "hnte", "gazelle", "leader")}
     assert set(before.values()) != {"insufficient_data"}
 
-    log_in(page, live_server, officer_email, r"/officer/")
+    log_in(page, live_server, officer_email, r"/(officer/|today)")
     page.goto(f"{live_server.url}/officer/firms/{firm_id}")
     row = page.locator(f'tr[data-year="{LAST_YEAR}"]')
     row.locator("summary", has_text="退回").click()

@@ -101,7 +101,7 @@ def test_a_lock_that_outlasts_every_attempt_is_a_503_asking_to_retry(quick_app):
         holder.join()
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "5"
-    assert "try again" in response.get_data(as_text=True)
+    assert "请稍后重试" in response.get_data(as_text=True)
 
 
 def test_a_write_waits_for_a_short_lock_and_succeeds(quick_app):
