@@ -15,8 +15,9 @@ What other code reads:
     districts(session, active_only=False)      District rows by code
     district_names(session, locale)            {code: name in the locale}
 
-Every change goes through `change(...)` (or the district functions): a `SettingChange` row
-(who, when, old -> new, version) and an audit event.
+Every change goes through `change(...)`, or `record_version(...)` for what lives in a table of
+its own (districts, targets): a `SettingChange` row (who, when, old -> new, version) and an audit
+event.
 """
 from __future__ import annotations
 
@@ -79,6 +80,14 @@ def _record(session: Session, key: str, version: int, old, new, actor, now: dt.d
                               actor_id=getattr(actor, "id", None), at=now))
     audit.record(session, actor, "setting_changed", None, key=key, version=version, old=old,
                  new=new)
+
+
+def record_version(session: Session, key: str, old, new, actor) -> None:
+    """Version a change kept in a table of its own (a district, a target): the next version of
+    `key` with who, when and old -> new, audited."""
+    version = 1 + (session.scalar(select(func.count()).select_from(SettingChange)
+                                  .where(SettingChange.key == key)) or 0)
+    _record(session, key, version, old, new, actor, utcnow())
 
 
 def history(session: Session, prefix: str | None = None, limit: int = 50) -> list[SettingChange]:
@@ -366,10 +375,7 @@ def save_district(session: Session, actor, *, code: str, name_zh: str, name_en: 
     new_value = _district_value(district)
     if old != new_value:
         session.flush()
-        key = f"districts.{code}"
-        version = 1 + (session.scalar(select(func.count()).select_from(SettingChange)
-                                      .where(SettingChange.key == key)) or 0)
-        _record(session, key, version, old, new_value, actor, utcnow())
+        record_version(session, f"districts.{code}", old, new_value, actor)
     return district
 
 
@@ -383,10 +389,7 @@ def delete_district(session: Session, code: str, actor) -> None:
     old = _district_value(district)
     session.delete(district)
     session.flush()
-    key = f"districts.{code}"
-    version = 1 + (session.scalar(select(func.count()).select_from(SettingChange)
-                                  .where(SettingChange.key == key)) or 0)
-    _record(session, key, version, old, None, actor, utcnow())
+    record_version(session, f"districts.{code}", old, None, actor)
 
 
 def load_defaults(session: Session, actor=None) -> int:

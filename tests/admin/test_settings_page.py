@@ -100,3 +100,29 @@ def test_round_dates_and_rule_profiles(client, db_session, admin):
     assert settings.rule_profiles(db_session, dt.date(2026, 2, 1))["gazelle"] == other
     scan = db_session.scalar(select(Scan).where(Scan.kind == "full"))
     assert scan is not None and scan.profiles["gazelle"] == other
+
+
+def test_yearly_targets_per_city_and_district_are_versioned(client, db_session, admin):
+    from registry.services import targets
+    login(client, admin)
+    response = client.post("/admin/settings/targets?year=2027", data={
+        "indicator": "hnte_valid", "direction": "at_least", "value": "many"})
+    assert response.status_code == 422 and 'data-field="value"' in response.get_data(as_text=True)
+    client.post("/admin/settings/targets?year=2027", data={
+        "indicator": "guishang_rd_ratio", "direction": "at_least", "value": "3.5",
+        "source": "规上工业企业研发投入强度达到3.5%"})
+    client.post("/admin/settings/targets?year=2027", data={
+        "indicator": "hnte_valid", "district": "haishu", "direction": "at_least",
+        "value": "1,200"})
+    ratio = targets.target_for(db_session, "guishang_rd_ratio", 2027, None)
+    assert str(ratio.value.normalize()) == "0.035"
+    assert targets.target_for(db_session, "hnte_valid", 2027, "haishu").value == 1200
+    page = client.get("/admin/settings?year=2027").get_data(as_text=True)
+    assert "3.50%" in page and "1,200" in page
+    rollover = page.split('id="rollover-list"')[1].split("</ul>")[0]
+    assert rollover.count(">Set<") == 1  # targets (2027 has no calendar nor rounds)
+    assert settings.history(db_session, "targets.2027.guishang_rd_ratio.city")[0].new_value[
+        "source"] == "规上工业企业研发投入强度达到3.5%"
+    client.post(f"/admin/settings/targets/{ratio.id}/delete?year=2027")
+    assert targets.target_for(db_session, "guishang_rd_ratio", 2027, None) is None
+    assert settings.history(db_session, "targets.2027.guishang_rd_ratio")[0].new_value is None

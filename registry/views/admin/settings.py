@@ -1,12 +1,13 @@
-"""`/admin/settings`: the bureau's name and procedures, districts, working-day calendars, rule
-profiles, application rounds and the year rollover checklist. Every change is versioned and
+"""`/admin/settings`: the bureau's name and procedures, districts, yearly targets, working-day
+calendars, rule profiles, application rounds and the year rollover checklist. Every change is versioned and
 audited by `services/settings.py` and in force at the next request."""
 from __future__ import annotations
 
 import datetime as dt
 import json
+from decimal import Decimal, InvalidOperation
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -15,12 +16,15 @@ from sqlalchemy import func, select
 from registry.auth.permissions import Permission, requires
 from registry.extensions import db
 from registry.forms.admin import CalendarUploadForm, DistrictForm, RuleProfilesForm
-from registry.models import Firm
+from registry.i18n import current_locale
+from registry.models import Firm, Target
 from registry.models.certificate import TIERS
+from registry.models.monitoring import DIRECTIONS, TARGET_INDICATORS
 from registry.rules import today_in_shanghai
-from registry.services import calendar, scans, settings, targets
+from registry.services import ServiceError, calendar, scans, settings, targets
 from registry.services.settings import BUREAU_VALUES, SettingsError
 from registry.views.admin import bp
+from registry.views.dashboard import INDICATOR_LABELS
 from registry.views.officer import tier_label
 
 BUREAU_LABELS = {
@@ -65,7 +69,8 @@ def _rollover(year: int) -> list[dict]:
 
 
 def _page(*, bureau_errors=None, district_form=None, calendar_form=None, calendar_rows=None,
-          calendar_error=None, profiles_form=None, round_errors=None, status=200):
+          calendar_error=None, profiles_form=None, round_errors=None, target_error=None,
+          status=200):
     today = today_in_shanghai()
     year = _year_arg()
     bureau = settings.bureau(db.session)
@@ -88,7 +93,26 @@ def _page(*, bureau_errors=None, district_form=None, calendar_form=None, calenda
         profile_changes=settings.profile_changes(db.session), profiles_form=profiles_form,
         round_year=year, rounds=settings.round_dates(db.session, year), tiers=TIERS,
         tier_label=tier_label, round_errors=round_errors or {}, rollover=_rollover(year),
-        history=settings.history(db.session), show_setting=show_setting), status
+        history=settings.history(db.session), show_setting=show_setting,
+        targets=targets.targets_of_year(db.session, year), indicator_labels=INDICATOR_LABELS,
+        target_indicators=TARGET_INDICATORS, directions=DIRECTIONS, show_target=show_target,
+        district_names=settings.district_names(db.session, current_locale()),
+        target_error=target_error), status
+
+
+def show_target(target: Target) -> str:
+    """A target's value as people read it: a ratio in percent, money in 万元, a count."""
+    if target.kind == "ratio":
+        return f"{target.value * 100:,.2f}%"
+    if target.kind == "money":
+        return _("%(value)s 10k yuan", value=f"{target.value:,.4f}".rstrip("0").rstrip("."))
+    return f"{int(target.value):,}"
+
+
+def _target_version(target: Target | None) -> dict | None:
+    if target is None:
+        return None
+    return {"value": str(target.value), "direction": target.direction, "source": target.source}
 
 
 def _profiles_form(form: RuleProfilesForm | None = None) -> RuleProfilesForm:
@@ -226,3 +250,45 @@ def save_rounds():
             db.session.rollback()
             errors[error.field] = error.message
     return _page(round_errors=errors, status=422)
+
+
+@bp.post("/settings/targets")
+@requires(Permission.USERS_ADMIN)
+def save_target():
+    """Set (or replace) the target of an indicator for the year and the city or one district;
+    a ratio is entered in percent."""
+    year, form = _year_arg(), request.form
+    indicator = form.get("indicator", "")
+    district = form.get("district") or None
+    value = (form.get("value") or "").strip().replace(",", "")
+    try:
+        if TARGET_INDICATORS.get(indicator) == "ratio":
+            value = str(Decimal(value.rstrip("%")) / 100)
+    except InvalidOperation:
+        value = "not a number"
+    key = f"targets.{year}.{indicator}.{district or 'city'}"
+    try:
+        old = _target_version(targets.target_for(db.session, indicator, year, district))
+        target = targets.set_target(db.session, current_user, indicator=indicator, year=year,
+                                    value=value, district=district,
+                                    direction=form.get("direction", ""),
+                                    source=form.get("source", "")[:500])
+    except ServiceError as error:
+        db.session.rollback()
+        return _page(target_error=error.message, status=422)
+    new = _target_version(target)
+    if old != new:
+        settings.record_version(db.session, key, old, new, current_user)
+    return _saved(old != new)
+
+
+@bp.post("/settings/targets/<int(min=1, max=2147483647):target_id>/delete")
+@requires(Permission.USERS_ADMIN)
+def delete_target(target_id: int):
+    target = db.session.get(Target, target_id)
+    if target is None:
+        abort(404)
+    key = f"targets.{target.year}.{target.indicator}.{target.district or 'city'}"
+    settings.record_version(db.session, key, _target_version(target), None, current_user)
+    targets.delete_target(db.session, current_user, target)
+    return _saved(True)
