@@ -1,4 +1,5 @@
-"""The demo accounts: an administrator, an officer per district, a user per showcase firm.
+"""The demo accounts: an administrator, a manager (a bureau leader reading the whole city), an
+officer per district, a user per showcase firm.
 
 They share one known password, hashed once (argon2 is slow on purpose). `demo_logins` reads the
 accounts back for the logins table that `demo load` and `demo logins` print.
@@ -21,6 +22,7 @@ from registry.services.accounts import create_user
 DEMO_DOMAIN = "demo.yanzhen.cn"
 DEMO_PASSWORD = "yanzhen-demo"
 ADMIN_EMAIL = f"admin@{DEMO_DOMAIN}"
+MANAGER_EMAIL = f"manager@{DEMO_DOMAIN}"
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ class DemoAccount:
 def demo_accounts() -> list[DemoAccount]:
     return [
         DemoAccount("admin", ADMIN_EMAIL, "演示管理员"),
+        DemoAccount("manager", MANAGER_EMAIL, "演示局领导"),
         *(DemoAccount("officer", f"officer.{d.code}@{DEMO_DOMAIN}", f"{d.name_zh}演示专员",
                       districts=(d.code,)) for d in catalog.DISTRICTS),
         *(DemoAccount("firm", f"{s.account}@{DEMO_DOMAIN}", f"{s.name}演示用户", firm_id=index,
@@ -89,6 +92,9 @@ def demo_logins(session: Session) -> list[Login]:
 def _shows(user: User, firms_per_district: dict, stories: dict) -> str:
     if user.role == "admin":
         return "everything: all districts, users and settings"
+    if user.role == "manager":
+        scope = ", ".join(d.name_zh for d in user.districts) or "the whole city"
+        return f"reads {scope}: dashboards, queues, firm files, lists, exports; decides nothing"
     if user.role == "officer":
         return "; ".join(f"{d.name_zh} {d.name_en}: {firms_per_district.get(d.code, 0):,} firms"
                          for d in user.districts)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from registry.auth.scope import firm_scope
 from registry.models import AuditEvent, Candidate, Firm, Objection, PublicNotice, SpotCheckItem
+from registry.models.firm import active_on
 from registry.params import bureau, month_day
 from registry.services.directory import NotFiledFilters, not_filed_conditions
 
@@ -38,7 +39,7 @@ def items(session: Session, user, today: dt.date) -> Today:
     resubmitted = select(AuditEvent.object_id).where(AuditEvent.object_type == "candidate",
                                                      AuditEvent.action == "candidate_resubmitted")
     candidates = select(func.count()).select_from(Candidate).join(
-        Firm, Firm.id == Candidate.firm_id).where(in_scope)
+        Firm, Firm.id == Candidate.firm_id).where(in_scope, active_on(today))
     fiscal_year = today.year - 1
     deadline = month_day(bureau()["filings"]["deadline"], today.year)
     return Today(

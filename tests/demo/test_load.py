@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from registry.demo.accounts import ADMIN_EMAIL, DEMO_PASSWORD
+from registry.demo.accounts import ADMIN_EMAIL, DEMO_PASSWORD, MANAGER_EMAIL
 from registry.demo.showcase import SHOWCASES
 from registry.extensions import db
 from registry.models import AuditEvent, Certificate, District, Filing, Firm, User
@@ -33,10 +33,12 @@ def test_load_reports_counts_and_prints_the_logins(loaded_app):
     counts = _counts(loaded_app)
     assert counts["firms"] == 300
     assert counts["districts"] == 11
-    assert counts["users"] == 1 + 11 + len(SHOWCASES)
+    assert counts["users"] == 1 + 1 + 11 + len(SHOWCASES)
     assert 1000 < counts["filings"] < 1200 and counts["certificates"] > 100
     output = demo(loaded_app, "logins").output
     assert "admin@demo.yanzhen.cn" in output and "officer.yinzhou@demo.yanzhen.cn" in output
+    manager = next(line for line in output.splitlines() if "manager@demo.yanzhen.cn" in line)
+    assert "reads the whole city" in manager and "decides nothing" in manager
     assert output.count(DEMO_PASSWORD) == counts["users"]
     assert "宁波甬芯微电子科技有限公司 (firm admin): HNTE near miss" in output
 
@@ -51,7 +53,7 @@ def test_non_empty_database_is_refused_unless_reset(sqlite_app):
     assert registry_digest(app) == before
     assert demo(app, *load_args(firms=60), "--reset").exit_code == 0
     assert _counts(app)["firms"] == 60
-    assert _counts(app)["users"] == 1 + 11 + len(SHOWCASES)
+    assert _counts(app)["users"] == 1 + 1 + 11 + len(SHOWCASES)
 
 
 def test_if_empty_loads_once_then_only_prints_the_logins(sqlite_app):
@@ -112,6 +114,8 @@ def test_demo_accounts_share_one_hash_and_can_log_in(loaded_app):
         assert all(any(o.district_codes == {u.firm.district} for o in officers)
                    for u in firm_users)
         assert authenticate(db.session, ADMIN_EMAIL, DEMO_PASSWORD).role == "admin"
+        manager = authenticate(db.session, MANAGER_EMAIL, DEMO_PASSWORD)
+        assert manager.role == "manager" and manager.districts == []
         assert authenticate(db.session, "firm3@demo.yanzhen.cn", "wrong password") is None
         assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
             AuditEvent.action == "demo_loaded")) == 1
@@ -129,7 +133,7 @@ def test_logins_marks_a_changed_password(sqlite_app):
     output = demo(app, "logins").output
     admin_line = next(line for line in output.splitlines() if ADMIN_EMAIL in line)
     assert "(changed)" in admin_line and DEMO_PASSWORD not in admin_line
-    assert output.count(DEMO_PASSWORD) == 11 + len(SHOWCASES)
+    assert output.count(DEMO_PASSWORD) == 1 + 11 + len(SHOWCASES)  # manager, officers, firms
 
 
 def test_logins_without_demo_accounts_says_so(sqlite_app):
