@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import BigInteger, and_, func, select, type_coerce
+from sqlalchemy import BigInteger, and_, func, select, true, type_coerce
 from sqlalchemy.orm import Session
 
 from registry.auth.scope import firm_scope
@@ -54,6 +54,27 @@ OUTREACH_LISTS: dict[str, OutreachList] = {item.key: item for item in (
     OutreachList("vat_credit", "incentive", _l("Advanced-manufacturing VAT credit"),
                  _l("HNTEs on the advanced-manufacturing list: 5% extra input VAT credit.")),
 )}
+# An opportunity the firm is not offered while it carries one of these flags in the same cycle:
+# a certified HNTE with zero R&D or no longer meeting the criteria faces review and claw-back,
+# not a saving (the engine still estimates the incentive as rules.md §6 defines it).
+SUPPRESSING_FLAGS: dict[str, tuple[str, ...]] = {"hnte_rate": ("hnte_zero_rd", "hnte_at_risk")}
+
+
+def offered(incentive: str, flags) -> bool:
+    """Whether a firm carrying `flags` (flag ids) is offered `incentive`."""
+    return not set(SUPPRESSING_FLAGS.get(incentive, ())) & set(flags)
+
+
+def _not_suppressed(incentive: str, cycle: int):
+    """A WHERE clause: the opportunity's firm carries no open flag that suppresses it."""
+    suppressors = SUPPRESSING_FLAGS.get(incentive)
+    if not suppressors:
+        return true()
+    return ~(select(FirmFlag.firm_id).where(
+        FirmFlag.firm_id == IncentiveOpportunity.firm_id, FirmFlag.cycle == cycle,
+        FirmFlag.status == "open", FirmFlag.flag.in_(suppressors)).exists())
+
+
 STATUS_LABELS = {"to_contact": _l("To contact"), "contacted": _l("Contacted"),
                  "applied": _l("Applied"), "declined": _l("Declined")}
 
@@ -80,7 +101,8 @@ def _source(item: OutreachList, cycle: int):
                               FirmFlag.status == "open")
     return IncentiveOpportunity, and_(IncentiveOpportunity.incentive == item.key,
                                       IncentiveOpportunity.cycle == cycle,
-                                      IncentiveOpportunity.status == "open")
+                                      IncentiveOpportunity.status == "open",
+                                      _not_suppressed(item.key, cycle))
 
 
 def _query(user, filters: OutreachFilters):

@@ -40,7 +40,7 @@ from registry.models.certificate import TIERS
 from registry.models.filing import OPEN_CORRECTION_STATUSES
 from registry.rules import ParameterError, load_parameters, today_in_shanghai
 from registry.rules.params import first_policy_year
-from registry.services import evaluation, filings, firms, review, settings
+from registry.services import evaluation, filings, firms, outreach, review, settings
 from registry.views.officer import ID, YEAR, bp, district_names, firm_or_404
 
 AUDIT_LIMIT = 200
@@ -123,9 +123,11 @@ def render_firm(firm, *, deregister_form=None, reinstate_form=None, move_form=No
     flags = session.scalars(select(FirmFlag).where(FirmFlag.firm_id == firm.id,
                                                    FirmFlag.status == "open")
                             .order_by(FirmFlag.cycle.desc(), FirmFlag.flag)).all()
-    incentives = session.scalars(select(IncentiveOpportunity).where(
+    flagged = {(flag.cycle, flag.flag) for flag in flags}
+    incentives = [item for item in session.scalars(select(IncentiveOpportunity).where(
         IncentiveOpportunity.firm_id == firm.id, IncentiveOpportunity.status == "open")
-        .order_by(IncentiveOpportunity.cycle.desc())).all()
+        .order_by(IncentiveOpportunity.cycle.desc()))
+        if outreach.offered(item.incentive, {f for cycle, f in flagged if cycle == item.cycle})]
     notices = {n.certificate_id: n for n in session.scalars(
         select(PublicNotice).where(PublicNotice.firm_id == firm.id))}
     corrections = {c.filing_id: c for c in session.scalars(

@@ -10,7 +10,7 @@ from registry.auth.permissions import Permission, requires
 from registry.extensions import db
 from registry.i18n import current_locale
 from registry.models import Certificate, FirmVerdict
-from registry.services import evaluation, filings
+from registry.services import evaluation, filings, outreach
 from registry.views.portal import bp, current_firm
 
 # Where a firm supplies what a criterion reads: its profile, else its annual filings.
@@ -34,11 +34,34 @@ INCENTIVE_POLICIES = {
 }
 
 
+# What a firm reads about a flag whose engine detail speaks to officers (rules.md §5).
+FIRM_FLAG_NOTES = {
+    "hnte_zero_rd": _l(
+        "Your firm holds an HNTE certificate but reported no R&D expenses last year: the "
+        "certificate may be reviewed and the tax relief reclaimed. Check last year's R&D "
+        "figures."),
+}
+
+
+def for_the_firm(result: dict | None) -> dict | None:
+    """The verdict as the firm reads it: flags in words meant for the firm, and no incentive
+    it is not offered because of a risk it carries (it sees the risk, not a saving)."""
+    if not result:
+        return result
+    flags = [flag["id"] for flag in result["flags"]]
+    return {**result,
+            "flags": [{**flag, "detail": str(FIRM_FLAG_NOTES.get(flag["id"], flag["detail"]))}
+                      for flag in result["flags"]],
+            "incentives": [item for item in result["incentives"]
+                           if outreach.offered(item["id"], flags)]}
+
+
 @bp.get("/")
 @requires(Permission.PORTAL_USE)
 def ladder():
     firm = current_firm()
     state = evaluation.ladder(db.session, firm.id, current_locale())
+    state["result"] = for_the_firm(state["result"])
     certificates = list(db.session.scalars(select(Certificate).where(
         Certificate.firm_id == firm.id).order_by(Certificate.expires.desc())))
     today = filings.today()
