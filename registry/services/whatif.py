@@ -32,6 +32,7 @@ from registry.models import (
     WhatifTierCount,
 )
 from registry.models.base import utcnow
+from registry.models.firm import active_on
 from registry.models.whatif import LOSER, WINNER
 from registry.rules import today_in_shanghai
 from registry.rules.engine import BatchVerdicts, TierVerdicts, evaluate
@@ -199,11 +200,12 @@ def _queue(session: Session, actor, scenario: Scenario, base: ParameterSet, chan
                     status="queued", requested_by_id=getattr(actor, "id", None))
     session.add(run)
     session.flush()
-    where, params = "", {}
+    # The firms that count on the date (models.firm.active_on, as the loader reads them), of the scope.
+    where, params = "(deregistered_on IS NULL OR deregistered_on > :as_of)", {"as_of": run.as_of}
     if districts:
         names = [f"d{i}" for i in range(len(districts))]
-        where = f"district IN ({', '.join(':' + name for name in names)})"
-        params = dict(zip(names, districts))
+        where += f" AND district IN ({', '.join(':' + name for name in names)})"
+        params.update(zip(names, districts))
     ranges = chunks.chunk_ranges(session, chunks.setting("SCAN_CHUNK_SIZE"), where, params)
     chunks.add_chunks(session, RUNS, run, ranges, dispatch)
     audit.record(session, actor, "whatif.run", run, scenario=scenario.id, as_of=run.as_of.isoformat(),
@@ -234,7 +236,7 @@ class _Scope:
 
 
 def _scope(session: Session, run: WhatifRun, firm_ids: np.ndarray, first: int, last: int) -> _Scope:
-    query = select(Firm.id, Firm.district).where(Firm.id.between(first, last))
+    query = select(Firm.id, Firm.district).where(Firm.id.between(first, last), active_on(run.as_of))
     if run.districts:
         query = query.where(Firm.district.in_(run.districts))
     found = session.execute(query.order_by(Firm.id)).all()

@@ -204,3 +204,22 @@ def test_scenarios_refuse_bad_changes_by_field(demo_app):
 def test_scan_run_set_refuses_and_points_to_whatif(demo_app):
     result = cli(demo_app, "scan", "run", "--inline", "--set", f"{CAGR}=0.15")
     assert result.exit_code == 2 and "whatif run" in result.output
+
+
+def test_a_firm_deregistered_by_the_base_date_counts_nowhere(demo_app):
+    import datetime as dt
+    first = _run(demo_app, {CAGR: "0.15"}, {})
+    winners = _changes(demo_app, first["scenario_id"])[("gazelle", WINNER)]
+    gone = min(winners)
+    with demo_app.app_context():
+        firm = db.session.scalar(select(Firm).where(Firm.credit_code == gone))
+        firm.deregistered_on = AS_OF - dt.timedelta(days=1)
+        db.session.commit()
+    try:
+        second = _run(demo_app, {CAGR: "0.15"}, {})
+        assert _changes(demo_app, second["scenario_id"])[("gazelle", WINNER)] == winners - {gone}
+        assert second["tiers"]["gazelle"]["winners"] == first["tiers"]["gazelle"]["winners"] - 1
+    finally:
+        with demo_app.app_context():
+            db.session.scalar(select(Firm).where(Firm.credit_code == gone)).deregistered_on = None
+            db.session.commit()
