@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from flask import has_request_context, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -34,7 +34,7 @@ from registry.figures import (
     not_asked_errors,
     plausibility_warnings,
 )
-from registry.models import Filing, FilingCorrection, FilingRevision, Firm, User
+from registry.models import Filing, FilingCorrection, FilingReminder, FilingRevision, Firm, User
 from registry.models.base import utcnow
 from registry.models.filing import OPEN_CORRECTION_STATUSES
 from registry.rules import today_in_shanghai
@@ -429,3 +429,39 @@ def _record(session: Session, filing: Filing, actor, action: str, changes: dict,
 def _reevaluate(session: Session, filing: Filing) -> None:
     from registry.services.evaluation import request_evaluation
     request_evaluation(session, filing.firm_id)
+
+
+# --- 催报: reminding firms that have not filed ----------------------------------------------------
+
+def remind(session: Session, officer, firms: list[Firm], fiscal_year: int,
+           deadline: dt.date) -> int:
+    """Remind each of `firms` (already scoped to the officer) to file `fiscal_year`: one inbox
+    message linking to the filing (and mail to its active users when SMTP is set), recorded per
+    firm with how many users it reached, audited. Returns the number of firms reminded."""
+    if not firms:
+        raise FilingError(_l("Choose the firms to remind."))
+    users = dict(session.execute(
+        select(User.firm_id, func.count()).where(User.firm_id.in_([firm.id for firm in firms]),
+                                                 User.active.is_(True))
+        .group_by(User.firm_id)).all())
+    link = (url_for("portal.filing", year=fiscal_year, _external=True)
+            if has_request_context() else None)
+    for firm in firms:
+        session.add(FilingReminder(firm_id=firm.id, fiscal_year=fiscal_year,
+                                   recipients=users.get(firm.id, 0), sent_by_id=officer.id))
+        review.notify(session, firm.id, "reminder", link=link, fiscal_year=fiscal_year,
+                      deadline=deadline.isoformat())
+        audit.record(session, officer, "filing_reminder", firm, fiscal_year=fiscal_year,
+                     recipients=users.get(firm.id, 0))
+    session.flush()
+    return len(firms)
+
+
+def last_reminders(session: Session, firm_ids: list[int], fiscal_year: int) -> dict:
+    """{firm id: when it was last reminded to file `fiscal_year`}."""
+    if not firm_ids:
+        return {}
+    return dict(session.execute(
+        select(FilingReminder.firm_id, func.max(FilingReminder.sent_at))
+        .where(FilingReminder.firm_id.in_(firm_ids), FilingReminder.fiscal_year == fiscal_year)
+        .group_by(FilingReminder.firm_id)).all())

@@ -1,16 +1,20 @@
 """The whole registry: the firm directory, and the firms that have not filed a fiscal year."""
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from registry.auth.permissions import Permission, requires
+from registry.auth.scope import firm_scope
 from registry.extensions import db
+from registry.forms.officer import ActionForm
+from registry.models import Firm
 from registry.models.certificate import TIERS
 from registry.models.firm import FIRM_STATUSES
 from registry.rules import today_in_shanghai
-from registry.services import directory
+from registry.services import directory, filings
 from registry.services.directory import (
     DIRECTORY_SORTS,
     INDUSTRY_SECTIONS,
@@ -43,11 +47,16 @@ def directory_view():
                            tiers=TIERS, statuses=FIRM_STATUSES)
 
 
-def _not_filed_filters() -> NotFiledFilters:
+def _fiscal_year(values) -> int:
+    """The fiscal year asked for (2000 to last year), else last year."""
     last_year = today_in_shanghai().year - 1
-    year = request.args.get("year", type=int)
+    year = values.get("year", type=int)
+    return year if year and 2000 <= year <= last_year else last_year
+
+
+def _not_filed_filters() -> NotFiledFilters:
     return NotFiledFilters(
-        fiscal_year=year if year and 2000 <= year <= last_year else last_year,
+        fiscal_year=_fiscal_year(request.args),
         district=(request.args.get("district")
                   if request.args.get("district") in visible_districts() else None),
         industry=_text_arg("industry", 8), q=_text_arg("q", 100))
@@ -60,10 +69,36 @@ def not_filed():
     page = directory.not_filed_page(db.session, current_user, filters, request.args.get("after"))
     today = today_in_shanghai()
     deadline = directory.filing_deadline(db.session, filters.fiscal_year)
+    reminded = filings.last_reminders(db.session, [row[0].id for row in page.rows],
+                                      filters.fiscal_year)
     return render_template("officer/not_filed.html", filters=filters, page=page, today=today,
                            deadline=deadline, days_left=(deadline - today).days,
+                           reminded=reminded, form=ActionForm(),
                            districts=visible_districts(), sections=INDUSTRY_SECTIONS,
                            years=range(today.year - 1, today.year - 6, -1))
+
+
+@bp.post("/not-filed/remind")
+@requires(Permission.FILINGS_REVIEW)
+def not_filed_remind():
+    """催报: remind the selected firms (within the officer's districts) to file the year."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    year = _fiscal_year(request.form)
+    ids = [int(value) for value in request.form.getlist("firm") if value.isdigit()][:1000]
+    firms = db.session.scalars(select(Firm).where(Firm.id.in_(ids), firm_scope(current_user))
+                               .order_by(Firm.name)).all()
+    try:
+        count = filings.remind(db.session, current_user, list(firms), year,
+                               directory.filing_deadline(db.session, year))
+    except filings.FilingError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        flash(_("Reminder sent to %(count)s firms: %(names)s.", count=count,
+                names="、".join(firm.name for firm in firms)), "success")
+    return redirect(url_for("officer.not_filed", year=year))
 
 
 @bp.get("/not-filed/export.<fmt>")
