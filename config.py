@@ -255,10 +255,11 @@ def load_config(name: str | None = None, env=None) -> dict:
 
 def _transport_options(broker_url: str, time_limit: int) -> dict:
     """Redis redelivers an unacknowledged task after the visibility timeout: keep it above
-    any task's time limit. (kombu's SQLAlchemy transport hands its options to create_engine
+    any task's time limit; a worker empties its queues in the order they are listed (the
+    interactive one first). (kombu's SQLAlchemy transport hands its options to create_engine
     and has no such timeout, so it gets none.)"""
     if broker_url.startswith(("redis://", "rediss://")):
-        return {"visibility_timeout": time_limit * 2}
+        return {"visibility_timeout": time_limit * 2, "queue_order_strategy": "priority"}
     return {}
 
 
@@ -268,8 +269,16 @@ def celery_settings(app_config) -> dict:
     JSON only; late acknowledgement with rejection on a lost worker, so a killed worker's
     task is redelivered; the Redis visibility timeout is longer than any task may run.
     """
+    from kombu import Queue
+
+    from registry.jobs import BULK, INTERACTIVE, JOB_QUEUES
     time_limit = app_config.get("CELERY_TASK_TIME_LIMIT", 900)
     settings = {
+        # Interactive jobs (one firm's evaluation, mail) have a queue of their own, listed
+        # first: a worker started without -Q serves both, the interactive one first.
+        "task_queues": (Queue(INTERACTIVE), Queue(BULK)),
+        "task_default_queue": BULK,
+        "task_routes": {name: {"queue": queue} for name, queue in JOB_QUEUES.items()},
         "broker_url": app_config["CELERY_BROKER_URL"],
         "task_serializer": "json",
         "result_serializer": "json",

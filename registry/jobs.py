@@ -11,40 +11,73 @@ inside the commit hook itself) or "record" (only kept in `sent_jobs()` for asser
 """
 from __future__ import annotations
 
-from importlib import import_module
+from collections.abc import Callable
 
 from celery import Celery
 from flask import Flask, current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session, scoped_session
 
-# Task name -> "module:function" of the service it runs; `workers.tasks` registers one
-# Celery task per entry, so the web side and the workers cannot disagree on names.
-JOB_TARGETS: dict[str, str] = {
-    "send_mail": "registry.services.mail:deliver",
-    "password_reset": "registry.services.onboarding:send_password_reset",
-    "evaluate_firm": "registry.services.evaluation:evaluate_firm",
-    "scan_chunk": "registry.services.scans:run_chunk",
-    "scan_reconcile": "registry.services.scans:reconcile",
-    "nightly_scan": "registry.services.scans:nightly_scan",
-    "scheduled": "registry.services.scans:run_scheduled",
-    "whatif_chunk": "registry.services.whatif:run_chunk",
-    "whatif_reconcile": "registry.services.whatif:reconcile",
-    "certificate_pass": "registry.services.certificates:daily_pass_job",
-    "monthly_snapshot": "registry.services.snapshots:monthly_snapshot",
-    "worker_ping": "registry.services.health:answer_ping",
+# Two queues: what a person waits for (one firm's re-evaluation, mail) and the rest (scan
+# chunks, the nightly passes). Workers take the interactive queue first (docs/operations.md).
+INTERACTIVE, BULK = "interactive", "bulk"
+
+# Every job by name, with its queue; `workers/tasks.py` defines one Celery task of the same
+# name per entry (a test checks both sides agree).
+JOB_QUEUES: dict[str, str] = {
+    "send_mail": INTERACTIVE,
+    "password_reset": INTERACTIVE,
+    "evaluate_firm": INTERACTIVE,
+    "worker_ping": INTERACTIVE,
+    "scan_chunk": BULK,
+    "scan_reconcile": BULK,
+    "nightly_scan": BULK,
+    "scheduled": BULK,
+    "whatif_chunk": BULK,
+    "whatif_reconcile": BULK,
+    "certificate_pass": BULK,
+    "monthly_snapshot": BULK,
 }
 
 _PENDING_KEY = "yanzhen_pending_jobs"
 
 
-def job_target(name: str):
-    module, _, function = JOB_TARGETS[name].partition(":")
-    return getattr(import_module(module), function)
+def job_functions() -> dict[str, Callable]:
+    """The service function each job runs, for the "inline" mode and the scheduler (the
+    workers call the same functions from their tasks). Imported here, when first asked: the
+    services themselves import this module to enqueue."""
+    from registry.services import (
+        certificates,
+        evaluation,
+        health,
+        mail,
+        onboarding,
+        scans,
+        snapshots,
+        whatif,
+    )
+    return {
+        "send_mail": mail.deliver,
+        "password_reset": onboarding.send_password_reset,
+        "evaluate_firm": evaluation.evaluate_firm,
+        "worker_ping": health.answer_ping,
+        "scan_chunk": scans.run_chunk,
+        "scan_reconcile": scans.reconcile,
+        "nightly_scan": scans.nightly_scan,
+        "scheduled": scans.run_scheduled,
+        "whatif_chunk": whatif.run_chunk,
+        "whatif_reconcile": whatif.reconcile,
+        "certificate_pass": certificates.daily_pass_job,
+        "monthly_snapshot": snapshots.monthly_snapshot,
+    }
+
+
+def job_function(name: str) -> Callable:
+    return job_functions()[name]
 
 
 def enqueue_after_commit(session: Session, name: str, *args) -> None:
-    if name not in JOB_TARGETS:
+    if name not in JOB_QUEUES:
         raise KeyError(f"unknown job {name!r}")
     if isinstance(session, scoped_session):
         session = session()
@@ -67,7 +100,7 @@ def run_inline_jobs() -> None:
     queue = current_app.extensions["yanzhen_jobs"]["inline"]
     while queue:
         name, args = queue.pop(0)
-        job_target(name)(*args)
+        job_function(name)(*args)
 
 
 def sent_jobs() -> list[tuple[str, tuple]]:
@@ -92,7 +125,7 @@ def _send(name: str, args: tuple) -> None:
     if mode == "inline":
         app.extensions["yanzhen_jobs"]["inline"].append((name, args))
     elif mode == "celery":
-        producer(app).send_task(name, args=list(args))
+        producer(app).send_task(name, args=list(args), queue=JOB_QUEUES[name])
 
 
 @event.listens_for(Session, "after_commit")

@@ -2,14 +2,15 @@
 from celery.signals import worker_process_init
 
 from registry import create_app
-from workers import celery_init_app
+from workers import (
+    celery_init_app,
+    tasks,  # noqa: F401  (its shared tasks bind to `celery` below)
+)
 from workers.schedule import beat_schedule
 
 flask_app = create_app()
 celery = celery_init_app(flask_app)
 celery.conf.beat_schedule = beat_schedule(flask_app.config)
-
-from workers import tasks  # noqa: F401  (registers the tasks on `celery`)
 
 
 @worker_process_init.connect

@@ -53,7 +53,7 @@ def smtp_configured() -> bool:
 
 
 def deliver(mail_id: int) -> None:
-    """Deliver one queued mail (the "send_mail" job); idempotent."""
+    """Deliver one queued mail (the "send_mail" job); idempotent. Commits."""
     session = db.session
     mail = session.get(OutboxMail, mail_id)
     if mail is None or mail.delivered_at is not None:

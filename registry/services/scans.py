@@ -108,8 +108,8 @@ SCANS = chunks.ChunkedJob(Scan, ScanChunk, "scan_id", "scan_chunk", _work)
 
 
 def run_chunk(chunk_id: int) -> None:
-    """Evaluate one chunk of a scan and mark it done, in one transaction (the job target
-    "scan_chunk"; services/chunks.py run_chunk)."""
+    """Evaluate one chunk of a scan and mark it done, in one transaction that it commits (the
+    job target "scan_chunk"; services/chunks.py run_chunk)."""
     chunks.run_chunk(SCANS, chunk_id)
 
 
@@ -120,14 +120,14 @@ def run_inline(session: Session, scan_id: int) -> Scan:
 
 def reconcile() -> int:
     """Re-send scan chunks not started, or not finished, in time (the job target "scan_reconcile");
-    returns the number of chunks re-sent."""
+    commits and returns the number of chunks re-sent."""
     return chunks.reconcile(SCANS)
 
 
 # ---- scheduled jobs ---------------------------------------------------------------------------
 
 def nightly_scan() -> int:
-    """The job target "nightly_scan": queue a full scan of every firm as of today."""
+    """The job target "nightly_scan": queue a full scan of every firm as of today. Commits."""
     session = db.session
     scan, _created = start_full_scan(session, schedule="nightly_scan")
     session.commit()
@@ -154,8 +154,8 @@ def due_time(spec: dict, now: dt.datetime, timezone: str) -> dt.datetime:
 
 
 def run_scheduled(name: str) -> bool:
-    """Run scheduled job `name` once per due time (the job target "scheduled"); False if another
-    beat's message already ran it."""
+    """Run scheduled job `name` once per due time (the job target "scheduled"; commits its claim,
+    the job commits its own work); False if another beat's message already ran it."""
     session = db.session
     spec = current_app.config["SCAN_SCHEDULE"][name]
     due = due_time(spec, utcnow(), current_app.config.get("TIMEZONE", "Asia/Shanghai"))
@@ -167,5 +167,5 @@ def run_scheduled(name: str) -> bool:
     except IntegrityError:
         session.rollback()
         return False
-    jobs.job_target(spec.get("job", name))()
+    jobs.job_function(spec.get("job", name))()
     return True

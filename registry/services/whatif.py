@@ -364,7 +364,8 @@ RUNS = chunks.ChunkedJob(WhatifRun, WhatifChunk, "run_id", "whatif_chunk", _work
 
 
 def run_chunk(chunk_id: int) -> None:
-    """Evaluate one chunk of a run (the job target "whatif_chunk")."""
+    """Evaluate one chunk of a run, in one transaction that it commits (the job target
+    "whatif_chunk")."""
     chunks.run_chunk(RUNS, chunk_id)
 
 
@@ -374,7 +375,8 @@ def run_inline(session: Session, run_id: int) -> WhatifRun:
 
 
 def reconcile() -> int:
-    """Re-send what-if chunks not started, or not finished, in time (the job target "whatif_reconcile")."""
+    """Re-send what-if chunks not started, or not finished, in time (the job target
+    "whatif_reconcile"); commits."""
     return chunks.reconcile(RUNS)
 
 

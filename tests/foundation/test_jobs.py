@@ -6,20 +6,49 @@ import pytest
 from registry import jobs
 
 
-def test_every_job_name_is_a_registered_task(monkeypatch):
+def test_every_job_is_an_explicit_task_on_its_queue(monkeypatch):
     monkeypatch.setenv("YANZHEN_CONFIG", "testing")
     celery_app = importlib.import_module("workers.celery_app")
-    importlib.import_module("workers.tasks")
-    registered = set(celery_app.celery.tasks)
-    assert set(jobs.JOB_TARGETS) <= registered
-    for name in jobs.JOB_TARGETS:
-        assert callable(jobs.job_target(name)), name
+    tasks = importlib.import_module("workers.tasks")
+    registered = celery_app.celery.tasks
+    assert set(jobs.JOB_QUEUES) <= set(registered)
+    assert set(jobs.job_functions()) == set(jobs.JOB_QUEUES)
+    for name, queue in jobs.JOB_QUEUES.items():
+        task = registered[name]
+        assert task.queue == queue, name
+        assert getattr(tasks, name).name == name  # a module-level function of that name
+        assert celery_app.celery.amqp.router.route({}, name)["queue"].name == queue
+
+
+def test_interactive_jobs_are_served_first():
+    from config import celery_settings
+    settings = celery_settings({"CELERY_BROKER_URL": "redis://h:6379/0"})
+    assert [queue.name for queue in settings["task_queues"]] == [jobs.INTERACTIVE, jobs.BULK]
+    assert settings["broker_transport_options"]["queue_order_strategy"] == "priority"
+    for name in ("evaluate_firm", "send_mail", "password_reset"):
+        assert jobs.JOB_QUEUES[name] == jobs.INTERACTIVE
+    assert jobs.JOB_QUEUES["scan_chunk"] == jobs.BULK
+
+
+def test_the_tasks_module_does_not_import_the_celery_app():
+    """No cycle: celery_app imports tasks, never the other way round."""
+    import ast
+
+    from tests.conftest import REPO
+    tree = ast.parse((REPO / "workers" / "tasks.py").read_text(encoding="utf-8"))
+    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
+                 for alias in node.names}
+    assert not any(name and name.startswith("workers") for name in imported)
+    assert "importlib" not in imported
 
 
 @pytest.fixture
 def fake_job(monkeypatch):
     calls = []
-    monkeypatch.setitem(jobs.JOB_TARGETS, "fake_job", "tests.foundation.test_jobs:_record")
+    functions = jobs.job_functions()
+    monkeypatch.setitem(jobs.JOB_QUEUES, "fake_job", jobs.BULK)
+    monkeypatch.setattr(jobs, "job_functions", lambda: {**functions, "fake_job": _record})
     monkeypatch.setattr("tests.foundation.test_jobs._CALLS", calls)
     return calls
 

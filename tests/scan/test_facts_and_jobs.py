@@ -104,7 +104,9 @@ def test_the_reconciler_resends_chunks_not_done_and_closes_finished_scans(in_app
 
 def test_two_beats_run_a_scheduled_job_once_per_due_time(in_app, app, monkeypatch):
     calls = []
-    monkeypatch.setitem(jobs.JOB_TARGETS, "fake_job", "tests.scan.test_facts_and_jobs:_fake_job")
+    functions = jobs.job_functions()
+    monkeypatch.setitem(jobs.JOB_QUEUES, "fake_job", jobs.BULK)
+    monkeypatch.setattr(jobs, "job_functions", lambda: {**functions, "fake_job": _fake_job})
     monkeypatch.setitem(app.config["SCAN_SCHEDULE"], "fake", {"every": 3600, "job": "fake_job"})
     monkeypatch.setattr("tests.scan.test_facts_and_jobs._CALLS", calls)
     assert scans.run_scheduled("fake") is True
@@ -133,7 +135,7 @@ def test_the_beat_schedule_has_the_nightly_scan_certificate_pass_and_reconciler(
     schedule = beat_schedule(load_config("testing", env={}))
     assert set(schedule) >= {"nightly_scan", "certificate_pass", "scan_reconcile"}
     assert all(entry["task"] == "scheduled" for entry in schedule.values())
-    assert {"scheduled", "scan_chunk", "scan_reconcile", "nightly_scan", "evaluate_firm"} <= set(jobs.JOB_TARGETS)
+    assert {"scheduled", "scan_chunk", "scan_reconcile", "nightly_scan", "evaluate_firm"} <= set(jobs.JOB_QUEUES)
 
 
 def test_the_ladder_explains_current_facts_and_is_pending_when_they_changed(in_app):

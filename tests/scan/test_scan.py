@@ -283,7 +283,7 @@ def test_a_transient_database_error_is_retried_by_the_task(in_app, monkeypatch):
     chunk_id = db.session.scalars(select(ScanChunk.id).where(ScanChunk.scan_id == scan.id)).one()
     import importlib
     tasks = importlib.import_module("workers.tasks")
-    result = tasks.TASKS["scan_chunk"].apply(args=[chunk_id])  # eager: the retry runs at once
+    result = tasks.scan_chunk.apply(args=[chunk_id])  # eager: the retry runs at once
     assert result.successful(), result.traceback
     chunk = db.session.get(ScanChunk, chunk_id)
     db.session.refresh(chunk)
