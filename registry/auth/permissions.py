@@ -30,6 +30,9 @@ class Permission(StrEnum):
     WHATIF_VIEW = "whatif:view"          # what-if scenarios' results, lists and exports
     WHATIF_RUN = "whatif:run"            # save, copy, delete, run and cancel what-if scenarios
     USERS_ADMIN = "users:admin"
+    PROGRAMS_VIEW = "programs:view"        # program lists and their exports
+    PROGRAMS_WORK = "programs:work"        # compute program lists, exclude firms, mark paid
+    PROGRAMS_APPROVE = "programs:approve"  # approve a reward list, publish a ranking
     AUDIT_VIEW = "audit:view"
 
 
@@ -37,17 +40,19 @@ class Permission(StrEnum):
 _MANAGER = {
     Permission.FIRMS_VIEW, Permission.CANDIDATES_VIEW, Permission.CERTIFICATES_VIEW,
     Permission.OUTREACH_VIEW, Permission.SCANS_VIEW, Permission.AUDIT_VIEW, Permission.WHATIF_VIEW,
+    Permission.PROGRAMS_VIEW,
 }
 _OFFICER = _MANAGER | {
     Permission.FIRMS_INVITE, Permission.FIRMS_MANAGE, Permission.FILINGS_REVIEW,
     Permission.CANDIDATES_DECIDE,
     Permission.CERTIFICATES_MANAGE, Permission.OUTREACH_WORK, Permission.SCANS_RUN, Permission.WHATIF_RUN,
+    Permission.PROGRAMS_WORK,
 }
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     "firm": frozenset({Permission.PORTAL_USE}),
     "manager": frozenset(_MANAGER),
     "officer": frozenset(_OFFICER),
-    "admin": frozenset(_OFFICER | {Permission.USERS_ADMIN}),
+    "admin": frozenset(_OFFICER | {Permission.USERS_ADMIN, Permission.PROGRAMS_APPROVE}),
 }
 
 

@@ -7,6 +7,7 @@ def register_commands(app: Flask) -> None:
     from registry.cli.demo import demo_cli
     from registry.cli.facts import facts_cli
     from registry.cli.indicators import indicators_cli
+    from registry.cli.programs import programs_cli
     from registry.cli.rules import rules_cli
     from registry.cli.scan import scan_cli
     from registry.cli.users import users_cli
@@ -19,3 +20,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(check_cli)
     app.cli.add_command(whatif_cli)
+    app.cli.add_command(programs_cli)

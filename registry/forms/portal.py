@@ -142,12 +142,18 @@ class ProfileForm(FlaskForm):
                                 validators=[Optional(), Length(max=40)])
     contact_email = EmailField(_l("Contact e-mail"), filters=[strip],
                                validators=[Optional(), Email(), Length(max=254)])
+    bank_name = StringField(_l("Bank (opening branch)"), filters=[strip],
+                            validators=[Optional(), Length(max=100)],
+                            description=_l("Where the bureau pays a program's award."))
+    bank_account = StringField(_l("Bank account number"), filters=[strip],
+                               validators=[Optional(), Length(max=40), Regexp(
+                                   r"^[0-9][0-9 -]*$", message=_l("Digits only (spaces and dashes allowed)."))])
 
     def values(self) -> dict:
         """The facts as the model stores them (blank text is None)."""
         values = {field.name: field.data for field in self if field.name != "csrf_token"}
         for name in ("industry_code", "tech_field", "contact_name", "contact_phone",
-                     "contact_email"):
+                     "contact_email", "bank_name", "bank_account"):
             values[name] = values[name] or None
         return values
 

@@ -7,6 +7,7 @@ from registry.models.filing import Filing, FilingCorrection, FilingReminder, Fil
 from registry.models.firm import District, Firm, FirmFactChange
 from registry.models.monitoring import IndicatorSnapshot, IndicatorSnapshotScope, Target
 from registry.models.onboarding import Invitation, OutboxMail, PasswordResetToken
+from registry.models.program import ProgramEntry, ProgramList
 from registry.models.review import (
                                     CertificateImport,
                                     Inspector,
@@ -40,3 +41,4 @@ __all__ += ["CertificateImport", "Inspector", "NoticeBatch", "Notification", "Ob
             "OutreachEntry", "PublicNotice", "SpotCheck", "SpotCheckItem"]
 __all__ += ["Setting", "SettingChange"]
 __all__ += ["Scenario", "WhatifChange", "WhatifChunk", "WhatifIncentiveTotal", "WhatifRun", "WhatifTierCount"]
+__all__ += ["ProgramEntry", "ProgramList"]

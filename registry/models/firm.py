@@ -35,7 +35,7 @@ FACT_FIELDS = (
     "industry_excluded", "incidents", "ip_class1", "ip_class2", "route_national_award",
     "route_provincial_rd_institution", "route_led_standard", "rd_staff_fulltime",
     "core_product_share", "ic_or_mother_machine", "advanced_manufacturing_list", "rd_institution",
-    "contact_name", "contact_phone", "contact_email",
+    "contact_name", "contact_phone", "contact_email", "bank_name", "bank_account",
 )
 
 
@@ -78,6 +78,9 @@ class Firm(Base):
     # 注销: the day the firm ceased to exist; it is kept with its history and counts nowhere from
     # that day on (`active_on` below).
     deregistered_on: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    # Where a program's award is paid (the bureau's payment export).
+    bank_name: Mapped[str | None] = mapped_column(String(100))
+    bank_account: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -24,8 +24,8 @@ from registry.services import ServiceError, audit
 # What a firm edits itself: every fact but its district (the bureau's assignment, which
 # decides which officers see it); the credit code is not a fact and never changes.
 PROFILE_FIELDS = tuple(name for name in FACT_FIELDS if name != "district")
-# Contact details do not change any verdict.
-CONTACT_FIELDS = ("contact_name", "contact_phone", "contact_email")
+# Contact details (and where awards are paid) do not change any verdict.
+CONTACT_FIELDS = ("contact_name", "contact_phone", "contact_email", "bank_name", "bank_account")
 
 
 class ProfileError(ServiceError):

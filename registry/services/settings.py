@@ -12,6 +12,8 @@ What other code reads:
     calendar_year(session, year)               a year's official calendar, or None
     round_dates(session, year)                 {tier: (opens, closes)} of a year's application rounds
     rule_profiles(session, as_of)              {"gazelle": ..., "leader": ...} in force on a date
+    program_overrides(session, year)           the bureau's own program numbers of a year (dotted paths)
+    program_budget(session, year)              the bureau's R&D reward budget of a year (万元), or None
     districts(session, active_only=False)      District rows by code
     district_names(session, locale)            {code: name in the locale}
 
@@ -24,6 +26,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -37,6 +40,7 @@ from registry.params import calendar_year as shipped_calendar
 from registry.params import districts as shipped_districts
 from registry.params import month_day
 from registry.rules.params import DEFAULT_PROFILES, PROFILE_TIERS, ParameterError, load_parameters
+from registry.rules.programs import ProgramSettings
 from registry.services import ServiceError, audit
 
 
@@ -326,6 +330,44 @@ def known_profiles(year: int) -> dict[str, list[str]]:
     """{tier: [profile keys]} of the parameter file in force in `year`."""
     params = load_parameters(year)
     return {tier: sorted(params.data[tier].keys()) for tier in PROFILE_TIERS}
+
+
+# --- Bureau programs per year (programs.md §R) -----------------------------------------------
+
+def programs_key(year: int) -> str:
+    return f"programs.{year}"
+
+
+def program_overrides(session: Session, year: int) -> dict[str, str]:
+    """{dotted parameter path: decimal text} the bureau set for program year `year` (its bands,
+    rates, cap, weights...); the year's parameter file gives the rest."""
+    return dict((stored(session, programs_key(year)) or {}).get("overrides", {}))
+
+
+def program_budget(session: Session, year: int) -> Decimal | None:
+    """The R&D reward budget (万元) the bureau set for `year`, or None."""
+    value = (stored(session, programs_key(year)) or {}).get("budget")
+    return None if value is None else Decimal(value)
+
+
+def set_program_settings(session: Session, year: int, overrides: dict[str, str],
+                         budget: Decimal | None, actor) -> bool:
+    """Replace the bureau's program numbers of `year`: `overrides` maps `programs.*` paths of the
+    parameter file to decimals (checked against the file: path, unit, bands still ascending)."""
+    if any(not path.startswith("programs.") for path in overrides):
+        raise SettingsError(_l("Only the programs' numbers can be set here."))
+    try:
+        ProgramSettings.from_parameters(load_parameters(year, overrides=overrides))
+    except (ParameterError, ValueError):
+        raise SettingsError(_l("These numbers cannot be used: shares and rates lie between 0 and "
+                               "100%, amounts have at most 4 decimals.")) from None
+    if budget is not None and budget < 0:
+        raise SettingsError(_l("The budget cannot be negative."), "budget")
+    value = {"overrides": {path: str(Decimal(raw)) for path, raw in sorted(overrides.items())},
+             "budget": None if budget is None else str(budget)}
+    empty = not value["overrides"] and value["budget"] is None
+    return change(session, programs_key(year), None if empty else value, actor,
+                  default=stored(session, programs_key(year)))
 
 
 # --- Districts ----------------------------------------------------------------------------------

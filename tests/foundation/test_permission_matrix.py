@@ -34,7 +34,8 @@ def test_a_manager_reads_and_never_acts():
     """A manager holds only the permissions that read (a view, a list, an export)."""
     assert {p.value.split(":")[1] for p in ROLE_PERMISSIONS["manager"]} == {"view"}
     assert {p.value.split(":")[0] for p in ROLE_PERMISSIONS["manager"]} == {
-        "firms", "candidates", "certificates", "outreach", "scans", "audit", "whatif"}
+        "firms", "candidates", "certificates", "outreach", "scans", "audit", "whatif",
+        "programs"}
 
 
 @pytest.fixture

@@ -126,7 +126,7 @@ def elsewhere(db_session, other_firm, other_officer):
 
 # Values for the URL parts that name no object.
 OTHER_PARTS = {"name": "approve", "outcome": "uphold", "list_key": "rd_super_deduction",
-               "fmt": "csv"}
+               "fmt": "csv", "program_year": 2026}
 
 
 def officer_rules(app):

@@ -98,7 +98,15 @@ def _officers_start_at_the_queue(state) -> None:
 
 
 # The pages register their routes on `bp`.
-from registry.views.officer import certificates, directory, firms, outreach, queue, spotchecks  # noqa: F401  # noqa: E402,F401
+from registry.views.officer import (  # noqa: F401
+    certificates,
+    directory,
+    firms,
+    outreach,
+    programs,
+    queue,
+    spotchecks,
+)
 
 add_nav("officer.queue", _l("Candidates"), Permission.CANDIDATES_VIEW, order=20)
 add_nav("officer.notices", _l("Public notices"), Permission.CERTIFICATES_VIEW, order=21)
@@ -108,5 +116,6 @@ add_nav("officer.not_filed", _l("Not filed"), Permission.FIRMS_VIEW, order=24)
 add_nav("officer.corrections", _l("Corrections"), Permission.FILINGS_REVIEW, order=24,
         badge=firms.requested_corrections)
 add_nav("officer.spot_checks", _l("Spot checks"), Permission.CERTIFICATES_VIEW, order=25)
+add_nav("officer.programs_index", _l("Programs"), Permission.PROGRAMS_VIEW, order=27)
 add_nav("officer.certificate_import", _l("Import certificates"), Permission.CERTIFICATES_MANAGE,
         order=26)

@@ -10,7 +10,9 @@ from registry.auth.permissions import Permission, requires
 from registry.extensions import db
 from registry.i18n import current_locale
 from registry.models import Certificate, FirmVerdict
-from registry.services import evaluation, filings, outreach
+from registry.rules.logic import as_bool
+from registry.rules.units import SAVING_SCALE, from_fixed
+from registry.services import evaluation, filings, outreach, programs
 from registry.views.portal import bp, current_firm
 
 # Where a firm supplies what a criterion reads: its profile, else its annual filings.
@@ -69,10 +71,24 @@ def ladder():
     last_filing = filings.get_filing(db.session, firm, last_year)
     return render_template(
         "portal/ladder.html", firm=firm, state=state, result=state["result"],
+        programs=_programs(firm.id, today.year),
         certificates=certificates, today=today, last_year=last_year, last_filing=last_filing,
         can_file_last_year=last_year in filings.fiscal_years(firm, today),
         policies=INCENTIVE_POLICIES,
         profile_criteria=PROFILE_CRITERIA, certificate_criteria=CERTIFICATE_CRITERIA)
+
+
+def _programs(firm_id: int, year: int) -> dict:
+    """The firm's R&D reward of program year `year` (its band, or what the next band takes) and its
+    rank if it is in the published top list."""
+    reward = programs.firm_reward(db.session, firm_id, year)
+    upgrade = reward.next_band(0)
+    return {"year": year, "reward": reward, "criteria": reward.explain(0), "eligible": as_bool(reward.eligible[0]),
+            "rate": reward.rate(0), "entitlement": from_fixed(int(reward.entitlement[0]), SAVING_SCALE),
+            "next_rate": upgrade[0].rate if upgrade else None,
+            "next_gap": from_fixed(upgrade[1]) if upgrade else None,
+            "illustrative": reward.settings.illustrative["rd_reward"],
+            "rank": programs.published_rank(db.session, firm_id, year)}
 
 
 @bp.get("/ladder/status")

@@ -1,0 +1,349 @@
+"""Bureau programs over the registry (programs.md §R): the firms' FY P−1 inputs read set-based,
+the pure programs of `registry.rules.programs`, and the lists' workflow.
+
+A reward list (rd_reward) is a draft computed from the registry and recomputable; an officer
+excludes a firm with a reason (or restores it) and the awards are shared again; an admin approves
+(frozen); a public notice runs before payment; each firm is then marked paid. A ranking (rd_top)
+is computed and published (frozen, shown to the firms in it). Every step is audited.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from decimal import Decimal
+
+import numpy as np
+from sqlalchemy import BigInteger, and_, delete, func, select, type_coerce
+from sqlalchemy.orm import Session
+
+from registry.models import Filing, Firm, ProgramEntry, ProgramList
+from registry.models.base import utcnow
+from registry.models.filing import COUNTING_STATUSES
+from registry.models.firm import active_on
+from registry.rules import today_in_shanghai
+from registry.rules.columns import Figure
+from registry.rules.logic import TRUE, UNKNOWN
+from registry.rules.params import load_parameters
+from registry.rules.programs import (
+    ProgramFirms,
+    ProgramSettings,
+    RewardResult,
+    TopResult,
+    rd_reward,
+    rd_top,
+)
+from registry.rules.units import SAVING_SCALE, from_fixed, to_fixed
+from registry.services import ServiceError, audit
+from registry.services import settings as bureau_settings
+
+INSERT_BATCH = 5000
+
+
+class ProgramError(ServiceError):
+    """A program action that cannot happen (a frozen list, a missing reason, ...)."""
+
+
+def settings_for(session: Session, year: int) -> ProgramSettings:
+    """The programs' numbers for program year `year`: the year's parameter file with the bureau's
+    own settings of that year over it (a program the bureau set is no longer illustrative)."""
+    overrides = bureau_settings.program_overrides(session, year)
+    found = ProgramSettings.from_parameters(load_parameters(year, overrides=overrides))
+    own = {path.split(".")[1] for path in overrides}
+    return replace(found, illustrative={name: flag and name not in own
+                                        for name, flag in found.illustrative.items()})
+
+
+# ---- reading the registry ---------------------------------------------------------------------
+
+def _raw(column):
+    """A money column as its stored integer (yuan), without a Decimal per value."""
+    return type_coerce(column, BigInteger)
+
+
+def load_firms(session: Session, year: int, district: str | None = None,
+               where=None) -> tuple[ProgramFirms, np.ndarray, list[str]]:
+    """The programs' inputs of every firm (of `district`) as it is today (not deregistered, like
+    `facts export`), FY year−1 counting filings, by firm id: (inputs, firm ids, districts). `where`
+    narrows the firms further (e.g. one firm)."""
+    filing = and_(Filing.firm_id == Firm.id, Filing.fiscal_year == year - 1,
+                  Filing.status.in_(COUNTING_STATUSES))
+    query = (select(Firm.id, func.coalesce(Firm.credit_code, Firm.external_ref), Firm.district,
+                    Firm.incidents, _raw(Filing.revenue), _raw(Filing.rd_expense), Filing.rd_survey)
+             .outerjoin(Filing, filing).where(active_on(today_in_shanghai())).order_by(Firm.id))
+    if district is not None:
+        query = query.where(Firm.district == district)
+    if where is not None:
+        query = query.where(where)
+    rows = session.execute(query).all()
+    return _columns(year, rows), np.array([row[0] for row in rows], np.int64), [row[2] for row in rows]
+
+
+def _columns(year: int, rows) -> ProgramFirms:
+    three = {None: 0, True: 1, False: -1}
+
+    def figure(position: int) -> Figure:
+        values = [row[position] for row in rows]
+        return Figure(np.array([0 if v is None else v for v in values], np.int64),
+                      np.array([v is not None for v in values], np.bool_))
+    return ProgramFirms(year, [row[1] for row in rows], figure(4), figure(5),
+                        np.array([three[row[6]] for row in rows], np.int8),
+                        np.array([three[row[3]] for row in rows], np.int8))
+
+
+# ---- reward lists -------------------------------------------------------------------------------
+
+def program_list(session: Session, program: str, year: int) -> ProgramList | None:
+    return session.scalar(select(ProgramList).where(ProgramList.program == program, ProgramList.year == year))
+
+
+def _draft(session: Session, program: str, year: int) -> ProgramList:
+    found = program_list(session, program, year)
+    if found is None:
+        found = ProgramList(program=program, year=year, status="draft", settings={})
+        session.add(found)
+        session.flush()
+    elif found.frozen:
+        raise ProgramError(_frozen_message(found))
+    return found
+
+
+def _frozen_message(lst: ProgramList) -> str:
+    return f"the {lst.program} list of {lst.year} is {lst.status}: it no longer changes"
+
+
+def compute_reward(session: Session, actor, year: int, budget: Decimal | None) -> ProgramList:
+    """Compute (or recompute) the draft reward list of `year` from the registry; keeps exclusions."""
+    if budget is not None and (budget < 0 or to_fixed(budget) != to_fixed(budget)):
+        raise ProgramError("the budget must be an amount of at least 0")
+    lst = _draft(session, "rd_reward", year)
+    kept = dict(session.execute(select(ProgramEntry.firm_id, ProgramEntry.exclusion_reason)
+                                .where(ProgramEntry.list_id == lst.id, ProgramEntry.excluded)).all())
+    firms, ids, districts = load_firms(session, year)
+    settings = settings_for(session, year)
+    excluded = np.isin(ids, np.array(list(kept), np.int64))
+    result = rd_reward(firms, settings, None if budget is None else to_fixed(budget), excluded)
+    keep = np.flatnonzero(result.eligible >= UNKNOWN)
+    session.execute(delete(ProgramEntry).where(ProgramEntry.list_id == lst.id))
+    rows = [_reward_row(lst.id, result, int(i), int(ids[i]), districts[i], kept.get(int(ids[i])))
+            for i in keep.tolist()]
+    for start in range(0, len(rows), INSERT_BATCH):
+        session.execute(ProgramEntry.__table__.insert(), rows[start:start + INSERT_BATCH])
+    lst.budget, lst.computed_at, lst.computed_by = budget, utcnow(), getattr(actor, "id", None)
+    lst.settings = settings_record(settings, "rd_reward")
+    session.flush()
+    audit.record(session, actor, "programs.reward.compute", lst, year=year,
+                 budget=None if budget is None else str(budget), firms=len(rows))
+    return lst
+
+
+def settings_record(settings: ProgramSettings, program: str) -> dict:
+    """The numbers a list was computed with, as text (shown on its page, kept with it)."""
+    if program == "rd_reward":
+        return {"bands": [[str(_decimal(b.minimum)), str(_decimal(b.rate))] for b in settings.bands],
+                "cap": str(from_fixed(settings.cap)), "illustrative": settings.illustrative["rd_reward"]}
+    return {"min_revenue": str(from_fixed(settings.top_min_revenue)),
+            "weight_amount": str(_decimal(settings.weight_amount)),
+            "weight_intensity": str(_decimal(settings.weight_intensity)), "size": settings.top_size,
+            "illustrative": settings.illustrative["rd_top"]}
+
+
+def _decimal(value) -> Decimal:
+    return Decimal(value.numerator) / value.denominator
+
+
+def _fine(amount: int) -> Decimal:
+    return from_fixed(int(amount), SAVING_SCALE)
+
+
+def _reward_row(list_id: int, result: RewardResult, i: int, firm_id: int, district: str,
+                reason: str | None) -> dict:
+    firms = result.firms
+    eligible = result.eligible[i] == TRUE
+    rate = result.rate(i)
+    return {"list_id": list_id, "firm_id": firm_id, "district": district,
+            "revenue": from_fixed(firms.revenue.value[i]) if firms.revenue.known[i] else None,
+            "rd_expense": from_fixed(firms.rd_expense.value[i]) if firms.rd_expense.known[i] else None,
+            "rd_survey": _bool(firms.rd_survey[i]), "incidents": _bool(firms.incidents[i]),
+            "eligible": True if eligible else None, "failed": result.failed(i),
+            "rate": None if rate is None else _decimal(rate),
+            "entitlement": _fine(result.entitlement[i]) if eligible else None,
+            "award": _fine(result.award[i]) if eligible else None,
+            "excluded": reason is not None, "exclusion_reason": reason}
+
+
+def _bool(code) -> bool | None:
+    return {1: True, 0: None, -1: False}[int(code)]
+
+
+def stored_firms(year: int, entries: list[ProgramEntry]) -> ProgramFirms:
+    """A list's stored inputs as the programs' batch (to share awards or rank again)."""
+    return ProgramFirms.from_values(year, [(str(e.firm_id), e.revenue, e.rd_expense, e.rd_survey, e.incidents)
+                                           for e in entries])
+
+
+def _share_again(session: Session, lst: ProgramList) -> None:
+    """Share the budget again among the eligible, not excluded firms of a draft (set-based)."""
+    entries = session.scalars(select(ProgramEntry).where(ProgramEntry.list_id == lst.id,
+                                                         ProgramEntry.eligible.is_(True))).all()
+    if not entries:
+        return
+    excluded = np.array([e.excluded for e in entries], np.bool_)
+    settings = settings_for(session, lst.year)
+    result = rd_reward(stored_firms(lst.year, entries), settings,
+                       None if lst.budget is None else to_fixed(lst.budget), excluded)
+    for i, entry in enumerate(entries):
+        entry.award = _fine(result.award[i])
+    session.flush()
+
+
+def exclude(session: Session, actor, lst: ProgramList, firm: Firm, reason: str) -> None:
+    entry = _entry(session, lst, firm)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ProgramError("give the reason for excluding the firm")
+    entry.excluded, entry.exclusion_reason = True, reason
+    _share_again(session, lst)
+    audit.record(session, actor, "programs.reward.exclude", lst, firm_id=firm.id, reason=reason)
+
+
+def restore(session: Session, actor, lst: ProgramList, firm: Firm) -> None:
+    entry = _entry(session, lst, firm)
+    entry.excluded, entry.exclusion_reason = False, None
+    _share_again(session, lst)
+    audit.record(session, actor, "programs.reward.restore", lst, firm_id=firm.id)
+
+
+def _entry(session: Session, lst: ProgramList, firm: Firm, draft: bool = True) -> ProgramEntry:
+    if draft and lst.frozen:
+        raise ProgramError(_frozen_message(lst))
+    entry = session.get(ProgramEntry, (lst.id, firm.id))
+    if entry is None:
+        raise ProgramError("the firm is not on this list")
+    return entry
+
+
+def approve(session: Session, admin, lst: ProgramList) -> None:
+    """Freeze the draft: later filings and settings change nothing."""
+    if lst.status != "draft" or lst.computed_at is None:
+        raise ProgramError("only a computed draft can be approved")
+    lst.status, lst.decided_at, lst.decided_by = "approved", utcnow(), admin.id
+    totals = reward_totals(session, lst)
+    audit.record(session, admin, "programs.reward.approve", lst, year=lst.year,
+                 total_award=str(totals["total"]["award"]), firms=totals["total"]["firms"])
+
+
+def start_notice(session: Session, actor, lst: ProgramList, start: dt.date, end: dt.date) -> None:
+    """Put the approved list on public notice (公示) from start to end (inclusive)."""
+    if lst.status != "approved":
+        raise ProgramError("only an approved list goes on public notice")
+    if end < start:
+        raise ProgramError("the notice ends before it starts")
+    lst.status, lst.notice_start, lst.notice_end = "public_notice", start, end
+    audit.record(session, actor, "programs.reward.notice", lst, start=start.isoformat(), end=end.isoformat())
+
+
+def payable(lst: ProgramList, today: dt.date) -> bool:
+    """Awards are paid once the public notice has ended."""
+    return lst.status == "public_notice" and lst.notice_end is not None and today > lst.notice_end
+
+
+def mark_paid(session: Session, actor, lst: ProgramList, firm: Firm, today: dt.date) -> None:
+    if not payable(lst, today):
+        raise ProgramError("awards are paid after the public notice has ended")
+    entry = _entry(session, lst, firm, draft=False)
+    if not entry.eligible or entry.excluded:
+        raise ProgramError("the firm has no award on this list")
+    if entry.paid_at is None:
+        entry.paid_at, entry.paid_by = utcnow(), actor.id
+        audit.record(session, actor, "programs.reward.paid", lst, firm_id=firm.id, award=str(entry.award))
+
+
+def reward_totals(session: Session, lst: ProgramList, scope=None) -> dict:
+    """Per district and in total: firms with an award, Σ entitlement, Σ award, excluded, paid."""
+    query = (select(ProgramEntry.district, func.count(), func.sum(_raw(ProgramEntry.entitlement)),
+                    func.sum(_raw(ProgramEntry.award)), func.count(ProgramEntry.paid_at))
+             .where(ProgramEntry.list_id == lst.id, ProgramEntry.eligible.is_(True),
+                    ProgramEntry.excluded.is_(False)).group_by(ProgramEntry.district))
+    if scope is not None:
+        query = query.join(Firm, Firm.id == ProgramEntry.firm_id).where(scope)
+    rows = {district: {"firms": n, "entitlement": _fine(ent or 0), "award": _fine(award or 0), "paid": paid}
+            for district, n, ent, award, paid in session.execute(query).all()}
+    total = {"firms": sum(r["firms"] for r in rows.values()),
+             "entitlement": sum((r["entitlement"] for r in rows.values()), Decimal(0)),
+             "award": sum((r["award"] for r in rows.values()), Decimal(0)),
+             "paid": sum(r["paid"] for r in rows.values())}
+    remainder = None
+    if lst.budget is not None and scope is None:
+        remainder = lst.budget - total["award"]
+    return {"districts": rows, "total": total, "remainder": remainder}
+
+
+# ---- rankings -------------------------------------------------------------------------------------
+
+def compute_top(session: Session, actor, year: int) -> ProgramList:
+    """Compute (or recompute) the draft ranking of `year`, with each firm's rank of last year."""
+    lst = _draft(session, "rd_top", year)
+    firms, ids, districts = load_firms(session, year)
+    settings = settings_for(session, year)
+    result = rd_top(firms, settings)
+    last = _last_ranks(session, year)
+    ranks = result.rank()
+    session.execute(delete(ProgramEntry).where(ProgramEntry.list_id == lst.id))
+    rows = [{"list_id": lst.id, "firm_id": int(ids[i]), "district": districts[i],
+             "revenue": from_fixed(firms.revenue.value[i]), "rd_expense": from_fixed(firms.rd_expense.value[i]),
+             "rd_survey": True, "incidents": False, "eligible": True, "failed": [],
+             "rank": int(ranks[i]), "amount_rank": int(result.amount_rank[i]),
+             "intensity_rank": int(result.intensity_rank[i]), "points": from_fixed(result.points[i]),
+             "last_rank": last.get(int(ids[i])), "excluded": False}
+            for i in result.order.tolist()]
+    for start in range(0, len(rows), INSERT_BATCH):
+        session.execute(ProgramEntry.__table__.insert(), rows[start:start + INSERT_BATCH])
+    lst.computed_at, lst.computed_by = utcnow(), getattr(actor, "id", None)
+    lst.settings = settings_record(settings, "rd_top")
+    session.flush()
+    audit.record(session, actor, "programs.top.compute", lst, year=year, eligible=len(rows))
+    return lst
+
+
+def _last_ranks(session: Session, year: int) -> dict[int, int]:
+    """Each firm's rank of year−1: the published ranking, else computed now over FY year−2."""
+    last = program_list(session, "rd_top", year - 1)
+    if last is not None and last.status == "published":
+        return dict(session.execute(select(ProgramEntry.firm_id, ProgramEntry.rank)
+                                    .where(ProgramEntry.list_id == last.id)).all())
+    firms, ids, _districts = load_firms(session, year - 1)
+    ranks = rd_top(firms, settings_for(session, year - 1)).rank()
+    return {int(ids[i]): int(ranks[i]) for i in np.flatnonzero(ranks)}
+
+
+def district_ranking(session: Session, lst: ProgramList, district: str) -> TopResult:
+    """The ranking among one district's eligible firms (its own N, ranks and points)."""
+    entries = session.scalars(select(ProgramEntry).where(ProgramEntry.list_id == lst.id,
+                                                         ProgramEntry.district == district)
+                              .order_by(ProgramEntry.firm_id)).all()
+    return rd_top(stored_firms(lst.year, entries), settings_for(session, lst.year))
+
+
+def publish(session: Session, admin, lst: ProgramList) -> None:
+    if lst.program != "rd_top" or lst.status != "draft" or lst.computed_at is None:
+        raise ProgramError("only a computed draft ranking can be published")
+    lst.status, lst.decided_at, lst.decided_by = "published", utcnow(), admin.id
+    audit.record(session, admin, "programs.top.publish", lst, year=lst.year)
+
+
+def published_rank(session: Session, firm_id: int, year: int) -> int | None:
+    """The firm's rank in the published ranking of `year` if it is within the list's size."""
+    lst = program_list(session, "rd_top", year)
+    if lst is None or lst.status != "published":
+        return None
+    rank = session.scalar(select(ProgramEntry.rank).where(ProgramEntry.list_id == lst.id,
+                                                          ProgramEntry.firm_id == firm_id))
+    size = int(lst.settings.get("size", 0))
+    return rank if rank is not None and rank <= size else None
+
+
+def firm_reward(session: Session, firm_id: int, year: int) -> RewardResult:
+    """The reward verdict of one firm for program year `year`, computed now (a batch of one)."""
+    firms, _ids, _districts = load_firms(session, year, where=Firm.id == firm_id)
+    return rd_reward(firms, settings_for(session, year))
+
