@@ -7,9 +7,10 @@ kept per firm, list and cycle.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import BigInteger, and_, func, select, true, type_coerce
+from sqlalchemy import BigInteger, and_, func, null, select, true, type_coerce
 from sqlalchemy.orm import Session
 
 from registry.auth.scope import firm_scope
@@ -185,3 +186,26 @@ def cycles(session: Session, list_key: str) -> list[int]:
     return list(session.scalars(select(IncentiveOpportunity.cycle).distinct()
                                 .where(IncentiveOpportunity.incentive == list_key)
                                 .order_by(IncentiveOpportunity.cycle.desc())))
+
+
+@dataclass(frozen=True)
+class ListSummary:
+    cycle: int
+    firms: int
+    saving: Decimal | None    # the estimated total (incentives; None for flags)
+
+
+def summaries(session: Session, user) -> dict[str, ListSummary]:
+    """Per list with firms in the user's scope: its latest cycle, how many firms it holds and,
+    for an incentive, the estimated total saving (the sum of the known estimates)."""
+    found = {}
+    for key, item in OUTREACH_LISTS.items():
+        list_cycles = cycles(session, key)
+        if not list_cycles:
+            continue
+        _item, model, query = _query(user, OutreachFilters(key, list_cycles[0]))
+        totals = query.with_only_columns(
+            func.count(), func.sum(model.saving) if item.source == "incentive" else null())
+        firms, saving = session.execute(totals.order_by(None)).one()
+        found[key] = ListSummary(list_cycles[0], firms, saving)
+    return found

@@ -46,3 +46,18 @@ def test_the_firm_reads_the_risk_not_a_saving(app):
         shown = for_the_firm(result)
     assert [item["id"] for item in shown["incentives"]] == ["rd_super_deduction"]
     assert "走访" not in shown["flags"][0]["detail"] and shown["flags"][0]["detail"]
+
+
+def test_the_outreach_index_shows_each_list_s_count_and_estimated_total(client, officer,
+                                                                        districts):
+    for saving in (Decimal("12.5"), Decimal(1000), None):
+        IncentiveOpportunityFactory(firm=FirmFactory(district="haishu"), saving=saving)
+    IncentiveOpportunityFactory(firm=FirmFactory(district="jiangbei"), saving=Decimal(999))
+    FirmFlagFactory(firm=FirmFactory(district="haishu"), flag="hnte_near_miss")
+    login(client, officer)
+    page = client.get("/officer/outreach").get_data(as_text=True)
+    card = page[page.index('data-list="rd_super_deduction"'):]
+    assert re.search(r'data-count="3"', card[:1500])
+    assert "1,012.50" in card[:1500]
+    near = page[page.index('data-list="hnte_near_miss"'):]
+    assert 'data-count="1"' in near[:1500] and "data-saving" not in near[:near.index("</a>")]

@@ -42,7 +42,8 @@ def _filters(list_key: str) -> tuple[OutreachFilters, list[int]]:
 @bp.get("/outreach", endpoint="outreach_index")
 @requires(Permission.OUTREACH_VIEW)
 def outreach_index():
-    return render_template("officer/outreach_index.html", lists=OUTREACH_LISTS.values())
+    return render_template("officer/outreach_index.html", lists=OUTREACH_LISTS.values(),
+                           summaries=outreach.summaries(db.session, current_user))
 
 
 @bp.get("/outreach/<list_key>")
