@@ -32,6 +32,7 @@ from registry.rules import today_in_shanghai
 from registry.rules.facts import TIERS
 from registry.rules.logic import STATUS_NAMES
 from registry.services import whatif
+from registry.views import MAX_ID
 from registry.views.display import rules_text
 from registry.views.officer import district_names, tier_label, visible_districts
 from registry.views.officer.export import table_response
@@ -40,6 +41,7 @@ bp = Blueprint("whatif", __name__, url_prefix="/whatif")
 add_nav("whatif.index", _l("What-if"), Permission.WHATIF_VIEW, order=85)
 KINDS = {"winners": WINNER, "losers": LOSER}
 PAGE_SIZE = 100
+MAX_PAGE = 100_000
 CENT = Decimal("0.01")
 UNIT_LABELS = {"万元": _l("10k yuan"), "persons": _l("persons"), "ratio": _l("ratio (0.15 = 15%)"),
                "share": _l("share (0.6 = 60%)"), "factor": _l("factor"), "days": _l("days"),
@@ -269,7 +271,7 @@ def changes(run_id: int, kind: str):
     district = request.args.get("district") or None
     if district is not None and not may_see_district(current_user, district):
         abort(404)
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
     query = whatif.changes_query(run, tier, change, [district] if district else None).where(firm_scope(current_user))
     rows = db.session.execute(query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)).all()
     return render_template("whatif/changes.html", run=run, tier=tier, kind=kind, district=district,
@@ -320,7 +322,7 @@ def firm(run_id: int, firm_id: int):
 @requires(Permission.WHATIF_VIEW)
 def compare():
     first_id, second_id = request.args.get("a", type=int), request.args.get("b", type=int)
-    if not (first_id and second_id):
+    if not (first_id and second_id and 0 < first_id <= MAX_ID and 0 < second_id <= MAX_ID):
         return redirect(url_for("whatif.index"))
     first, second = _run_or_404(first_id), _run_or_404(second_id)
     return render_template("whatif/compare.html", left=_results(first), right=_results(second))

@@ -84,6 +84,8 @@ def test_an_admin_saves_runs_and_reads_a_scenario(demo_app, users):
         db.session.commit()
         second_id, copy_id = second.id, copy.id
         whatif.run_inline(db.session, second_id)
+    assert client.get(f"/whatif/compare?a={run_id}&b={2**70}").status_code == 302
+    assert client.get(f"/whatif/runs/{run_id}/winners?page={2**70}").status_code == 200
     compared = client.get(f"/whatif/compare?a={run_id}&b={second_id}")
     assert compared.status_code == 200 and compared.get_data(as_text=True).count('id="tier-totals"') == 2
     assert client.post(f"/whatif/{copy_id}/delete").status_code == 302
