@@ -66,7 +66,7 @@ def test_whatif_officer_lowers_gazelle_cagr_runs_watches_reads_winners_explains_
     app = live_server.app
     app.config.update(JOBS_MODE="record", SCAN_CHUNK_SIZE=4)   # the chunks wait for the "workers" below
     try:
-        log_in(page, live_server, officer_email, r"/officer/queue")
+        log_in(page, live_server, officer_email, r"/(officer/|today)")
         page.goto(live_server.url + "/whatif/")
         page.click("#new-scenario")
         page.fill("#name", "瞪羚增速门槛降至15%")
