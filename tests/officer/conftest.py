@@ -15,9 +15,13 @@ from registry.models import (
     NoticeBatch,
     Objection,
     PublicNotice,
+    Scenario,
     SpotCheck,
     SpotCheckItem,
+    WhatifRun,
 )
+from registry.rules.params import load_parameters
+from registry.services import whatif
 from tests.factories import (
     CandidateFactory,
     CertificateFactory,
@@ -109,8 +113,20 @@ def district_objects(session, firm, uploader) -> dict:
     session.add_all([item, batch])
     FirmFlagFactory(firm=firm, flag="hnte_near_miss")
     IncentiveOpportunityFactory(firm=firm)
+    # A what-if scenario of the district with a finished run (pure parameters: no app context).
+    as_of = dt.date(2025, 6, 30)
+    scenario = Scenario(name=f"{firm.district} 基线", as_of=as_of, districts=[firm.district],
+                        created_by_id=uploader.id)
+    session.add(scenario)
     session.flush()
-    return {"candidate_id": candidate.id, "firm_id": firm.id,
+    params = whatif.parameters_json(load_parameters(as_of, {"gazelle": "default",
+                                                            "leader": "default"}, {}))
+    run = WhatifRun(scenario_id=scenario.id, as_of=as_of, districts=[firm.district],
+                    policy_year=as_of.year, base_parameters=params, scenario_parameters=params,
+                    status="done", requested_by_id=uploader.id)
+    session.add(run)
+    session.flush()
+    return {"scenario_id": scenario.id, "run_id": run.id, "candidate_id": candidate.id, "firm_id": firm.id,
             "certificate_id": certificate.id,
             "notice_id": notice.id, "objection_id": objection.id, "check_id": check.id,
             "item_id": item.id, "inspector_id": inspector.id, "batch_id": batch.id,
@@ -126,7 +142,7 @@ def elsewhere(db_session, other_firm, other_officer):
 
 # Values for the URL parts that name no object.
 OTHER_PARTS = {"name": "approve", "outcome": "uphold", "list_key": "rd_super_deduction",
-               "fmt": "csv", "program_year": 2026}
+               "fmt": "csv", "program_year": 2026, "kind": "winners"}
 
 
 def officer_rules(app):

@@ -79,6 +79,13 @@ def test_every_officer_action_is_403_for_a_manager(app, client, db_session, mana
     assert db_session.scalar(select(func.count()).select_from(AuditEvent)) == audit_before
 
 
+def _query(rule, objects) -> str:
+    """The query string a page needs: two runs to compare, or every status of a list."""
+    if rule.endpoint == "whatif.compare":
+        return f"?a={objects['run_id']}&b={objects['run_id']}"
+    return "" if rule.arguments else "?status=all"
+
+
 def test_every_read_page_is_200_in_scope_and_404_outside(app, client, manager, mine,
                                                          elsewhere):
     login(client, manager)
@@ -86,9 +93,11 @@ def test_every_read_page_is_200_in_scope_and_404_outside(app, client, manager, m
     named = 0
     for rule in pages:
         path = build(rule, mine)
-        response = client.get(path + ("?status=all" if not rule.arguments else ""))
+        response = client.get(path + _query(rule, mine))
         assert response.status_code == 200, f"{path}: {response.status_code}"
         assert OTHER_NAME not in _text(response), path
+        if rule.endpoint == "whatif.compare":   # the runs it compares are named in its query
+            assert client.get(path + _query(rule, elsewhere)).status_code == 404
         if set(rule.arguments) & set(elsewhere):
             named += 1
             outside = build(rule, elsewhere)
