@@ -107,7 +107,7 @@ def test_admin_invites_an_officer_who_sees_one_district_then_deactivates_them(
         officer.fill("#password", OFFICER_PASSWORD)
         officer.fill("#confirm", OFFICER_PASSWORD)
         officer.click("button[type=submit]")
-        officer.wait_for_url(re.compile(r"/officer/"))
+        officer.wait_for_url(re.compile(r"/today"))   # an officer starts on their home
 
         officer.goto(url + "/officer/firms")
         names = officer.locator("#directory tbody tr a").all_inner_texts()
