@@ -31,7 +31,8 @@ def ended_period(live_server):
         notices = []
         for name in NAMES:
             firm = FirmFactory(name=name, district="haishu")
-            candidate = CandidateFactory(firm=firm, tier="tech_sme", cycle=today.year + 5,
+            # An old cycle of its own: never the queue's default cycle for the other tests.
+            candidate = CandidateFactory(firm=firm, tier="tech_sme", cycle=today.year - 5,
                                          status="in_review")
             notices.append(review.approve(db.session, candidate, officer,
                                           today=today - dt.timedelta(days=30)))

@@ -15,22 +15,22 @@ from tests.browser.conftest import screenshot
 from tests.factories import PASSWORD, DistrictFactory, FilingFactory, FirmFactory, UserFactory
 
 YEAR = today_in_shanghai().year          # program year: FY YEAR − 1 figures
-FIRMS = (("宁波鄞州芯片设计有限公司", 2000, 100), ("宁波鄞州精密模具有限公司", 1000, 40),
-         ("宁波鄞州检测技术有限公司", 1000, 30), ("宁波鄞州纺织有限公司", 1000, 20))
+FIRMS = (("宁波奉化芯片设计有限公司", 2000, 100), ("宁波奉化精密模具有限公司", 1000, 40),
+         ("宁波奉化检测技术有限公司", 1000, 30), ("宁波奉化纺织有限公司", 1000, 20))
 
 
 @pytest.fixture(scope="module")
 def reward_registry(live_server):
-    """Four Yinzhou firms (5%, 4%, 3% and 2% R&D intensity) with bank accounts, an officer of
-    Yinzhou and an admin. Returns (officer e-mail, admin e-mail, {name: credit code})."""
+    """Four Fenghua firms (5%, 4%, 3% and 2% R&D intensity) with bank accounts, an officer of
+    Fenghua and an admin. Returns (officer e-mail, admin e-mail, {name: credit code})."""
     def make():
-        district = DistrictFactory(code="yinzhou", name_zh="鄞州区", name_en="Yinzhou")
+        district = DistrictFactory(code="fenghua", name_zh="奉化区", name_en="Fenghua")
         officer = UserFactory(officer=True, email="programs.officer@bureau.example", name="陈科长",
                               districts=[district])
         admin = UserFactory(admin=True, email="programs.admin@bureau.example", name="局管理员")
         codes = {}
         for n, (name, revenue, rd) in enumerate(FIRMS):
-            firm = FirmFactory(name=name, district="yinzhou", bank_name="宁波银行鄞州支行",
+            firm = FirmFactory(name=name, district="fenghua", bank_name="宁波银行奉化支行",
                                bank_account=f"6222 0000 0000 {n:04d}")
             FilingFactory(firm=firm, fiscal_year=YEAR - 1, status="accepted", revenue=Decimal(revenue),
                           rd_expense=Decimal(rd), rd_domestic=Decimal(rd), rd_survey=True)
@@ -64,7 +64,7 @@ def test_programs_officer_excludes_with_a_reason_admin_approves_and_exports_the_
     # Σ entitlement 5 + 1.6 + 0.9 = 7.5 > budget 5: shared pro rata, floored to the yuan.
     assert page.inner_text("#total-award") == "4.9999"
 
-    mould = page.locator("#reward-list tr", has_text="宁波鄞州精密模具有限公司")
+    mould = page.locator("#reward-list tr", has_text="宁波奉化精密模具有限公司")
     mould.locator("input[name=reason]").fill("研发费用专项审计未通过")
     mould.locator("button", has_text="剔除").click()
     page.wait_for_selector(".alert-success")
@@ -83,7 +83,7 @@ def test_programs_officer_excludes_with_a_reason_admin_approves_and_exports_the_
 
     # A filing made after the approval changes nothing.
     def late_filing():
-        firm = FirmFactory(name="宁波鄞州后来者有限公司", district="yinzhou")
+        firm = FirmFactory(name="宁波奉化后来者有限公司", district="fenghua")
         FilingFactory(firm=firm, fiscal_year=YEAR - 1, status="accepted", revenue=Decimal(1000),
                       rd_expense=Decimal(60), rd_domestic=Decimal(60), rd_survey=True)
     live_server.seed(late_filing)
@@ -95,7 +95,7 @@ def test_programs_officer_excludes_with_a_reason_admin_approves_and_exports_the_
     rows = list(workbook.active.iter_rows(values_only=True))
     awarded = {row[0]: (row[4], Decimal(row[9])) for row in rows[1:] if row[0] in codes.values()}
     # Without the excluded firm, Σ 5.9 > 5: 5 × 5 ÷ 5.9 and 0.9 × 5 ÷ 5.9, floored to the yuan.
-    assert awarded == {codes["宁波鄞州芯片设计有限公司"]: ("6222 0000 0000 0000", Decimal("4.2372")),
-                       codes["宁波鄞州检测技术有限公司"]: ("6222 0000 0000 0002", Decimal("0.7627"))}
-    assert not any(row[1] == "宁波鄞州后来者有限公司" for row in rows)
+    assert awarded == {codes["宁波奉化芯片设计有限公司"]: ("6222 0000 0000 0000", Decimal("4.2372")),
+                       codes["宁波奉化检测技术有限公司"]: ("6222 0000 0000 0002", Decimal("0.7627"))}
+    assert not any(row[1] == "宁波奉化后来者有限公司" for row in rows)
     admin_page.context.close()
