@@ -242,28 +242,29 @@ def accept_filing(firm_id: int, year: int):
 @bp.post(f"/firms/<{ID}:firm_id>/filings/<{YEAR}:year>/return")
 @requires(Permission.FILINGS_REVIEW)
 def return_filing(firm_id: int, year: int):
-    filing = _filing_or_404(firm_id, year)
-    form = ReturnFilingForm()
-    if not form.validate_on_submit():
-        flash(_("Say what the firm must correct."), "danger")
-        return redirect(url_for("officer.firm_file", firm_id=firm_id, _anchor="filings"))
-    return _filing_action(
-        lambda: filings.return_filing(db.session, filing, current_user, form.comment.data),
-        firm_id, _("The filing for %(year)s went back to the firm.", year=year))
+    return _back_to_firm(firm_id, year, filings.return_filing,
+                         _("The filing for %(year)s went back to the firm.", year=year))
 
 
 @bp.post(f"/firms/<{ID}:firm_id>/filings/<{YEAR}:year>/reopen")
 @requires(Permission.FILINGS_REVIEW)
 def reopen_filing(firm_id: int, year: int):
     """Reopen an accepted filing for correction (the firm's request, or the officer's own)."""
+    return _back_to_firm(firm_id, year, filings.reopen,
+                         _("The filing for %(year)s is reopened: the firm can correct it.",
+                           year=year))
+
+
+def _back_to_firm(firm_id: int, year: int, transition, done: str):
+    """Send a filing back to the firm with what it must correct (`transition`: the filings
+    service's return or reopening)."""
     filing = _filing_or_404(firm_id, year)
     form = ReturnFilingForm()
     if not form.validate_on_submit():
         flash(_("Say what the firm must correct."), "danger")
         return redirect(url_for("officer.firm_file", firm_id=firm_id, _anchor="filings"))
     return _filing_action(
-        lambda: filings.reopen(db.session, filing, current_user, form.comment.data),
-        firm_id, _("The filing for %(year)s is reopened: the firm can correct it.", year=year))
+        lambda: transition(db.session, filing, current_user, form.comment.data), firm_id, done)
 
 
 @bp.post(f"/firms/<{ID}:firm_id>/filings/<{YEAR}:year>/decline-correction")
