@@ -21,10 +21,8 @@ from registry.models.onboarding import INVITATION_LIFETIME
 from registry.models.user import normalise_email
 from registry.services import ServiceError, accounts, audit, mail, onboarding, settings
 
+# The roles an admin invites and assigns (every role of `models.user.ROLES` but a firm's user).
 STAFF_ROLES = ("officer", "manager", "admin")
-ROLES = ("firm", *STAFF_ROLES)
-# Roles whose work is bound to districts (an admin works everywhere).
-DISTRICT_BOUND_ROLES = ("officer", "manager")
 # Candidate statuses an officer still works on.
 OPEN_CANDIDATE_STATUSES = ("open", "in_review", "returned", "deferred")
 OPEN_OUTREACH_STATUSES = ("to_contact", "contacted")

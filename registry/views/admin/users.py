@@ -11,8 +11,9 @@ from registry.extensions import db
 from registry.forms.admin import InviteStaffForm, ReassignForm, UserRoleForm
 from registry.i18n import current_locale
 from registry.models import Invitation, User
+from registry.models.user import ROLES
 from registry.services import settings, users
-from registry.services.users import ROLES, STAFF_ROLES, UserAdminError, UserFilters
+from registry.services.users import STAFF_ROLES, UserAdminError, UserFilters
 from registry.views import id_arg
 from registry.views.admin import ID, bp
 
