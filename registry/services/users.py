@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from registry.auth.scope import district_workers
+from registry.auth.scope import district_scope, district_workers
 from registry.models import Candidate, District, Invitation, OutreachEntry, User
 from registry.models.base import utcnow
 from registry.models.onboarding import INVITATION_LIFETIME
@@ -231,7 +231,7 @@ def colleagues_for(session: Session, user: User) -> list[User]:
 
 def reassign_open_work(session: Session, actor, user: User, to: User) -> dict[str, int]:
     """Hand the user's open candidates and outreach entries to `to` (an active officer of one of
-    their districts); each candidate only if `to` works in its district."""
+    their districts); each candidate only if `to` sees its district (`auth.scope`)."""
     _require_admin(actor)
     if to.id not in {colleague.id for colleague in colleagues_for(session, user)}:
         raise UserAdminError(_l("Choose an active officer of the same district."), "to")
@@ -240,7 +240,7 @@ def reassign_open_work(session: Session, actor, user: User, to: User) -> dict[st
             update(Candidate)
             .where(Candidate.assigned_to_id == user.id,
                    Candidate.status.in_(OPEN_CANDIDATE_STATUSES),
-                   Candidate.district.in_(to.district_codes))
+                   district_scope(Candidate.district, to))
             .values(assigned_to_id=to.id).execution_options(synchronize_session=False)).rowcount,
         "outreach": session.execute(
             update(OutreachEntry)

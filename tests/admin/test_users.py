@@ -140,6 +140,20 @@ def test_a_deactivated_officers_candidates_go_to_a_colleague(client, db_session,
     assert db_session.get(Candidate, candidate.id).assigned_to_id == colleague.id
 
 
+def test_only_candidates_the_colleague_may_see_are_handed_over(db_session, admin, districts):
+    leaving = UserFactory(officer=True, districts=list(districts))
+    colleague = UserFactory(officer=True, districts=[districts[0]])
+    here = CandidateFactory(firm=FirmFactory(district="haishu"), assigned_to_id=leaving.id,
+                            status="open")
+    there = CandidateFactory(firm=FirmFactory(district="jiangbei"), assigned_to_id=leaving.id,
+                             status="open")
+    moved = users.reassign_open_work(db_session, admin, leaving, colleague)
+    assert moved == {"candidates": 1, "outreach": 0}
+    db_session.expire_all()
+    assert db_session.get(Candidate, here.id).assigned_to_id == colleague.id
+    assert db_session.get(Candidate, there.id).assigned_to_id == leaving.id
+
+
 def test_an_admin_sends_a_password_reset(app, client, db_session, admin, officer, monkeypatch):
     monkeypatch.setitem(app.config, "JOBS_MODE", "inline")  # the reset mail is the job's work
     login(client, admin)
