@@ -43,9 +43,9 @@ _PENDING_KEY = "yanzhen_pending_jobs"
 
 
 def job_functions() -> dict[str, Callable]:
-    """The service function each job runs, for the "inline" mode and the scheduler (the
-    workers call the same functions from their tasks). Imported here, when first asked: the
-    services themselves import this module to enqueue."""
+    """The service function each job runs: the one list of them, for the workers' tasks, the
+    "inline" mode and the scheduler. Imported here, when first asked: the services themselves
+    import this module to enqueue."""
     from registry.services import (
         certificates,
         evaluation,

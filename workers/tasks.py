@@ -1,5 +1,7 @@
 """The Celery tasks: one explicit task per job of registry.jobs.JOB_QUEUES, with named
-parameters, each calling its service function (ids and plain values only, never objects).
+parameters (ids and plain values only, never objects), each calling its job's service function
+from `registry.jobs.job_functions()`: the one list of the jobs' targets, for these tasks, the
+"inline" mode and the scheduler alike.
 
 The tasks are `shared_task`s: this module does not import the Celery app (workers/celery_app.py
 imports it), so there is no import cycle. Each task goes to its job's queue. Database errors
@@ -15,17 +17,7 @@ from __future__ import annotations
 from celery import shared_task
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from registry.jobs import JOB_QUEUES
-from registry.services import (
-    certificates,
-    evaluation,
-    health,
-    mail,
-    onboarding,
-    scans,
-    snapshots,
-    whatif,
-)
+from registry.jobs import JOB_QUEUES, job_function
 
 TRANSIENT_ERRORS = (OperationalError, DBAPIError)
 RETRY = {"autoretry_for": TRANSIENT_ERRORS, "retry_backoff": True, "retry_backoff_max": 60,
@@ -35,65 +27,69 @@ CHUNK_RETRY = {"autoretry_for": (Exception,), "retry_backoff": 2, "retry_backoff
                "max_retries": 10}
 
 
-def _task(name: str, **options):
-    return shared_task(name=name, queue=JOB_QUEUES[name], **{**RETRY, **options})
+def _task(**options):
+    """The Celery task of the job named like the decorated function, on that job's queue."""
+    def register(function):
+        name = function.__name__
+        return shared_task(name=name, queue=JOB_QUEUES[name], **{**RETRY, **options})(function)
+    return register
 
 
-@_task("send_mail")
+@_task()
 def send_mail(mail_id: int) -> None:
-    mail.deliver(mail_id)
+    job_function("send_mail")(mail_id)
 
 
-@_task("password_reset")
+@_task()
 def password_reset(email: str, remote_addr: str | None, link: str) -> None:
-    onboarding.send_password_reset(email, remote_addr, link)
+    job_function("password_reset")(email, remote_addr, link)
 
 
-@_task("evaluate_firm")
+@_task()
 def evaluate_firm(firm_id: int) -> None:
-    evaluation.evaluate_firm(firm_id)
+    job_function("evaluate_firm")(firm_id)
 
 
-@_task("worker_ping", **NO_RETRY)
+@_task(**NO_RETRY)
 def worker_ping(sent_at: str) -> None:
-    health.answer_ping(sent_at)
+    job_function("worker_ping")(sent_at)
 
 
-@_task("scan_chunk", **CHUNK_RETRY)
+@_task(**CHUNK_RETRY)
 def scan_chunk(chunk_id: int) -> None:
-    scans.run_chunk(chunk_id)
+    job_function("scan_chunk")(chunk_id)
 
 
-@_task("scan_reconcile", **NO_RETRY)
+@_task(**NO_RETRY)
 def scan_reconcile() -> int:
-    return scans.reconcile()
+    return job_function("scan_reconcile")()
 
 
-@_task("nightly_scan")
+@_task()
 def nightly_scan() -> int:
-    return scans.nightly_scan()
+    return job_function("nightly_scan")()
 
 
-@_task("scheduled", **NO_RETRY)
+@_task(**NO_RETRY)
 def scheduled(name: str) -> bool:
-    return scans.run_scheduled(name)
+    return job_function("scheduled")(name)
 
 
-@_task("whatif_chunk", **CHUNK_RETRY)
+@_task(**CHUNK_RETRY)
 def whatif_chunk(chunk_id: int) -> None:
-    whatif.run_chunk(chunk_id)
+    job_function("whatif_chunk")(chunk_id)
 
 
-@_task("whatif_reconcile", **NO_RETRY)
+@_task(**NO_RETRY)
 def whatif_reconcile() -> int:
-    return whatif.reconcile()
+    return job_function("whatif_reconcile")()
 
 
-@_task("certificate_pass")
+@_task()
 def certificate_pass() -> dict:
-    return certificates.daily_pass_job()
+    return job_function("certificate_pass")()
 
 
-@_task("monthly_snapshot")
+@_task()
 def monthly_snapshot() -> int:
-    return snapshots.monthly_snapshot()
+    return job_function("monthly_snapshot")()

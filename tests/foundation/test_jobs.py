@@ -20,6 +20,20 @@ def test_every_job_is_an_explicit_task_on_its_queue(monkeypatch):
         assert celery_app.celery.amqp.router.route({}, name)["queue"].name == queue
 
 
+def test_a_task_runs_its_jobs_target(monkeypatch):
+    """The tasks call the functions of `jobs.job_functions()`, the one list of the targets."""
+    monkeypatch.setenv("YANZHEN_CONFIG", "testing")
+    tasks = importlib.import_module("workers.tasks")
+    calls = []
+    functions = jobs.job_functions()
+    monkeypatch.setattr(jobs, "job_functions", lambda: {
+        **functions, "evaluate_firm": lambda firm_id: calls.append(("evaluate_firm", firm_id)),
+        "scan_reconcile": lambda: calls.append(("scan_reconcile",)) or 7})
+    tasks.evaluate_firm.run(firm_id=5)
+    assert tasks.scan_reconcile.run() == 7
+    assert calls == [("evaluate_firm", 5), ("scan_reconcile",)]
+
+
 def test_interactive_jobs_are_served_first():
     from config import celery_settings
     settings = celery_settings({"CELERY_BROKER_URL": "redis://h:6379/0"})
