@@ -10,8 +10,7 @@ from sqlalchemy.orm import Session
 from registry.auth.scope import firm_scope
 from registry.models import AuditEvent, Candidate, Firm, Objection, PublicNotice, SpotCheckItem
 from registry.models.firm import active_on
-from registry.params import bureau, month_day
-from registry.services.directory import NotFiledFilters, not_filed_conditions
+from registry.services.directory import NotFiledFilters, filing_deadline, not_filed_conditions
 
 WEEK = dt.timedelta(days=6)
 
@@ -41,7 +40,7 @@ def items(session: Session, user, today: dt.date) -> Today:
     candidates = select(func.count()).select_from(Candidate).join(
         Firm, Firm.id == Candidate.firm_id).where(in_scope, active_on(today))
     fiscal_year = today.year - 1
-    deadline = month_day(bureau()["filings"]["deadline"], today.year)
+    deadline = filing_deadline(session, fiscal_year)
     return Today(
         notices_ending=count(notices.where(PublicNotice.status == "running",
                                            PublicNotice.last_day.between(today, today + WEEK))),

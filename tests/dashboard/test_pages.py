@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from registry.models import IndicatorSnapshot
 from registry.rules import today_in_shanghai
-from registry.services import snapshots, targets
+from registry.services import settings, snapshots, targets
 from tests.factories import CandidateFactory, CertificateFactory, FirmFactory, UserFactory
 from tests.officer.conftest import login
 
@@ -137,3 +137,12 @@ def test_today_counts_what_needs_the_officer(client, db_session, registry, offic
     assert assigned.startswith("1<")
     not_filed = page.split('data-item="not_filed"')[1].split("data-count>")[1]
     assert not_filed.startswith("2<")   # two haishu firms, neither filed last year
+
+
+def test_today_reads_the_bureaus_filing_deadline(client, db_session, registry, officer, admin):
+    settings.set_bureau_value(db_session, "filings.deadline", "06-30", admin)
+    db_session.flush()
+    login(client, officer)
+    page = _page(client, "/today")
+    assert dt.date(TODAY.year, 6, 30).isoformat() in page
+    assert dt.date(TODAY.year, 5, 31).isoformat() not in page
