@@ -23,7 +23,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from registry.models.base import Base, UTCDateTime, utcnow
 
@@ -35,7 +35,67 @@ CHUNK_STATUSES = ("queued", "running", "done", "failed")
 _ACTIVE_FULL = text("kind = 'full' AND status IN ('queued', 'running')")
 
 
-class Scan(Base):
+class ChunkedWork:
+    """The progress columns of work split in chunks of firm ids (a scan, a what-if run), which
+    services/chunks.py reads and advances. `STATUS_LENGTH` is the width of the status column."""
+
+    STATUS_LENGTH = 8
+
+    @declared_attr
+    def status(cls) -> Mapped[str]:
+        return mapped_column(String(cls.STATUS_LENGTH), default="queued")
+
+    firms_total: Mapped[int] = mapped_column(Integer, default=0)
+    firms_done: Mapped[int] = mapped_column(Integer, default=0)
+    chunks_total: Mapped[int] = mapped_column(Integer, default=0)
+    chunks_done: Mapped[int] = mapped_column(Integer, default=0)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    error: Mapped[str | None] = mapped_column(Text)
+
+    @property
+    def seconds(self) -> float | None:
+        if self.started_at is None:
+            return None
+        end = self.finished_at or utcnow()
+        return (end - self.started_at).total_seconds()
+
+    @property
+    def progress(self) -> float:
+        """Share of firms evaluated, 0..1."""
+        if self.status == "done":
+            return 1.0
+        return self.firms_done / self.firms_total if self.firms_total else 0.0
+
+
+class Chunk:
+    """The columns of a chunk: a range of firm ids worked in one transaction by one task, with its
+    attempts (services/chunks.py). The class adds the key to its parent; `STATUS_LENGTH` is the
+    width of the status column."""
+
+    STATUS_LENGTH = 8
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    index: Mapped[int] = mapped_column(Integer)
+    first_firm_id: Mapped[int] = mapped_column(Integer)
+    last_firm_id: Mapped[int] = mapped_column(Integer)
+    firms: Mapped[int] = mapped_column(Integer, default=0)
+
+    @declared_attr
+    def status(cls) -> Mapped[str]:
+        return mapped_column(String(cls.STATUS_LENGTH), default="queued")
+
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    dispatched_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    seconds: Mapped[float | None] = mapped_column(Float)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class Scan(ChunkedWork, Base):
     """One evaluation run: its date, parameters, progress and what it changed."""
 
     __tablename__ = "scans"
@@ -54,46 +114,22 @@ class Scan(Base):
     policy_year: Mapped[int] = mapped_column(Integer)
     profiles: Mapped[dict] = mapped_column(JSON, default=dict)
     overrides: Mapped[dict] = mapped_column(JSON, default=dict)
-    status: Mapped[str] = mapped_column(String(8), default="queued")
-    firms_total: Mapped[int] = mapped_column(Integer, default=0)
-    firms_done: Mapped[int] = mapped_column(Integer, default=0)
-    chunks_total: Mapped[int] = mapped_column(Integer, default=0)
-    chunks_done: Mapped[int] = mapped_column(Integer, default=0)
     # What this scan changed: candidates opened and closed, flags raised.
     opened: Mapped[int] = mapped_column(Integer, default=0)
     closed: Mapped[int] = mapped_column(Integer, default=0)
     flags: Mapped[int] = mapped_column(Integer, default=0)
     verdicts_written: Mapped[int] = mapped_column(Integer, default=0)
-    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     schedule: Mapped[str | None] = mapped_column(String(64))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    error: Mapped[str | None] = mapped_column(Text)
 
     chunks = relationship("ScanChunk", back_populates="scan", lazy="raise_on_sql",
                           order_by="ScanChunk.index", cascade="all, delete-orphan")
-
-    @property
-    def seconds(self) -> float | None:
-        if self.started_at is None:
-            return None
-        end = self.finished_at or utcnow()
-        return (end - self.started_at).total_seconds()
-
-    @property
-    def progress(self) -> float:
-        """Share of firms evaluated, 0..1."""
-        if self.status == "done":
-            return 1.0
-        return self.firms_done / self.firms_total if self.firms_total else 0.0
 
     def __repr__(self) -> str:
         return f"<Scan {self.id} {self.kind} {self.as_of} {self.status}>"
 
 
-class ScanChunk(Base):
-    """A range of firm ids evaluated in one transaction by one task."""
+class ScanChunk(Chunk, Base):
+    """A range of firm ids of a scan, evaluated in one transaction by one task."""
 
     __tablename__ = "scan_chunks"
     __table_args__ = (
@@ -102,19 +138,7 @@ class ScanChunk(Base):
         Index("ix_scan_chunks_status", "status"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     scan_id: Mapped[int] = mapped_column(ForeignKey("scans.id", ondelete="CASCADE"))
-    index: Mapped[int] = mapped_column(Integer)
-    first_firm_id: Mapped[int] = mapped_column(Integer)
-    last_firm_id: Mapped[int] = mapped_column(Integer)
-    firms: Mapped[int] = mapped_column(Integer, default=0)
-    status: Mapped[str] = mapped_column(String(8), default="queued")
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    dispatched_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    seconds: Mapped[float | None] = mapped_column(Float)
-    error: Mapped[str | None] = mapped_column(Text)
 
     scan = relationship("Scan", back_populates="chunks")
 

@@ -15,7 +15,6 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Date,
-    Float,
     ForeignKey,
     Index,
     Integer,
@@ -27,9 +26,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.models.base import Base, UTCDateTime, utcnow
+from registry.models.scan import Chunk, ChunkedWork
 
-RUN_STATUSES = ("queued", "running", "done", "failed", "cancelled")
-CHUNK_STATUSES = RUN_STATUSES
 WINNER, LOSER = 1, -1
 
 
@@ -58,7 +56,7 @@ class Scenario(Base):
         return f"<Scenario {self.id} {self.name!r}>"
 
 
-class WhatifRun(Base):
+class WhatifRun(ChunkedWork, Base):
     """One evaluation of a scenario against its base, with the parameters it used.
 
     `base_parameters` and `scenario_parameters` are the whole parameter sets (JSON with exact
@@ -70,6 +68,7 @@ class WhatifRun(Base):
         CheckConstraint("status IN ('queued', 'running', 'done', 'failed', 'cancelled')", name="status"),
         Index("ix_whatif_runs_scenario_id", "scenario_id"),
     )
+    STATUS_LENGTH = 10
 
     id: Mapped[int] = mapped_column(primary_key=True)
     scenario_id: Mapped[int] = mapped_column(ForeignKey("whatif_scenarios.id", ondelete="CASCADE"))
@@ -81,40 +80,17 @@ class WhatifRun(Base):
     overrides: Mapped[dict] = mapped_column(JSON, default=dict)
     base_parameters: Mapped[str] = mapped_column(Text)
     scenario_parameters: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(10), default="queued")
-    firms_total: Mapped[int] = mapped_column(Integer, default=0)
-    firms_done: Mapped[int] = mapped_column(Integer, default=0)
-    chunks_total: Mapped[int] = mapped_column(Integer, default=0)
-    chunks_done: Mapped[int] = mapped_column(Integer, default=0)
     changes: Mapped[int] = mapped_column(Integer, default=0)
-    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    error: Mapped[str | None] = mapped_column(Text)
 
     scenario = relationship("Scenario", back_populates="runs")
     requested_by = relationship("User", lazy="joined")
-
-    @property
-    def seconds(self) -> float | None:
-        if self.started_at is None:
-            return None
-        return ((self.finished_at or utcnow()) - self.started_at).total_seconds()
-
-    @property
-    def progress(self) -> float:
-        """Share of firms evaluated, 0..1."""
-        if self.status == "done":
-            return 1.0
-        return self.firms_done / self.firms_total if self.firms_total else 0.0
 
     @property
     def active(self) -> bool:
         return self.status in ("queued", "running")
 
 
-class WhatifChunk(Base):
+class WhatifChunk(Chunk, Base):
     """A range of firm ids of a run, evaluated in one transaction by one task."""
 
     __tablename__ = "whatif_chunks"
@@ -122,20 +98,9 @@ class WhatifChunk(Base):
         UniqueConstraint("run_id", "index"),
         CheckConstraint("status IN ('queued', 'running', 'done', 'failed', 'cancelled')", name="status"),
     )
+    STATUS_LENGTH = 10
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("whatif_runs.id", ondelete="CASCADE"))
-    index: Mapped[int] = mapped_column(Integer)
-    first_firm_id: Mapped[int] = mapped_column(Integer)
-    last_firm_id: Mapped[int] = mapped_column(Integer)
-    firms: Mapped[int] = mapped_column(Integer, default=0)
-    status: Mapped[str] = mapped_column(String(10), default="queued")
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    dispatched_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    seconds: Mapped[float | None] = mapped_column(Float)
-    error: Mapped[str | None] = mapped_column(Text)
 
 
 class WhatifTierCount(Base):

@@ -1,7 +1,7 @@
 """Work split in chunks of firm ids, with the database as the record of work (scans, what-if runs).
 
-A job is a parent row (`status`, `firms_done`, `chunks_done`, `started_at`, `finished_at`,
-`error`) and one chunk row per firm-id range (`status`, `attempts`, `dispatched_at`, ...). A
+A job is a parent row (the columns of models.scan.ChunkedWork) and one chunk row per firm-id
+range (those of models.scan.Chunk). A
 chunk is worked and marked done in one transaction; its attempts are counted in a transaction of
 their own, so a poison chunk is failed after SCAN_MAX_ATTEMPTS. A message the broker lost leaves
 its chunk queued or running in the database, and `reconcile` sends it again. A parent whose
