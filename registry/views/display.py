@@ -28,5 +28,17 @@ def show_value(value) -> str:
     return str(TECH_FIELD_LABELS.get(value, value))
 
 
+# What ends a sentence or clause, in either language: a person's text set inside a sentence of
+# ours loses it, so "理由：材料不全。。" and "Reason: missing papers.." do not happen.
+CLAUSE_ENDINGS = "。．.！!？?；;，,、 \t\r\n"
+
+
+def clause(text) -> str:
+    """A person's free text (a reason, a comment) as a clause inside one of our sentences: its
+    closing punctuation dropped, since the sentence supplies its own."""
+    return str(text or "").rstrip(CLAUSE_ENDINGS)
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(rules_text=rules_text, show_value=show_value)
+    app.jinja_env.filters["clause"] = clause

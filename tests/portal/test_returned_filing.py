@@ -87,3 +87,16 @@ def test_the_ladder_says_returned_and_keeps_the_last_verdict_pending(
     assert f'data-returned="{LAST_YEAR}"' in page and "请核对总资产" in page
     assert 'id="file-last-year"' not in page and "data-held" in page
     assert 'id="evaluating"' not in page
+
+
+def test_a_reason_ending_its_own_sentence_is_not_punctuated_twice(
+        db_session, client, firm, firm_user, officer):
+    FilingFactory(firm=firm, fiscal_year=LAST_YEAR, status="submitted")
+    _return_from_firm_file(client, firm, officer, "研发人员数填错了。")
+    login(client, firm_user)
+    inbox = client.get("/inbox/").get_data(as_text=True)
+    assert "研发人员数填错了. Until you submit it again" in inbox and "。." not in inbox
+    with client.session_transaction() as session:
+        session["lang"] = "zh"
+    inbox = client.get("/inbox/").get_data(as_text=True)
+    assert "研发人员数填错了。重新提交前" in inbox and "。。" not in inbox
