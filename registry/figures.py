@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 
@@ -210,6 +210,27 @@ def display_figure(value: Decimal | bool | None) -> str:
     if isinstance(value, bool):
         return str(_l("Yes") if value else _l("No"))
     return "—" if value is None else f"{tidy(value):,}"
+
+
+CENT = Decimal("0.01")
+
+
+def display_money(value: Decimal | int | str | None) -> str:
+    """An amount of 万元 for reading: thousands separators and two decimals (half up)."""
+    return "—" if value is None else f"{Decimal(value).quantize(CENT, ROUND_HALF_UP):,}"
+
+
+def display_percent(value: Decimal | int | str | None, places: int = 2) -> str:
+    """A fraction (0.04) for reading as a percentage with `places` decimals (4.00%)."""
+    if value is None:
+        return "—"
+    return f"{(Decimal(value) * 100).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP):,}%"
+
+
+def display_count(value: Decimal | int | str | None) -> str:
+    """A number of firms (or of anything counted; a forecast to the whole firm) with thousands
+    separators."""
+    return "—" if value is None else f"{Decimal(value).quantize(Decimal(1), ROUND_HALF_UP):,}"
 
 
 def cross_field_errors(figures: dict) -> dict[str, object]:

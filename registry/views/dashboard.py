@@ -17,7 +17,7 @@ from flask_login import current_user
 from registry.auth.permissions import Permission, requires
 from registry.auth.scope import sees_every_district
 from registry.extensions import db
-from registry.figures import display_figure
+from registry.figures import display_count, display_money, display_percent
 from registry.models.certificate import TIERS
 from registry.models.monitoring import CITY_SCOPE, TARGET_INDICATORS
 from registry.navigation import add_nav
@@ -218,26 +218,26 @@ def set_of(indicator: str) -> str | None:
 
 
 def show_number(value, indicator: str) -> str:
-    """A count with separators, 万元 with separators, a fraction as a percentage."""
+    """A count with separators, 万元 with separators and two decimals, a fraction as a
+    percentage with two decimals."""
     if value is None:
         return "—"
     kind = TARGET_INDICATORS.get(indicator, "count")
-    value = Decimal(value)
     if kind == "ratio":
-        return f"{value * 100:,.2f}%"
+        return display_percent(value)
     if kind == "money":
-        unit = _("10k yuan")
-        return f"{display_figure(value.quantize(Decimal('0.01')))} {unit}"
-    return display_figure(value)
+        return _("%(amount)s 10k yuan", amount=display_money(value))
+    return display_count(value)
 
 
 def show_share(value) -> str:
-    return "—" if value is None else f"{Decimal(value) * 100:,.1f}%"
+    """A progress or a share of a target, to a tenth of a percent."""
+    return display_percent(value, 1)
 
 
 @bp.app_context_processor
 def _helpers():
-    return {"show_number": show_number, "show_share": show_share,
+    return {"show_number": show_number, "show_share": show_share, "show_count": display_count,
             "indicator_value": dashboard.indicator_value, "funnel_steps": FUNNEL_STEPS,
             "set_labels": SET_LABELS}
 
