@@ -87,7 +87,6 @@ class BaseConfig:
 
     # City configuration: which rule profiles this bureau uses.
     RULE_PROFILES = {"gazelle": "default", "leader": "default"}
-    CITY_NAME = "宁波市"
 
     MAIL_SERVER: str | None = None
     MAIL_PORT = 25
@@ -198,8 +197,8 @@ MIN_SECRET_KEY_LENGTH = 32
 
 
 class ProductionConfig(BaseConfig):
+    # Also the remember-me cookie's (registry/auth/sessions.py sets it, not Flask-Login).
     SESSION_COOKIE_SECURE = True
-    REMEMBER_COOKIE_SECURE = True
 
     @classmethod
     def resolve(cls, env) -> dict:
