@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
 
 echo "== ruff (pinned in requirements-dev.txt, configured in pyproject.toml) =="
-"$(dirname "$PY")/ruff" check .
+$PY -m ruff check .
 
 bash scripts/ensure_browser.sh
 
