@@ -26,6 +26,12 @@ SHARED_VECTORS = REPO.parent / "shared" / "domain" / "vectors"
 
 DB_FIXTURES = {"db_session", "app", "client"}
 
+# What the app writes under its var/ folder (a development app's secret key, the embedded broker's
+# file) goes to a folder of this run, removed at its end, never the checkout's var/. Set here, before
+# anything imports config, which reads YANZHEN_VAR_DIR once.
+_RUN_VAR = tempfile.TemporaryDirectory(prefix="yanzhen-test-var-")
+os.environ.setdefault("YANZHEN_VAR_DIR", _RUN_VAR.name)
+
 
 def pytest_collection_modifyitems(config, items):
     """Every test that touches the database is marked `db`, so the PostgreSQL pass finds it."""
@@ -79,7 +85,6 @@ def _session_tmp():
 @pytest.fixture(scope="session")
 def app(_session_tmp):
     from registry import create_app
-    os.environ.setdefault("YANZHEN_VAR_DIR", str(_session_tmp))
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=_normalised(
         test_database_url(_session_tmp)))
     with app.app_context():

@@ -77,7 +77,6 @@ def live_server(tmp_path_factory):
     from registry.extensions import db
     from tests.conftest import REPO
     tmp_path = tmp_path_factory.mktemp("live")
-    os.environ.setdefault("YANZHEN_VAR_DIR", str(tmp_path))
     with _database_url(tmp_path) as url:
         app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, WTF_CSRF_ENABLED=True,
                          JOBS_MODE="inline")

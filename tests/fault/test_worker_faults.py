@@ -75,8 +75,7 @@ def databases(tmp_path):
             yield url, twin_url
 
 
-def _app(url: str, tmp_path, **settings):
-    os.environ.setdefault("YANZHEN_VAR_DIR", str(tmp_path))
+def _app(url: str, **settings):
     from registry import create_app
     return create_app("development", SQLALCHEMY_DATABASE_URI=url, **settings)
 
@@ -84,7 +83,7 @@ def _app(url: str, tmp_path, **settings):
 def _populate(url: str, tmp_path) -> None:
     from registry.extensions import db
     from tests.scan.registry_data import make_registry
-    app = _app(url, tmp_path)
+    app = _app(url)
     with app.app_context():
         make_registry(db.session, FIRMS, seed=31)
         db.session.commit()
@@ -176,7 +175,7 @@ def _results(url: str) -> dict:
 def _undisturbed(twin_url: str, tmp_path) -> dict:
     from registry.extensions import db
     from registry.services.scans import run_inline, start_full_scan
-    app = _app(normalise_database_url(twin_url), tmp_path, SCAN_CHUNK_SIZE=CHUNK)
+    app = _app(normalise_database_url(twin_url), SCAN_CHUNK_SIZE=CHUNK)
     with app.app_context():
         scan, _ = start_full_scan(db.session, as_of=AS_OF, dispatch=False)
         db.session.commit()
@@ -188,7 +187,7 @@ def _undisturbed(twin_url: str, tmp_path) -> dict:
 def _kill_a_pool_child_mid_scan(databases, redis, tmp_path, acks_late: bool) -> tuple[tuple, object]:
     url, _twin = databases
     settings = _settings(redis.port, acks_late)
-    app = _app(normalise_database_url(url), tmp_path, **settings)
+    app = _app(normalise_database_url(url), **settings)
     worker = _start_worker(url, settings, tmp_path)
     try:
         scan_id = _start_scan(app)
@@ -219,7 +218,7 @@ def test_negative_control_early_acknowledgement_loses_the_killed_chunk(databases
 def test_a_redis_restart_mid_scan_completes_through_the_reconciler(databases, redis, tmp_path):
     url, twin = databases
     settings = _settings(redis.port)
-    app = _app(normalise_database_url(url), tmp_path, **settings)
+    app = _app(normalise_database_url(url), **settings)
     worker = _start_worker(url, settings, tmp_path)
     try:
         scan_id = _start_scan(app)

@@ -107,10 +107,10 @@ def test_development_on_this_machine_keeps_working(argv):
     refuse_public_development(argv, {})
 
 
-def test_development_refuses_a_public_bind_from_the_command_line():
+def test_development_refuses_a_public_bind_from_the_command_line(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "registry", "run", "--host", "0.0.0.0"],
-        cwd=REPO, env={"PATH": "/usr/bin:/bin", "YANZHEN_VAR_DIR": str(REPO / "var")},
+        cwd=REPO, env={"PATH": "/usr/bin:/bin", "YANZHEN_VAR_DIR": str(tmp_path)},
         capture_output=True, text=True, timeout=60)
     assert result.returncode != 0
     assert "refuses to serve development mode on 0.0.0.0" in result.stderr

@@ -36,3 +36,10 @@ def test_no_other_test_reads_outside_the_repository():
     readers = [path.relative_to(REPO).as_posix() for path in (REPO / "tests").rglob("*.py")
                if path.resolve() not in allowed and outside.search(path.read_text())]
     assert readers == []
+
+
+def test_the_suite_writes_nothing_into_the_checkouts_var():
+    """A development app made by a test keeps its secret key and broker file in this run's
+    folder (tests/conftest.py), not in the var/ of the checkout the suite runs in."""
+    import config
+    assert REPO not in config.VAR_DIR.resolve().parents
