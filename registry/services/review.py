@@ -422,11 +422,13 @@ def notify(session: Session, firm_id: int, kind: str, *, candidate: Candidate | 
     session.flush()
     if mail.smtp_configured():
         # The daily pass runs outside any request: its mails carry no link.
-        if link is None and has_request_context():
+        to_inbox = link is None
+        if to_inbox and has_request_context():
             link = url_for("inbox.index", _external=True)
         recipients = session.scalars(select(User.email).where(User.firm_id == firm_id,
                                                               User.active.is_(True))).all()
         for email in recipients:
-            mail.send(session, email, "inbox/mail.txt", notification=notification, link=link)
+            mail.send(session, email, "inbox/mail.txt", notification=notification, link=link,
+                      to_inbox=to_inbox)
     return notification
 

@@ -36,6 +36,10 @@ def test_reminders_reach_the_selected_firms_users_and_are_recorded(app, client, 
     assert sorted(kinds) == sorted([first.id, second.id])
     assert sorted(db_session.scalars(select(OutboxMail.recipient))) == [
         "clerk0@remind.example", "clerk1@remind.example", "clerk2@remind.example"]
+    # The mail links to the filing it asks for, and says so (not "read it in your inbox").
+    body = db_session.scalars(select(OutboxMail.body)).first()
+    assert f"Open the page: http://localhost/portal/filings/{LAST_YEAR}" in body
+    assert "inbox" not in body
     assert len(db_session.scalars(select(AuditEvent).where(
         AuditEvent.action == "filing_reminder")).all()) == 2
     page = client.get("/officer/not-filed").get_data(as_text=True)
