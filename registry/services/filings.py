@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from registry.auth.permissions import Permission, has_permission
-from registry.auth.scope import district_workers, may_see_firm
+from registry.auth.scope import district_workers, firm_scope, may_see_firm
 from registry.figures import (
     FIGURE_SPECS,
     ORDERED,
@@ -234,13 +234,42 @@ def accept(session: Session, filing: Filing, officer) -> FilingRevision:
 
 # --- Corrections of accepted filings ------------------------------------------------------------
 
+def _open_corrections(*where):
+    """Corrections still being worked on: the firm asked, or the filing is back with the firm."""
+    return select(FilingCorrection).where(FilingCorrection.status.in_(OPEN_CORRECTION_STATUSES),
+                                          *where)
+
+
 def open_correction(session: Session, filing: Filing) -> FilingCorrection | None:
     """The filing's correction still being worked on (requested or reopened), if any."""
     if filing.id is None:
         return None
-    return session.scalar(select(FilingCorrection).where(
-        FilingCorrection.filing_id == filing.id,
-        FilingCorrection.status.in_(OPEN_CORRECTION_STATUSES)).order_by(FilingCorrection.id.desc()))
+    return session.scalar(_open_corrections(FilingCorrection.filing_id == filing.id)
+                          .order_by(FilingCorrection.id.desc()))
+
+
+def open_corrections_of_firm(session: Session, firm_id: int) -> dict[int, FilingCorrection]:
+    """{filing id: its correction still being worked on} of one firm."""
+    return {correction.filing_id: correction for correction in session.scalars(
+        _open_corrections(FilingCorrection.firm_id == firm_id).order_by(FilingCorrection.id))}
+
+
+def open_corrections(session: Session, officer) -> list[tuple[FilingCorrection, Firm]]:
+    """The corrections still being worked on in the firms `officer` sees, with their firm: the
+    firms' requests to decide first, then the reopened filings until they are accepted again,
+    oldest first."""
+    return list(session.execute(
+        _open_corrections(firm_scope(officer)).add_columns(Firm)
+        .join(Firm, Firm.id == FilingCorrection.firm_id)
+        .order_by(FilingCorrection.status.desc(), FilingCorrection.requested_at)).all())
+
+
+def corrections_to_decide(session: Session, officer) -> int:
+    """How many firms' correction requests in the firms `officer` sees await a decision."""
+    return session.scalar(
+        select(func.count()).select_from(FilingCorrection)
+        .join(Firm, Firm.id == FilingCorrection.firm_id)
+        .where(FilingCorrection.status == "requested", firm_scope(officer)))
 
 
 def corrections_of(session: Session, filing: Filing) -> list[FilingCorrection]:

@@ -121,3 +121,24 @@ def districts_other_officer(db_session):
                        email="jiangbei@bureau.example")
 
 
+
+
+def test_the_corrections_to_handle_are_those_of_the_officer_s_districts(
+        db_session, firm, firm_user, officer, accepted):
+    from tests.factories import DistrictFactory, FirmFactory
+    DistrictFactory(code="jiangbei")
+    elsewhere = FirmFactory(name="江北精工有限公司", district="jiangbei")
+    elsewhere_user = UserFactory(firm=elsewhere, email="clerk@jiangbei.example")
+    admin = UserFactory(role="admin", email="admin@bureau.example")
+    other = filings.new_filing(db_session, elsewhere, LAST_YEAR)
+    filings.submit(db_session, other, elsewhere_user, FIGURES)
+    filings.accept(db_session, other, admin)
+    requested = filings.request_correction(db_session, accepted, firm_user, "漏报一笔收入")
+    filings.request_correction(db_session, other, elsewhere_user, "员工人数有误")
+    assert filings.open_corrections(db_session, officer) == [(requested, firm)]
+    assert filings.corrections_to_decide(db_session, officer) == 1
+    assert filings.corrections_to_decide(db_session, admin) == 2
+    assert filings.open_corrections_of_firm(db_session, firm.id) == {accepted.id: requested}
+    filings.reopen(db_session, accepted, officer, "请补充")
+    assert filings.corrections_to_decide(db_session, officer) == 0
+    assert [c.status for c, _firm in filings.open_corrections(db_session, officer)] == ["reopened"]

@@ -9,11 +9,11 @@ from decimal import Decimal
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from registry.auth.permissions import Permission, has_permission, requires
-from registry.auth.scope import firm_scope, may_see_firm
+from registry.auth.scope import may_see_firm
 from registry.extensions import db
 from registry.forms.officer import (
     ActionForm,
@@ -29,15 +29,12 @@ from registry.models import (
     Candidate,
     Certificate,
     Filing,
-    FilingCorrection,
-    Firm,
     FirmFlag,
     IncentiveOpportunity,
     PublicNotice,
     User,
 )
 from registry.models.certificate import TIERS
-from registry.models.filing import OPEN_CORRECTION_STATUSES
 from registry.rules import ParameterError, load_parameters, today_in_shanghai
 from registry.rules.params import first_policy_year
 from registry.services import evaluation, filings, firms, outreach, review, settings
@@ -130,10 +127,7 @@ def render_firm(firm, *, deregister_form=None, reinstate_form=None, move_form=No
         if outreach.offered(item.incentive, {f for cycle, f in flagged if cycle == item.cycle})]
     notices = {n.certificate_id: n for n in session.scalars(
         select(PublicNotice).where(PublicNotice.firm_id == firm.id))}
-    corrections = {c.filing_id: c for c in session.scalars(
-        select(FilingCorrection).where(FilingCorrection.firm_id == firm.id,
-                                       FilingCorrection.status.in_(OPEN_CORRECTION_STATUSES))
-        .order_by(FilingCorrection.id))}
+    corrections = filings.open_corrections_of_firm(session, firm.id)
     history = []
     if has_permission(current_user, Permission.AUDIT_VIEW):
         history = session.execute(
@@ -289,21 +283,13 @@ def decline_correction(firm_id: int, year: int):
 def corrections():
     """Corrections of accepted filings still being worked on in the officer's districts: the
     firms' requests to decide, and the reopened filings until they are accepted again."""
-    rows = db.session.scalars(
-        select(FilingCorrection).join(Firm, Firm.id == FilingCorrection.firm_id)
-        .where(FilingCorrection.status.in_(OPEN_CORRECTION_STATUSES), firm_scope(current_user))
-        .order_by(FilingCorrection.status.desc(), FilingCorrection.requested_at)).all()
-    return render_template("officer/corrections.html", corrections=rows,
-                           firms={firm.id: firm for firm in db.session.scalars(
-                               select(Firm).where(Firm.id.in_({c.firm_id for c in rows})))})
+    return render_template("officer/corrections.html",
+                           rows=filings.open_corrections(db.session, current_user))
 
 
 def requested_corrections() -> int:
     """How many firms' correction requests in the officer's districts await a decision."""
-    return db.session.scalar(
-        select(func.count()).select_from(FilingCorrection)
-        .join(Firm, Firm.id == FilingCorrection.firm_id)
-        .where(FilingCorrection.status == "requested", firm_scope(current_user)))
+    return filings.corrections_to_decide(db.session, current_user)
 
 
 def _filing_action(action, firm_id: int, done: str):
