@@ -4,7 +4,8 @@ What a firm or an officer typed (names, contacts, notes, findings) must never re
 spreadsheet as a live formula. CSV: a text cell starting with = + - @, a tab or a carriage
 return gets a leading `'` (OWASP's advice), which Excel and LibreOffice show as text. XLSX: text
 goes in as an explicit string cell, which openpyxl would otherwise turn into a formula when it
-starts with `=`. Numbers (Decimal, int) are ours and written as they are, exactly.
+starts with `=`. Numbers (Decimal, int) are ours and written as they are, exactly; a `Number`
+is a number cell with the format a person reads it in (separators, two decimals, a percentage).
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import csv
 import datetime as dt
 import io
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 
 from openpyxl import Workbook
@@ -22,10 +24,22 @@ from openpyxl.styles import Font
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_CHUNK_CHARS = 64 * 1024
+# Excel number formats for what people read: counts, 万元, fractions as percentages.
+COUNT_FORMAT, MONEY_FORMAT, PERCENT_FORMAT = "#,##0", "#,##0.00", "0.00%"
+
+
+@dataclass(frozen=True)
+class Number:
+    """A number an XLSX cell holds as a number shown in `format` (Excel's number format, e.g.
+    COUNT_FORMAT); a CSV field writes the number as it is."""
+    value: Decimal | int
+    format: str
 
 
 def plain(value):
     """A value as the file shows it: Decimal as exact text, dates ISO, None blank."""
+    if isinstance(value, Number):
+        value = value.value
     if isinstance(value, Decimal):
         return str(value)  # exact, never a float
     if isinstance(value, (dt.date, dt.datetime)):
@@ -57,7 +71,11 @@ def csv_chunks(headers: list[str], rows: Iterable[list]) -> Iterator[str]:
 
 def set_cell(cell, value):
     """Put `value` into an openpyxl cell; text is always a string cell, never a formula, and
-    loses the control characters a worksheet cannot hold (openpyxl would refuse the file)."""
+    loses the control characters a worksheet cannot hold (openpyxl would refuse the file); a
+    `Number` is a number cell in its format."""
+    if isinstance(value, Number):
+        cell.value, cell.number_format = value.value, value.format
+        return cell
     value = plain(value)
     if isinstance(value, str):
         value = ILLEGAL_CHARACTERS_RE.sub("", value)

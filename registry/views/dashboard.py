@@ -23,7 +23,14 @@ from registry.models.monitoring import CITY_SCOPE, TARGET_INDICATORS
 from registry.navigation import add_nav
 from registry.rules import ParameterError, today_in_shanghai
 from registry.services import dashboard, settings, snapshots, today
-from registry.services.export import XLSX_MIMETYPE, xlsx_workbook_bytes
+from registry.services.export import (
+    COUNT_FORMAT,
+    MONEY_FORMAT,
+    PERCENT_FORMAT,
+    XLSX_MIMETYPE,
+    Number,
+    xlsx_workbook_bytes,
+)
 from registry.services.indicators import Period, firm_sets
 from registry.views.display import rules_text
 from registry.views.officer import district_names, district_or_404, visible_districts
@@ -242,40 +249,53 @@ def _helpers():
             "set_labels": SET_LABELS}
 
 
-def _cell(value):
-    """Whole numbers as integers; other decimals as the export writer keeps them (exact)."""
-    if isinstance(value, Decimal) and value == value.to_integral_value():
-        return int(value)
-    return value
+EXPORT_FORMATS = {"count": COUNT_FORMAT, "money": MONEY_FORMAT, "ratio": PERCENT_FORMAT}
+
+
+def _number(value, kind: str = "count", format_: str | None = None):
+    """A number cell in the format people read the kind in (counts with separators, 万元 with
+    two decimals, fractions as percentages); blank when there is no number."""
+    if value is None:
+        return None
+    return Number(Decimal(value), format_ or EXPORT_FORMATS[kind])
 
 
 def export_sheets(board: dashboard.Dashboard, names: dict[str, str]) -> list[tuple]:
-    """One sheet per view of the dashboard: (title, headers, rows); whole numbers as numbers."""
+    """One sheet per view of the dashboard: (title, headers, rows); numbers as number cells in
+    the format of their kind."""
     def label(indicator):
         return str(INDICATOR_LABELS.get(indicator, indicator))
 
-    cards = [[label(c.target.indicator), _cell(c.value), _cell(c.target.value),
-              c.progress, str(STATUS_LABELS[c.status]), c.target.source] for c in board.cards]
+    def kind(indicator):
+        return TARGET_INDICATORS.get(indicator, "count")
+
+    share = "0.0%"
+    cards = [[label(c.target.indicator), _number(c.value, c.target.kind),
+              _number(c.target.value, c.target.kind), _number(c.progress, format_=share),
+              str(STATUS_LABELS[c.status]), c.target.source] for c in board.cards]
     forecast = board.values["forecast"]
-    districts = [[label(indicator), names.get(row.code, row.code), _cell(row.value),
-                  _cell(row.target.value) if row.target else None, row.share, row.rank or None]
+    districts = [[label(indicator), names.get(row.code, row.code), _number(row.value, kind(indicator)),
+                  _number(row.target.value, kind(indicator)) if row.target else None,
+                  _number(row.share, format_=share), _number(row.rank or None)]
                  for indicator, rows in board.tables.items() for row in rows]
-    trends = [[label(indicator), year, *map(_cell, values)]
+    trends = [[label(indicator), year, *(_number(value, kind(indicator)) for value in values)]
               for indicator, years in board.trends.items() for year, values in years.items()]
-    funnel = [[names.get(code, code), values["funnel"]["firms"], values["funnel"]["filed"],
-               *[values["funnel"]["tiers"][tier][step] for tier in TIERS
+    funnel = [[names.get(code, code), _number(values["funnel"]["firms"]),
+               _number(values["funnel"]["filed"]),
+               *[_number(values["funnel"]["tiers"][tier][step]) for tier in TIERS
                  for step, _label in FUNNEL_STEPS]]
               for code, values in board.districts.items()]
     return [
         (_("Targets"), [_("Indicator"), _("Value"), _("Target"), _("Progress"), _("Status"),
                         _("Source")], cards),
         (_("Forecast"), [_("Part"), _("Firms")],
-         [[str(SET_LABELS[f"forecast.{part}"]), forecast[part]] for part in FORECAST_PARTS]
-         + [[_("Approval rate"), Decimal(forecast["rate"])],
-            [_("Forecast on 31 December"), Decimal(forecast["value"])]]),
+         [[str(SET_LABELS[f"forecast.{part}"]), _number(forecast[part])] for part in FORECAST_PARTS]
+         + [[_("Approval rate"), _number(forecast["rate"], "ratio")],
+            [_("Forecast on 31 December"), _number(forecast["value"])]]),
         (_("Districts"), [_("Indicator"), _("District"), _("Value"), _("Target"),
                           _("Share of target"), _("Rank")], districts),
-        (_("Trends"), [_("Indicator"), _("Year"), *[str(m) for m in range(1, 13)]], trends),
+        (_("Trends"), [_("Indicator"), _("Year"), *[_("Month %(month)s", month=m) for m in range(1, 13)]],
+         trends),
         (_("Funnel"), [_("District"), _("Firms"), _("Filed"),
                        *[f"{rules_text('tier.' + tier)} {step_label}" for tier in TIERS
                          for _step, step_label in FUNNEL_STEPS]], funnel),

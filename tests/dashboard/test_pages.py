@@ -123,6 +123,12 @@ def test_the_export_has_one_sheet_per_view(client, registry, admin):
     cards = list(workbook["Targets"].iter_rows(min_row=2, values_only=True))
     assert ("Valid high-tech enterprises (HNTE)", 3, 4) == cards[0][:3]
     assert workbook["Targets"]["F2"].data_type == "s"
+    # Numbers are number cells in the format people read them in.
+    progress = workbook["Targets"]["D2"]
+    assert progress.data_type == "n" and progress.value == 0.75 and progress.number_format == "0.0%"
+    assert workbook["Targets"]["B2"].number_format == "#,##0"
+    trends = workbook["Trends"]
+    assert [cell.value for cell in trends[1]][2:4] == ["Month 1", "Month 2"]
 
 
 def test_today_counts_what_needs_the_officer(client, db_session, registry, officer):
@@ -146,3 +152,17 @@ def test_today_reads_the_bureaus_filing_deadline(client, db_session, registry, o
     page = _page(client, "/today")
     assert dt.date(TODAY.year, 6, 30).isoformat() in page
     assert dt.date(TODAY.year, 5, 31).isoformat() not in page
+
+
+def test_the_export_shows_money_in_wan_and_shares_in_percent(client, db_session, registry, admin):
+    targets.set_target(db_session, admin, indicator="tax_relief", year=TODAY.year,
+                       value="2500.5")
+    targets.set_target(db_session, admin, indicator="guishang_rd_ratio", year=TODAY.year,
+                       value="0.04")
+    login(client, admin)
+    sheet = load_workbook(io.BytesIO(client.get("/dashboard/export.xlsx").data))["Targets"]
+    rows = {row[0].value: row for row in sheet.iter_rows(min_row=2)}
+    money = rows["Tax relief (10k yuan)"][2]
+    assert money.value == 2500.5 and money.number_format == "#,##0.00"
+    ratio = rows["R&D intensity of large industrial firms (规上)"][2]
+    assert ratio.value == 0.04 and ratio.number_format == "0.00%"
