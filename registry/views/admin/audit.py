@@ -3,12 +3,10 @@ everything; managers and officers the events of firms within their scope."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 from flask import render_template, request, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from registry.auth.permissions import Permission, has_permission, requires
@@ -16,41 +14,8 @@ from registry.extensions import db
 from registry.services import audit_log
 from registry.services.audit_log import AuditFilters
 from registry.views.admin import bp
+from registry.views.audit_events import EventText, action_label, object_label
 from registry.views.officer.export import table_response
-
-ACTION_LABELS = {
-    "login": _l("Logged in"), "login_failed": _l("Failed login"),
-    "user_created": _l("User created"), "user_deactivated": _l("User deactivated"),
-    "user_reactivated": _l("User reactivated"), "user_role_changed": _l("Role or districts changed"),
-    "user_work_reassigned": _l("Open work handed over"), "password_set": _l("Password set"),
-    "password_reset": _l("Password reset"), "password_reset_requested": _l("Password reset asked"),
-    "password_reset_sent": _l("Password reset sent by an administrator"),
-    "password_reset_unknown": _l("Password reset for an unknown address"),
-    "staff_invitation_sent": _l("Staff invitation sent"), "invitation_sent": _l("Invitation sent"),
-    "invitation_accepted": _l("Invitation accepted"), "invitation_revoked": _l("Invitation revoked"),
-    "setting_changed": _l("Setting changed"), "firm_created": _l("Firm created"),
-    "firm_registered": _l("Firm registered itself"), "registration_approved": _l("Registration approved"),
-    "registration_rejected": _l("Registration rejected"),
-    "registration_address_taken": _l("Registration with a taken address"),
-    "firm_profile_updated": _l("Firm profile updated"), "candidate_assign": _l("Candidate assigned"),
-    "scan.start": _l("Scan started"), "facts.import": _l("Facts imported"),
-    "certificate_import": _l("Certificates imported"), "spot_check_draw": _l("Spot check drawn"),
-    "spot_check_result": _l("Spot check result"), "outreach_update": _l("Outreach updated"),
-    "objection_record": _l("Objection recorded"), "demo_loaded": _l("Demo loaded"),
-}
-OBJECT_LABELS = {
-    "firm": _l("Firm"), "user": _l("User"), "candidate": _l("Candidate"), "filing": _l("Filing"),
-    "certificate": _l("Certificate"), "scan": _l("Scan"), "invitation": _l("Invitation"),
-    "publicnotice": _l("Public notice"), "spotcheck": _l("Spot check"), "none": _l("None"),
-}
-
-
-def action_label(action: str) -> str:
-    return str(ACTION_LABELS.get(action) or action.replace("_", " ").replace(".", " "))
-
-
-def object_label(object_type: str) -> str:
-    return str(OBJECT_LABELS.get(object_type) or object_type)
 
 
 def object_link(event) -> str | None:
@@ -67,11 +32,6 @@ def object_link(event) -> str | None:
     if event.firm_id and has_permission(current_user, Permission.FIRMS_VIEW):
         return url_for("officer.firm_file", firm_id=event.firm_id)
     return None
-
-
-def show_details(details: dict | None) -> str:
-    """An event's details as readable text (JSON with Chinese kept)."""
-    return json.dumps(details, ensure_ascii=False, default=str) if details else ""
 
 
 def _date_arg(name: str) -> dt.date | None:
@@ -105,19 +65,19 @@ def audit():
     return render_template("admin/audit.html", page=page, filters=filters, args=_args(filters),
                            actions=actions, types=types, action_label=action_label,
                            object_label=object_label, object_link=object_link,
-                           show_details=show_details)
+                           sentence=EventText(db.session, page.rows).sentence)
 
 
 @bp.get("/audit/export.csv")
 @requires(Permission.AUDIT_VIEW)
 def audit_export():
     filters = _filters()
-    rows = []
-    for event in audit_log.all_events(db.session, current_user, filters):
-        rows.append([format_datetime(event.at, "yyyy-MM-dd HH:mm:ss"),
-                     event.actor.email if event.actor else "", action_label(event.action),
-                     object_label(event.object_type), event.firm.name if event.firm else "",
-                     show_details(event.details), event.remote_addr or ""])
+    events = list(audit_log.all_events(db.session, current_user, filters))
+    text = EventText(db.session, events)
+    rows = [[format_datetime(event.at, "yyyy-MM-dd HH:mm:ss"),
+             event.actor.email if event.actor else "", action_label(event.action),
+             object_label(event.object_type), event.firm.name if event.firm else "",
+             text.sentence(event), event.remote_addr or ""] for event in events]
     headers = [_("When"), _("Who"), _("Action"), _("Object"), _("Firm"), _("Details"),
                _("Address")]
     return table_response("audit", headers, rows, "csv")
