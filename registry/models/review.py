@@ -80,6 +80,11 @@ class NoticeBatch(Base):
                            order_by="PublicNotice.id")
     ended_by = relationship("User", lazy="joined")
 
+    def period_over(self, today: dt.date) -> bool:
+        """Whether the notice period has passed, so the batch may be ended and its certificates
+        issued at once (the daily pass would do it tonight)."""
+        return self.last_day < today
+
 
 class PublicNotice(Base):
     """公示: an approval made public for N working days, during which objections are recorded.

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
+from registry.auth.scope import firm_scope
 from registry.creditcode import CreditCodeError, normalise_credit_code
 from registry.extensions import db
 from registry.models import (
@@ -97,12 +98,31 @@ def _end_batches(session: Session, batch_ids: set[int], today: dt.date, actor) -
                      tier=batch.tier, cycle=batch.cycle)
 
 
+def notice_batches(session: Session, user, limit: int = 200) -> list[tuple[NoticeBatch, int]]:
+    """The notice batches with a notice `user` sees, newest first, each with how many of its
+    notices they see."""
+    counts = (select(PublicNotice.batch_id, func.count().label("notices"))
+              .join(Firm, Firm.id == PublicNotice.firm_id).where(firm_scope(user))
+              .group_by(PublicNotice.batch_id).subquery())
+    return list(session.execute(
+        select(NoticeBatch, counts.c.notices).join(counts, counts.c.batch_id == NoticeBatch.id)
+        .order_by(NoticeBatch.first_day.desc(), NoticeBatch.id.desc()).limit(limit)).all())
+
+
+def batch_notices(session: Session, user, batch_id: int) -> list[PublicNotice]:
+    """The notices of a batch that `user` sees, by firm name (none: the batch is not theirs)."""
+    return list(session.scalars(
+        select(PublicNotice).join(Firm, Firm.id == PublicNotice.firm_id)
+        .where(PublicNotice.batch_id == batch_id, firm_scope(user))
+        .order_by(Firm.name, PublicNotice.id)))
+
+
 def end_notice_batch(session: Session, batch: NoticeBatch, notices: list[PublicNotice], actor,
                      today: dt.date) -> int:
     """An officer ends the notices of a batch whose period is over and issues their certificates
     now (the daily pass would do it tonight). Refused while the period runs; notices with an
     undecided objection wait for the decision. Returns how many certificates were issued."""
-    if batch.last_day >= today:
+    if not batch.period_over(today):
         raise review.ReviewError(_l("This notice runs until %(day)s: it can be ended from the "
                                     "next day on.", day=batch.last_day.isoformat()))
     running = [notice for notice in notices if notice.status == "running"]

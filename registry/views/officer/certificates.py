@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from registry.auth.permissions import Permission, requires
 from registry.auth.scope import firm_scope
@@ -100,18 +100,11 @@ def decide_objection(objection_id: int, outcome: str):
 
 # --- Notice batches (文号): what the bureau publishes -------------------------------------------
 
-def _batch_notices(batch_id: int) -> list[PublicNotice]:
-    """The batch's notices the current user may see, by firm name."""
-    return list(db.session.scalars(
-        select(PublicNotice).join(Firm, Firm.id == PublicNotice.firm_id)
-        .where(PublicNotice.batch_id == batch_id, firm_scope(current_user))
-        .order_by(Firm.name, PublicNotice.id)))
-
-
 def _batch_or_404(batch_id: int) -> tuple[NoticeBatch, list[PublicNotice]]:
     """A batch with at least one notice the user may see (another district's batch: 404)."""
     batch = db.session.get(NoticeBatch, batch_id)
-    notices = _batch_notices(batch_id) if batch is not None else []
+    notices = (certificates.batch_notices(db.session, current_user, batch_id)
+               if batch is not None else [])
     if not notices:
         abort(404)
     return batch, notices
@@ -121,12 +114,7 @@ def _batch_or_404(batch_id: int) -> tuple[NoticeBatch, list[PublicNotice]]:
 @requires(Permission.CERTIFICATES_VIEW)
 def notice_batches():
     """Notice batches with a notice in the user's districts, newest first, with counts."""
-    counts = (select(PublicNotice.batch_id, func.count().label("notices"))
-              .join(Firm, Firm.id == PublicNotice.firm_id).where(firm_scope(current_user))
-              .group_by(PublicNotice.batch_id).subquery())
-    rows = db.session.execute(
-        select(NoticeBatch, counts.c.notices).join(counts, counts.c.batch_id == NoticeBatch.id)
-        .order_by(NoticeBatch.first_day.desc(), NoticeBatch.id.desc()).limit(200)).all()
+    rows = certificates.notice_batches(db.session, current_user)
     return render_template("officer/notice_batches.html", rows=rows, today=today_in_shanghai())
 
 
