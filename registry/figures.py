@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from flask_babel import lazy_gettext as _l
 
 from registry.models.filing import FIGURES, SIGNED_FIGURES
+from registry.rules.facts import PART_OF, SINGLE_YEAR_FIGURES
 from registry.rules.units import MAX_MAGNITUDE, tidy
 
 PLACES = 4  # 万元 to one yuan; headcounts as yearly averages to the same precision
@@ -27,7 +28,6 @@ class Figure:
     help: object
     prefill: bool = False          # copied from last year's filing into a new one
     optional: bool = False         # may stay blank when submitting
-    only_year: int | None = None   # asked for this fiscal year only (None: every year)
 
     @property
     def signed(self) -> bool:
@@ -40,6 +40,12 @@ class Figure:
     @property
     def yes_no(self) -> bool:
         return self.kind == "yesno"
+
+    @property
+    def only_year(self) -> int | None:
+        """The one fiscal year this figure is asked for (the rules' SINGLE_YEAR_FIGURES), or
+        None: every year."""
+        return SINGLE_YEAR_FIGURES.get(self.name)
 
     def asked_for(self, fiscal_year: int) -> bool:
         """Whether a filing for `fiscal_year` has this figure."""
@@ -98,7 +104,7 @@ _FIGURES = (
     Figure("rd_expense_q4", "money", _l("of which R&D in October–December 2022"), _l(
         "R&D expenses incurred from 1 October to 31 December 2022. In 2022 they were deducted "
         "at 100% extra for every firm (2022 No. 28). Part of the year's R&D expenses, so it "
-        "cannot exceed them; leave blank if not known."), optional=True, only_year=2022),
+        "cannot exceed them; leave blank if not known."), optional=True),
     Figure("manufacturer", "yesno", _l("Manufacturing is the main business"), _l(
         "Yes when manufacturing is the firm's main business and its manufacturing income is at "
         "least 50% of total income this year (2021 No. 13). Manufacturers deduct 100% extra of "
@@ -124,9 +130,8 @@ SECTIONS = (
 ORDERED = tuple(name for _id, _label, names in SECTIONS for name in names)
 assert sorted(ORDERED) == sorted(FIGURES)
 
-# (part, whole): a part may not exceed its whole (rules.md "Input").
-PARTS = (("rd_domestic", "rd_expense"), ("st_staff", "employees"),
-         ("hightech_income", "total_income"), ("rd_expense_q4", "rd_expense"))
+# (part, whole): a part may not exceed its whole (rules.md "Input"), as the rules check it.
+PARTS = PART_OF
 
 _NUMBER = re.compile(r"[+-]?([0-9]+|[0-9]{1,3}(,[0-9]{3})+)(\.[0-9]+)?")
 _YES_NO = {"yes": True, "y": True, "true": True, "是": True,
