@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -97,6 +98,10 @@ def test_the_batch_list_prints_and_exports_the_officer_s_firms(client, officer, 
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:3] == ("No.", "Firm", "Credit code") and len(rows) == 2
     assert rows[1][1] == "甬江智能科技有限公司"
+    assert rows[1][-1] == "甬科公〔2025〕1号"     # the notice number, not an internal id
+    export = client.get(f"/officer/notice-batches/{batch_id}/export.xlsx")
+    assert re.search(r"filename=notice-\d{4}-\d{2}-\d{2}\.xlsx$",
+                     export.headers["Content-Disposition"])     # its first day, not its id
     text = client.get(f"/officer/notice-batches/{batch_id}/export.csv").get_data(as_text=True)
     assert text.startswith("\ufeff") and "甬江智能科技有限公司" in text
     listing = client.get("/officer/notice-batches").get_data(as_text=True)

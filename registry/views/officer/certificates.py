@@ -135,13 +135,14 @@ def notice_batch_export(notice_batch_id: int, fmt: str):
     batch, notices = _batch_or_404(notice_batch_id)
     districts = district_names()
     headers = [_("No."), _("Firm"), _("Credit code"), _("District"), _("Tier"),
-               _("Notice from"), _("Notice to"), _("Certificate number")]
+               _("Notice from"), _("Notice to"), _("Certificate number"), _("Notice number")]
     rows = ([n, notice.firm.name, notice.firm.credit_code,
              districts.get(notice.firm.district, notice.firm.district),
              tier_label(batch.tier), notice.first_day, notice.last_day,
-             notice.certificate.number or ""]
+             notice.certificate.number or "", batch.number]
             for n, notice in enumerate(notices, 1))
-    return table_response(f"notice-{batch.first_day.year}-{batch.id}", headers, rows, fmt)
+    # Named by the notice's first day (the year kept), never by the batch's internal id.
+    return table_response(f"notice-{batch.first_day.isoformat()}", headers, rows, fmt)
 
 
 @bp.post(f"/notice-batches/<{ID}:notice_batch_id>/end")
