@@ -111,6 +111,7 @@ def index():
         source_notes=SOURCE_NOTES, forecast_parts=FORECAST_PARTS, tiers=TIERS,
         last_month=(board.as_of.replace(day=1) - dt.timedelta(days=1)),
         can_snapshot=current_user.role == "admin", today=today_in_shanghai(),
+        month_labels=month_labels(),
         bureau_name=settings.bureau_name(db.session))
 
 
@@ -224,12 +225,21 @@ def set_of(indicator: str) -> str | None:
     return INDICATOR_SETS.get(indicator)
 
 
+def month_labels() -> list[str]:
+    return [_("Month %(month)s", month=month) for month in range(1, 13)]
+
+
+def indicator_kind(indicator: str) -> str:
+    """count, money (万元) or ratio (a fraction): how an indicator or its part is read."""
+    return TARGET_INDICATORS.get(indicator, "count")
+
+
 def show_number(value, indicator: str) -> str:
     """A count with separators, 万元 with separators and two decimals, a fraction as a
     percentage with two decimals."""
     if value is None:
         return "—"
-    kind = TARGET_INDICATORS.get(indicator, "count")
+    kind = indicator_kind(indicator)
     if kind == "ratio":
         return display_percent(value)
     if kind == "money":
@@ -246,7 +256,7 @@ def show_share(value) -> str:
 def _helpers():
     return {"show_number": show_number, "show_share": show_share, "show_count": display_count,
             "indicator_value": dashboard.indicator_value, "funnel_steps": FUNNEL_STEPS,
-            "set_labels": SET_LABELS}
+            "set_labels": SET_LABELS, "indicator_kind": indicator_kind}
 
 
 EXPORT_FORMATS = {"count": COUNT_FORMAT, "money": MONEY_FORMAT, "ratio": PERCENT_FORMAT}
@@ -266,19 +276,18 @@ def export_sheets(board: dashboard.Dashboard, names: dict[str, str]) -> list[tup
     def label(indicator):
         return str(INDICATOR_LABELS.get(indicator, indicator))
 
-    def kind(indicator):
-        return TARGET_INDICATORS.get(indicator, "count")
-
     share = "0.0%"
     cards = [[label(c.target.indicator), _number(c.value, c.target.kind),
               _number(c.target.value, c.target.kind), _number(c.progress, format_=share),
               str(STATUS_LABELS[c.status]), c.target.source] for c in board.cards]
     forecast = board.values["forecast"]
-    districts = [[label(indicator), names.get(row.code, row.code), _number(row.value, kind(indicator)),
-                  _number(row.target.value, kind(indicator)) if row.target else None,
+    districts = [[label(indicator), names.get(row.code, row.code),
+                  _number(row.value, indicator_kind(indicator)),
+                  _number(row.target.value, indicator_kind(indicator)) if row.target else None,
                   _number(row.share, format_=share), _number(row.rank or None)]
                  for indicator, rows in board.tables.items() for row in rows]
-    trends = [[label(indicator), year, *(_number(value, kind(indicator)) for value in values)]
+    trends = [[label(indicator), year,
+               *(_number(value, indicator_kind(indicator)) for value in values)]
               for indicator, years in board.trends.items() for year, values in years.items()]
     funnel = [[names.get(code, code), _number(values["funnel"]["firms"]),
                _number(values["funnel"]["filed"]),
@@ -294,7 +303,7 @@ def export_sheets(board: dashboard.Dashboard, names: dict[str, str]) -> list[tup
             [_("Forecast on 31 December"), _number(forecast["value"])]]),
         (_("Districts"), [_("Indicator"), _("District"), _("Value"), _("Target"),
                           _("Share of target"), _("Rank")], districts),
-        (_("Trends"), [_("Indicator"), _("Year"), *[_("Month %(month)s", month=m) for m in range(1, 13)]],
+        (_("Trends"), [_("Indicator"), _("Year"), *month_labels()],
          trends),
         (_("Funnel"), [_("District"), _("Firms"), _("Filed"),
                        *[f"{rules_text('tier.' + tier)} {step_label}" for tier in TIERS

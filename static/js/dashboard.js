@@ -4,9 +4,20 @@
   "use strict";
   const palette = ["#9aa5b1", "#0d6efd"];   // last year grey, this year blue
 
+  // Axis and tooltip numbers as the page writes them: counts with separators, 万元 with two
+  // decimals, fractions as percentages.
+  const locale = document.documentElement.lang || undefined;
+  const formats = {
+    count: new Intl.NumberFormat(locale, {maximumFractionDigits: 0}),
+    money: new Intl.NumberFormat(locale, {minimumFractionDigits: 2, maximumFractionDigits: 2}),
+    ratio: new Intl.NumberFormat(locale, {style: "percent", minimumFractionDigits: 2,
+                                          maximumFractionDigits: 2})
+  };
+
   document.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
     if (typeof Chart === "undefined") { return; }
     const data = JSON.parse(canvas.dataset.chart);
+    const format = formats[data.kind] || formats.count;
     new Chart(canvas, {
       type: "line",
       data: {
@@ -18,7 +29,12 @@
         })
       },
       options: {animation: false, responsive: true, maintainAspectRatio: false,
-                plugins: {legend: {position: "bottom"}}}
+                scales: {y: {ticks: {precision: data.kind === "count" ? 0 : undefined,
+                                     callback: function (value) { return format.format(value); }}}},
+                plugins: {legend: {position: "bottom"},
+                          tooltip: {callbacks: {label: function (item) {
+                            return item.dataset.label + ": " + format.format(item.parsed.y);
+                          }}}}}
     });
   });
 

@@ -54,6 +54,11 @@ def test_dashboard_manager_reads_the_hnte_card_switches_scope_and_month_and_open
     assert "宁波2025" in card.locator("[data-source]").inner_text()
     assert card.locator("[data-forecast]").is_visible()
     assert page.locator(".trend canvas").count() >= 1
+    # The charts' axes read like the page: a fraction as a percentage, 万元 with two decimals.
+    ticks = page.evaluate("""() => ["guishang_rd_ratio", "tax_relief", "hnte_valid"].map(kind =>
+        Chart.getChart(document.querySelector(`[data-trend="${kind}"] canvas`))
+             .options.scales.y.ticks.callback(1234.5))""")
+    assert ticks == ["123,450.00%", "1,234.50", "1,235"]
     screenshot(page, "dashboard-city.png", full_page=True)
     screenshot(page, "dashboard-cards.png")
 
