@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from registry.services import settings
-from registry.services.xlsx import cell_date, header_columns, read_spreadsheet
+from registry.services.workbooks import cell_date, header_columns, read_spreadsheet
 
 ONE_DAY = dt.timedelta(days=1)
 log = logging.getLogger(__name__)

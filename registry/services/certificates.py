@@ -30,7 +30,7 @@ from registry.models.base import utcnow
 from registry.models.certificate import TIERS
 from registry.rules import today_in_shanghai
 from registry.services import audit, review, settings, workbooks
-from registry.services.xlsx import cell_date, header_columns, read_spreadsheet
+from registry.services.workbooks import cell_date, header_columns, read_spreadsheet
 
 # --- The daily pass ----------------------------------------------------------------------------
 

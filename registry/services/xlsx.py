@@ -8,9 +8,6 @@ the filing form, exactly as if they had been typed.
 """
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import io
 from dataclasses import dataclass, field
 
 from flask_babel import force_locale
@@ -32,58 +29,6 @@ HEADER_ROW = 6
 KEY_COLUMN, VALUE_COLUMN = 1, 6
 COLUMNS = ("field", "section", "item_zh", "item_en", "unit", "value", "help_zh", "help_en")
 WIDTHS = (16, 14, 30, 36, 14, 20, 60, 60)
-
-
-def read_spreadsheet(filename: str, data: bytes, max_rows: int) -> tuple[list[list], object | None]:
-    """The first `max_rows` non-empty rows of an uploaded CSV (UTF-8) or XLSX (first sheet), or a
-    file-level error to show (then no rows). Nothing after them is read; a workbook that would
-    unpack into far too much is refused before parsing (services/workbooks.py)."""
-    try:
-        if filename.lower().endswith(".xlsx"):
-            table = workbooks.read_rows(data, max_rows, skip_blank=True)
-        elif filename.lower().endswith(".csv"):
-            table = workbooks.first_rows(csv.reader(io.StringIO(data.decode("utf-8-sig"))),
-                                         max_rows, skip_blank=True)
-        else:
-            return [], _l("Upload a .csv or .xlsx file.")
-    except UnicodeDecodeError:
-        return [], _l("The CSV file is not UTF-8 text.")
-    except workbooks.UnsafeWorkbook:
-        return [], _l("This file unpacks into far more data than a spreadsheet of its kind.")
-    except Exception:  # untrusted bytes: any parser failure means "not a workbook we can read"
-        return [], _l("This file cannot be read as a spreadsheet.")
-    if not table:
-        return [], _l("The file is empty.")
-    return table, None
-
-
-def header_columns(cells: list, aliases: dict[str, tuple[str, ...]],
-                   required) -> tuple[dict[str, int], list[str]]:
-    """({column: index} found in a header row by their aliases, the required ones missing)."""
-    names = [str(cell or "").strip().lower() for cell in cells]
-    columns = {}
-    for column, names_of_column in aliases.items():
-        for index, name in enumerate(names):
-            if name in names_of_column:
-                columns[column] = index
-                break
-    return columns, [column for column in required if column not in columns]
-
-
-def cell_date(value) -> dt.date | None:
-    """A date cell (a workbook date, or text as 2026-01-01, 2026/1/1 or 2026.1.1), else None."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = str(value or "").strip().replace("/", "-").replace(".", "-")
-    parts = text.split("-")
-    if len(parts) == 3 and all(part.isdigit() for part in parts):
-        try:
-            return dt.date(int(parts[0]), int(parts[1]), int(parts[2]))
-        except ValueError:
-            return None
-    return None
 
 
 @dataclass
