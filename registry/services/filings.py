@@ -208,7 +208,7 @@ def return_filing(session: Session, filing: Filing, officer, comment: str, *,
     filing.officer_comment = comment
     revision = _record(session, filing, officer, "return", {}, comment=comment)
     review.notify(session, filing.firm_id, "returned", candidate=candidate,
-                  link=_filing_link(filing), fiscal_year=filing.fiscal_year, reason=comment,
+                  link=_filing_link(filing.fiscal_year), fiscal_year=filing.fiscal_year, reason=comment,
                   tier=getattr(candidate, "tier", None))
     _reevaluate(session, filing)
     return revision
@@ -227,7 +227,7 @@ def accept(session: Session, filing: Filing, officer) -> FilingRevision:
         correction.status = "completed"
         audit.record(session, officer, "filing_correction_complete", correction,
                      fiscal_year=filing.fiscal_year)
-        review.notify(session, filing.firm_id, "correction_accepted", link=_filing_link(filing),
+        review.notify(session, filing.firm_id, "correction_accepted", link=_filing_link(filing.fiscal_year),
                       fiscal_year=filing.fiscal_year)
     return revision
 
@@ -319,7 +319,7 @@ def reopen(session: Session, filing: Filing, officer, reason: str) -> FilingCorr
     _record(session, filing, officer, "reopen", {}, comment=reason)
     audit.record(session, officer, "filing_correction_reopen", correction,
                  fiscal_year=filing.fiscal_year, reason=reason)
-    review.notify(session, filing.firm_id, "reopened", link=_filing_link(filing),
+    review.notify(session, filing.firm_id, "reopened", link=_filing_link(filing.fiscal_year),
                   fiscal_year=filing.fiscal_year, reason=reason)
     _reevaluate(session, filing)
     return correction
@@ -338,7 +338,7 @@ def decline_correction(session: Session, correction: FilingCorrection, officer,
     correction.decision_comment = reason
     audit.record(session, officer, "filing_correction_decline", correction,
                  fiscal_year=filing.fiscal_year, reason=reason)
-    review.notify(session, filing.firm_id, "correction_declined", link=_filing_link(filing),
+    review.notify(session, filing.firm_id, "correction_declined", link=_filing_link(filing.fiscal_year),
                   fiscal_year=filing.fiscal_year, reason=reason)
 
 
@@ -349,11 +349,12 @@ def _required(text: str | None, message) -> str:
     return text
 
 
-def _filing_link(filing: Filing) -> str | None:
-    """The firm's page of the filing, for inbox messages and mails (None outside a request)."""
+def _filing_link(fiscal_year: int) -> str | None:
+    """The firm's page of its filing for `fiscal_year`, for inbox messages and mails (None
+    outside a request)."""
     if not has_request_context():
         return None
-    return url_for("portal.filing", year=filing.fiscal_year, _external=True)
+    return url_for("portal.filing", year=fiscal_year, _external=True)
 
 
 def _mail_officers(session: Session, filing: Filing, template: str, **context) -> None:
@@ -469,19 +470,20 @@ def remind(session: Session, officer, firms: list[Firm], fiscal_year: int,
     firm with how many users it reached, audited. Returns the number of firms reminded."""
     if not firms:
         raise FilingError(_l("Choose the firms to remind."))
-    users = dict(session.execute(
-        select(User.firm_id, func.count()).where(User.firm_id.in_([firm.id for firm in firms]),
-                                                 User.active.is_(True))
-        .group_by(User.firm_id)).all())
-    link = (url_for("portal.filing", year=fiscal_year, _external=True)
-            if has_request_context() else None)
+    # Every firm's active users in one query, not one a firm.
+    emails: dict[int, list[str]] = {firm.id: [] for firm in firms}
+    for firm_id, email in session.execute(select(User.firm_id, User.email).where(
+            User.firm_id.in_(emails), User.active.is_(True)).order_by(User.id)):
+        emails[firm_id].append(email)
+    link = _filing_link(fiscal_year)
     for firm in firms:
-        session.add(FilingReminder(firm_id=firm.id, fiscal_year=fiscal_year,
-                                   recipients=users.get(firm.id, 0), sent_by_id=officer.id))
-        review.notify(session, firm.id, "reminder", link=link, fiscal_year=fiscal_year,
-                      deadline=deadline.isoformat())
+        reached = len(emails[firm.id])
+        session.add(FilingReminder(firm_id=firm.id, fiscal_year=fiscal_year, recipients=reached,
+                                   sent_by_id=officer.id))
+        review.notify(session, firm.id, "reminder", recipients=emails[firm.id], link=link,
+                      fiscal_year=fiscal_year, deadline=deadline.isoformat())
         audit.record(session, officer, "filing_reminder", firm, fiscal_year=fiscal_year,
-                     recipients=users.get(firm.id, 0))
+                     recipients=reached)
     session.flush()
     return len(firms)
 

@@ -410,10 +410,12 @@ def _require_reason(reason: str | None) -> None:
 
 def notify(session: Session, firm_id: int, kind: str, *, candidate: Candidate | None = None,
            certificate: Certificate | None = None, link: str | None = None,
-           **details) -> Notification:
+           recipients: list[str] | None = None, **details) -> Notification:
     """Tell the firm about a decision: its inbox, and e-mail to its users when SMTP is set up.
 
-    The mail links to `link` (the page the decision is about), else to the inbox."""
+    The mail links to `link` (the page the decision is about), else to the inbox. It goes to
+    `recipients` when the caller has read them (a batch reads every firm's at once), else to the
+    firm's active users."""
     from registry.services import mail
     notification = Notification(firm_id=firm_id, kind=kind,
                                 candidate_id=getattr(candidate, "id", None),
@@ -425,8 +427,9 @@ def notify(session: Session, firm_id: int, kind: str, *, candidate: Candidate | 
         to_inbox = link is None
         if to_inbox and has_request_context():
             link = url_for("inbox.index", _external=True)
-        recipients = session.scalars(select(User.email).where(User.firm_id == firm_id,
-                                                              User.active.is_(True))).all()
+        if recipients is None:
+            recipients = session.scalars(select(User.email).where(
+                User.firm_id == firm_id, User.active.is_(True))).all()
         for email in recipients:
             mail.send(session, email, "inbox/mail.txt", notification=notification, link=link,
                       to_inbox=to_inbox)

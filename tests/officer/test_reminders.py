@@ -52,3 +52,30 @@ def test_reminding_nobody_says_so(client, db_session, officer, districts):
     page = client.get("/officer/not-filed").get_data(as_text=True)
     assert "Choose the firms to remind." in page
     assert not db_session.scalars(select(FilingReminder)).all()
+
+
+def test_reminding_many_firms_reads_their_users_once(app, db_session, officer, districts):
+    from sqlalchemy import event
+
+    from registry.extensions import db
+    from registry.services import filings
+    firms = [FirmFactory(name=f"未申报{n}号有限公司", district="haishu") for n in range(5)]
+    for n, firm in enumerate(firms):
+        UserFactory(firm=firm, email=f"clerk{n}@many.example")
+    statements = []
+
+    def count(_conn, _cursor, statement, *_args):
+        if statement.lstrip().upper().startswith("SELECT") and "FROM users" in statement:
+            statements.append(statement)
+
+    app.config["MAIL_SERVER"] = "smtp.example"
+    with app.test_request_context():
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            assert filings.remind(db_session, officer, firms, LAST_YEAR,
+                                  today_in_shanghai()) == 5
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+            app.config["MAIL_SERVER"] = None
+        assert len(statements) == 1
+        assert len(db_session.scalars(select(OutboxMail)).all()) == 5
