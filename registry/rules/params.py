@@ -107,11 +107,14 @@ class ParameterSet:
         return table.section(self.profiles[tier]) if tier in PROFILE_TIERS else table
 
 
-def available_years() -> list[int]:
-    """Years that have a parameter file (policy years, tax years or both)."""
-    return sorted(int(path.stem) for path in PARAMS_DIR.glob("*.toml") if path.stem.isdigit())
+@cache
+def available_years() -> tuple[int, ...]:
+    """Years that have a parameter file (policy years, tax years or both). The files ship with
+    the code, so the folder is listed once, not on every load."""
+    return tuple(sorted(int(path.stem) for path in PARAMS_DIR.glob("*.toml") if path.stem.isdigit()))
 
 
+@cache
 def first_policy_year() -> int:
     """The earliest policy year with tier criteria: as_of dates before it have no parameters."""
     return min(year for year in available_years() if set(_read(year)) - {TAX_TABLE, "year", "units"})
