@@ -15,8 +15,8 @@ FORBIDDEN = {
 }
 
 
-def _module_name(path: Path) -> str:
-    parts = path.relative_to(REPO).with_suffix("").parts
+def _module_name(path: Path, root: Path) -> str:
+    parts = path.relative_to(root).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
@@ -29,9 +29,9 @@ def _imports(path: Path):
             yield node.module
 
 
-def _violations():
-    for path in sorted((REPO / "registry").rglob("*.py")):
-        module = _module_name(path)
+def _violations(root: Path = REPO):
+    for path in sorted((root / "registry").rglob("*.py")):
+        module = _module_name(path, root)
         for imported in _imports(path):
             for layer, forbidden in FORBIDDEN.items():
                 if module == layer or module.startswith(layer + "."):
@@ -44,11 +44,10 @@ def test_layers_import_in_one_direction():
     assert list(_violations()) == []
 
 
-def test_the_check_sees_a_violation(tmp_path, monkeypatch):
-    """Guard against a vacuous pass: a planted bad import is found."""
-    planted = REPO / "registry" / "models" / "_planted_violation.py"
+def test_the_check_sees_a_violation(tmp_path):
+    """Guard against a vacuous pass: a bad import planted in a tree of its own (never in the
+    checkout, which other tests read at the same time) is found."""
+    planted = tmp_path / "registry" / "models" / "_planted_violation.py"
+    planted.parent.mkdir(parents=True)
     planted.write_text("import registry.views\n")
-    try:
-        assert "registry.models._planted_violation imports registry.views" in list(_violations())
-    finally:
-        planted.unlink()
+    assert list(_violations(tmp_path)) == ["registry.models._planted_violation imports registry.views"]
