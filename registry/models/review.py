@@ -235,11 +235,15 @@ class SpotCheckItem(Base):
     inspector_ids: Mapped[list] = mapped_column(JSON)
     result: Mapped[str] = mapped_column(String(16), default="pending")
     findings: Mapped[str] = mapped_column(Text, default="")
+    # The officer who sees the inspection through and records its result: the one who drew the
+    # check, until an admin hands the open items over (a deactivated officer's work).
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     recorded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     spot_check = relationship("SpotCheck", back_populates="items")
     firm = relationship("Firm", lazy="joined")
+    assigned_to = relationship("User", lazy="joined", foreign_keys=[assigned_to_id])
 
 
 class Notification(Base):

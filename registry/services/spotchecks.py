@@ -91,7 +91,8 @@ def create(session: Session, officer, *, district: str, tier: str | None, as_of:
     check = SpotCheck(district=district, tier=tier, as_of=as_of, seed=seed[:40], method=METHOD,
                       sample_size=size, inspectors_per_firm=per_firm, population=population,
                       roster=roster, drawn_by_id=officer.id)
-    check.items = [SpotCheckItem(firm_id=firm_id, rank=rank, inspector_ids=inspectors)
+    check.items = [SpotCheckItem(firm_id=firm_id, rank=rank, inspector_ids=inspectors,
+                                 assigned_to_id=officer.id)
                    for rank, (firm_id, inspectors) in enumerate(
                        draw(check.seed, population, size, roster, per_firm), start=1)]
     session.add(check)

@@ -15,7 +15,16 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from registry.auth.scope import district_scope, district_workers
-from registry.models import Candidate, District, Invitation, OutreachEntry, User
+from registry.models import (
+    Candidate,
+    District,
+    Firm,
+    Invitation,
+    OutreachEntry,
+    SpotCheck,
+    SpotCheckItem,
+    User,
+)
 from registry.models.base import utcnow
 from registry.models.onboarding import INVITATION_LIFETIME
 from registry.models.user import normalise_email
@@ -205,18 +214,29 @@ def send_password_reset(session: Session, actor, user: User) -> None:
 
 # --- A leaving officer's work -------------------------------------------------------------------
 
-def open_work(session: Session, user: User) -> dict[str, int]:
-    """How much open work is the user's: candidates assigned, outreach entries last worked."""
+def _open_work():
+    """Each kind of work an officer holds open: (model, its owner column, what makes a row open,
+    the row's district). Counting and handing over read the same definitions."""
     return {
-        "candidates": session.scalar(
-            select(func.count()).select_from(Candidate)
-            .where(Candidate.assigned_to_id == user.id,
-                   Candidate.status.in_(OPEN_CANDIDATE_STATUSES))) or 0,
-        "outreach": session.scalar(
-            select(func.count()).select_from(OutreachEntry)
-            .where(OutreachEntry.updated_by_id == user.id,
-                   OutreachEntry.status.in_(OPEN_OUTREACH_STATUSES))) or 0,
+        "candidates": (Candidate, Candidate.assigned_to_id,
+                       Candidate.status.in_(OPEN_CANDIDATE_STATUSES), Candidate.district),
+        "outreach": (OutreachEntry, OutreachEntry.updated_by_id,
+                     OutreachEntry.status.in_(OPEN_OUTREACH_STATUSES),
+                     select(Firm.district).where(Firm.id == OutreachEntry.firm_id)
+                     .scalar_subquery()),
+        "spot_checks": (SpotCheckItem, SpotCheckItem.assigned_to_id,
+                        SpotCheckItem.result == "pending",
+                        select(SpotCheck.district).where(SpotCheck.id == SpotCheckItem.spot_check_id)
+                        .scalar_subquery()),
     }
+
+
+def open_work(session: Session, user: User) -> dict[str, int]:
+    """How much open work is the user's: candidates assigned, outreach entries last worked,
+    spot-check inspections whose result is still to record."""
+    return {kind: session.scalar(select(func.count()).select_from(model)
+                                 .where(owner == user.id, is_open)) or 0
+            for kind, (model, owner, is_open, _district) in _open_work().items()}
 
 
 def colleagues_for(session: Session, user: User) -> list[User]:
@@ -230,23 +250,14 @@ def colleagues_for(session: Session, user: User) -> list[User]:
 
 
 def reassign_open_work(session: Session, actor, user: User, to: User) -> dict[str, int]:
-    """Hand the user's open candidates and outreach entries to `to` (an active officer of one of
-    their districts); each candidate only if `to` sees its district (`auth.scope`)."""
+    """Hand the user's open work to `to` (an active officer of one of their districts); each row
+    only if `to` sees its district (`auth.scope`)."""
     _require_admin(actor)
     if to.id not in {colleague.id for colleague in colleagues_for(session, user)}:
         raise UserAdminError(_l("Choose an active officer of the same district."), "to")
-    moved = {
-        "candidates": session.execute(
-            update(Candidate)
-            .where(Candidate.assigned_to_id == user.id,
-                   Candidate.status.in_(OPEN_CANDIDATE_STATUSES),
-                   district_scope(Candidate.district, to))
-            .values(assigned_to_id=to.id).execution_options(synchronize_session=False)).rowcount,
-        "outreach": session.execute(
-            update(OutreachEntry)
-            .where(OutreachEntry.updated_by_id == user.id,
-                   OutreachEntry.status.in_(OPEN_OUTREACH_STATUSES))
-            .values(updated_by_id=to.id).execution_options(synchronize_session=False)).rowcount,
-    }
+    moved = {kind: session.execute(
+                 update(model).where(owner == user.id, is_open, district_scope(district, to))
+                 .values({owner.key: to.id}).execution_options(synchronize_session=False)).rowcount
+             for kind, (model, owner, is_open, district) in _open_work().items()}
     audit.record(session, actor, "user_work_reassigned", user, to_user_id=to.id, **moved)
     return moved

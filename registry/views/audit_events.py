@@ -319,9 +319,11 @@ ACTIONS = {
     "user_reactivated": (_l("User reactivated"), lambda t, d, e: _(
         "Reactivated %(user)s.", user=t.user(e.object_id))),
     "user_work_reassigned": (_l("Open work handed over"), lambda t, d, e: _(
-        "Handed the open work of %(user)s to %(to)s: %(candidates)s candidates and "
-        "%(outreach)s outreach entries.", user=t.user(e.object_id), to=t.user(d.get("to_user_id")),
-        candidates=_count(d.get("candidates", 0)), outreach=_count(d.get("outreach", 0)))),
+        "Handed the open work of %(user)s to %(to)s: %(candidates)s candidates, "
+        "%(outreach)s outreach entries and %(spot_checks)s spot-check inspections.",
+        user=t.user(e.object_id), to=t.user(d.get("to_user_id")),
+        candidates=_count(d.get("candidates", 0)), outreach=_count(d.get("outreach", 0)),
+        spot_checks=_count(d.get("spot_checks", 0)))),
     "staff_invitation_sent": (_l("Staff invitation sent"), lambda t, d, e: _(
         "Invited %(email)s as %(role)s.", email=d.get("email", "—"),
         role=t.role({"role": d.get("role"), "districts": d.get("districts")}))),

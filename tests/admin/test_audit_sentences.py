@@ -95,7 +95,8 @@ def test_the_audit_log_reads_as_sentences(client, db_session, admin, officer, di
         "Deactivated the district Jiangbei.",
         "High and New Technology Enterprise, cycle 2026: In review → Approved.",
         "Moved the firm from Haishu to Jiangbei.",
-        "Handed the open work of 王科长 to 接手人: 1,234 candidates and 0 outreach entries.",
+        ("Handed the open work of 王科长 to 接手人: 1,234 candidates, 0 outreach entries and 0 "
+         "spot-check inspections."),
         "Changed 王科长 from Officer (Haishu) to Manager (Haishu, Jiangbei).",
     ]
     client.get("/lang/zh")
@@ -103,6 +104,6 @@ def test_the_audit_log_reads_as_sentences(client, db_session, admin, officer, di
     assert chinese == [
         "批准了 2026 年研发奖励名单：3 家企业，合计 12,345.60 万元。", "停用区县 江北区。",
         "高新技术企业，2026 批次：审核中 → 已通过。", "企业由 海曙区 迁至 江北区。",
-        "将 王科长 未完成的工作交给 接手人：候选 1,234 个，走访记录 0 条。",
+        "将 王科长 未完成的工作交给 接手人：候选 1,234 个，走访记录 0 条，抽查 0 家。",
         "将 王科长 由 经办人（海曙区） 改为 领导（海曙区、江北区）。",
     ]

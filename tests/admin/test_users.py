@@ -3,12 +3,22 @@ deactivate (sessions end at once), reactivate, hand over work, send a reset; the
 active admin."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
 from sqlalchemy import select
 
-from registry.models import AuditEvent, Candidate, Invitation, OutboxMail, User
+from registry.models import (
+    AuditEvent,
+    Candidate,
+    Invitation,
+    OutboxMail,
+    OutreachEntry,
+    SpotCheck,
+    SpotCheckItem,
+    User,
+)
 from registry.services import users
 from registry.services.users import UserAdminError
 from tests.factories import CandidateFactory, FirmFactory, UserFactory
@@ -128,7 +138,8 @@ def test_a_deactivated_officers_candidates_go_to_a_colleague(client, db_session,
     firm = FirmFactory(district="haishu")
     candidate = CandidateFactory(firm=firm, assigned_to_id=officer.id, status="in_review")
     users.deactivate(db_session, admin, officer)
-    assert users.open_work(db_session, officer) == {"candidates": 1, "outreach": 0}
+    assert users.open_work(db_session, officer) == {"candidates": 1, "outreach": 0,
+                                                    "spot_checks": 0}
     assert [c.id for c in users.colleagues_for(db_session, officer)] == [colleague.id]
     db_session.commit()
 
@@ -148,10 +159,60 @@ def test_only_candidates_the_colleague_may_see_are_handed_over(db_session, admin
     there = CandidateFactory(firm=FirmFactory(district="jiangbei"), assigned_to_id=leaving.id,
                              status="open")
     moved = users.reassign_open_work(db_session, admin, leaving, colleague)
-    assert moved == {"candidates": 1, "outreach": 0}
+    assert moved == {"candidates": 1, "outreach": 0, "spot_checks": 0}
     db_session.expire_all()
     assert db_session.get(Candidate, here.id).assigned_to_id == colleague.id
     assert db_session.get(Candidate, there.id).assigned_to_id == leaving.id
+
+
+def _pending_inspection(session, firm, officer, result="pending"):
+    check = SpotCheck(district=firm.district, as_of=dt.date(2025, 6, 30), seed="7",
+                      method="sha256-v1", sample_size=1, inspectors_per_firm=0,
+                      population=[firm.id], roster=[], drawn_by_id=officer.id)
+    session.add(check)
+    session.flush()
+    item = SpotCheckItem(spot_check_id=check.id, firm_id=firm.id, rank=1, inspector_ids=[],
+                         assigned_to_id=officer.id, result=result)
+    session.add(item)
+    session.flush()
+    return item
+
+
+def test_spot_checks_and_outreach_are_handed_over_within_the_colleagues_districts(
+        client, db_session, admin, districts):
+    leaving = UserFactory(officer=True, districts=list(districts))
+    colleague = UserFactory(officer=True, name="接手人", districts=[districts[0]])
+    here, there = FirmFactory(district="haishu"), FirmFactory(district="jiangbei")
+    pending_here = _pending_inspection(db_session, here, leaving)
+    pending_there = _pending_inspection(db_session, there, leaving)
+    recorded = _pending_inspection(db_session, FirmFactory(district="haishu"), leaving,
+                                   result="compliant")
+    entries = [OutreachEntry(firm_id=firm.id, list_key="rd_priority", cycle=2025,
+                             updated_by_id=leaving.id) for firm in (here, there)]
+    db_session.add_all(entries)
+    db_session.flush()
+    assert users.open_work(db_session, leaving) == {"candidates": 0, "outreach": 2,
+                                                    "spot_checks": 2}
+    users.deactivate(db_session, admin, leaving)
+    db_session.commit()
+
+    login(client, admin)
+    client.get("/lang/zh")
+    page = client.get(f"/admin/users/{leaving.id}").get_data(as_text=True)
+    assert "待登记结果的抽查 2 家" in page
+    answer = client.post(f"/admin/users/{leaving.id}/reassign", data={"to": colleague.id},
+                         follow_redirects=True).get_data(as_text=True)
+    assert "1 家抽查" in answer
+    db_session.expire_all()
+    owners = {item.id: db_session.get(SpotCheckItem, item.id).assigned_to_id
+              for item in (pending_here, pending_there, recorded)}
+    # Only the open inspection the colleague may see moves; a recorded one stays with its officer.
+    assert owners == {pending_here.id: colleague.id, pending_there.id: leaving.id,
+                      recorded.id: leaving.id}
+    assert [db_session.get(OutreachEntry, e.id).updated_by_id for e in entries] == \
+        [colleague.id, leaving.id]
+    event = db_session.scalar(select(AuditEvent).where(AuditEvent.action == "user_work_reassigned"))
+    assert event.details["spot_checks"] == 1 and event.details["outreach"] == 1
 
 
 def test_an_admin_sends_a_password_reset(app, client, db_session, admin, officer, monkeypatch):

@@ -57,6 +57,7 @@ def test_a_draw_records_seed_population_and_roster_and_replays(in_request, offic
     assert check.sample_size == 2                     # 5% of 40
     items = spotchecks.items_of(session, check)
     assert len(items) == 2 and all(len(item.inspector_ids) == 2 for item in items)
+    assert {item.assigned_to_id for item in items} == {officer.id}   # the drawer sees them through
     assert all(set(item.inspector_ids) <= roster for item in items)
     assert spotchecks.replay(check, items)
     again = spotchecks.create(session, officer, district="haishu", tier="hnte", as_of=AS_OF,
@@ -109,8 +110,9 @@ def test_draw_record_and_export_through_the_client(client, db_session, officer, 
     export = client.get(f"/officer/spot-checks/{check_id}/export.xlsx")
     rows = list(load_workbook(io.BytesIO(export.data)).active.iter_rows(values_only=True))
     assert len(rows) == 4
-    assert rows[1][0] == 1 and rows[1][5] == "研发台账缺失" and rows[1][7] == "42"
+    assert rows[1][0] == 1 and rows[1][6] == "研发台账缺失" and rows[1][8] == "42"
     assert "、" in rows[1][3]                        # two inspectors
+    assert rows[1][4] == (officer.name or officer.email)   # who sees the inspection through
 
     # Another district's officer cannot draw in haishu.
     assert client.post("/officer/spot-checks", data={

@@ -150,7 +150,8 @@ def reassign(user_id: int):
     else:
         db.session.commit()
         flash(_("Handed over to %(name)s: %(candidates)s candidates, %(outreach)s outreach "
-                "entries.", name=to.name or to.email, **moved), "success")
+                "entries, %(spot_checks)s spot-check inspections.", name=to.name or to.email,
+                **moved), "success")
     return redirect(url_for(".user_detail", user_id=user_id))
 
 

@@ -131,10 +131,11 @@ def spot_check_export(check_id: int, fmt: str):
     check = _check_or_404(check_id)
     items = spotchecks.items_of(db.session, check)
     inspectors = spotchecks.inspectors_by_id(db.session, check.roster)
-    headers = [_("Rank"), _("Credit code"), _("Firm"), _("Inspectors"), _("Result"),
-               _("Findings"), _("Recorded at"), _("Seed")]
+    headers = [_("Rank"), _("Credit code"), _("Firm"), _("Inspectors"), _("Assigned to"),
+               _("Result"), _("Findings"), _("Recorded at"), _("Seed")]
     rows = ([item.rank, item.firm.credit_code, item.firm.name,
              "、".join(inspectors[i].name for i in item.inspector_ids if i in inspectors),
+             (item.assigned_to.name or item.assigned_to.email) if item.assigned_to else "",
              str(RESULT_LABELS[item.result]), item.findings, item.recorded_at, check.seed]
             for item in items)
     return table_response(f"spot-check-{check.id}", headers, rows, fmt)
