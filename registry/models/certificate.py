@@ -40,3 +40,13 @@ class Certificate(Base):
     def is_valid_on(self, day: dt.date) -> bool:
         return (self.status in COUNTING_CERTIFICATE_STATUSES
                 and self.issued <= day <= self.expires)
+
+    def standing_on(self, day: dt.date) -> str:
+        """How the certificate stands on `day`, as a bureau says it: `valid`, `public_notice`
+        (公示中, in force from `issued`), `not_yet` (recorded, in force from `issued`), `expired`
+        (its last day passed), `revoked` or `withdrawn`."""
+        if self.status in ("revoked", "withdrawn", "public_notice"):
+            return self.status
+        if day > self.expires:
+            return "expired"
+        return "not_yet" if day < self.issued else "valid"

@@ -111,7 +111,7 @@ from registry.views.officer import (  # noqa: F401
 add_nav("officer.queue", _l("Candidates"), Permission.CANDIDATES_VIEW, order=20)
 add_nav("officer.notices", _l("Public notices"), Permission.CERTIFICATES_VIEW, order=21)
 add_nav("officer.outreach_index", _l("Outreach"), Permission.OUTREACH_VIEW, order=22)
-add_nav("officer.directory", _l("Firms"), Permission.FIRMS_VIEW, order=23)
+add_nav("officer.directory", _l("Directory"), Permission.FIRMS_VIEW, order=23)
 add_nav("officer.not_filed", _l("Not filed"), Permission.FIRMS_VIEW, order=24)
 add_nav("officer.corrections", _l("Corrections"), Permission.FILINGS_REVIEW, order=24,
         badge=firms.requested_corrections)
