@@ -374,6 +374,29 @@ def rd_ratio(ctx: Context, p: Section) -> Outcome:
                    Amount(money_gap(n * revenue.value - d * rd.value, d), known))
 
 
+def rd_ratio_outlook(ctx: Context, i: int) -> dict:
+    """What firm i's HNTE R&D ratio sums and what would meet it next year: {"years": the fiscal
+    years the window sums, "next_year": FY Y, "next_year_rd": the FY Y R&D (万元) that meets the
+    band on next year's window if FY Y sales revenue equals FY Y-1's (0 if already met), or None
+    when a figure it needs is unknown}."""
+    p = ctx.params.tier("hnte").section("rd_ratio")
+    first = YEARS - p.integer("window")
+    data_years = ctx.columns.data_years
+    outlook = {"years": [data_years[c] for c in range(first, YEARS) if ctx.existed[i, c]],
+               "next_year": data_years[-1] + 1, "next_year_rd": None}
+    revenue, rd = ctx.figure("revenue"), ctx.figure("rd_expense")
+    kept = [c for c in range(first + 1, YEARS) if ctx.existed[i, c]]  # still in next year's window
+    if not (revenue.known[i, Y_1] and all(revenue.known[i, c] and rd.known[i, c] for c in kept)):
+        return outlook
+    latest = int(revenue.value[i, Y_1])
+    n, d = band_terms(np.array([latest]), p.items("bands"), lambda band: band.ratio("min"))
+    n, d = int(np.atleast_1d(n)[0]), int(d)
+    total_revenue = latest + sum(int(revenue.value[i, c]) for c in kept)
+    total_rd = sum(int(rd.value[i, c]) for c in kept)
+    outlook["next_year_rd"] = Amount(max(ceil_div(n * total_revenue - d * total_rd, d), 0)).at(0)
+    return outlook
+
+
 @criterion("rd_domestic_share")
 def rd_domestic_share(ctx: Context, p: Section) -> Outcome:
     window = hnte_window(ctx)

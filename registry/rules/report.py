@@ -10,6 +10,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from .columns import Y_1, Y_2, Y_3
+from .criteria import rd_ratio_outlook
 from .facts import TIERS
 from .i18n import LANGS, Message, translate
 from .logic import FALSE, STATUS_NAMES, UNKNOWN, as_bool
@@ -86,6 +87,9 @@ def _tier(verdicts: BatchVerdicts, tv: TierVerdicts, i: int, texts: Texts) -> di
     if tv.profile is not None:
         entry["profile"] = tv.profile
     entry["criteria"] = [_criterion(tv, cid, i, texts) for cid in tv.outcomes if tv.listed(cid, i)]
+    for criterion in entry["criteria"]:
+        if tv.tier == "hnte" and criterion["id"] == "rd_ratio":
+            criterion["outlook"] = rd_ratio_outlook(verdicts.context, i)
     if tv.tier == "hnte":
         entry["innovation_estimate"] = innovation_estimate(verdicts, i)
     return entry
@@ -170,9 +174,25 @@ def _saving(incentive: IncentiveVerdicts, i: int) -> Decimal | None:
     return from_fixed(int(incentive.saving[i]), SAVING_SCALE) if incentive.saving_known[i] else None
 
 
+# The criteria that bound a tech SME's size: a firm beyond one of them cannot be a tech SME, so
+# it is never pointed at that tier.
+SIZE_BOUNDS = ("size_employees", "size_revenue", "size_assets")
+
+
+def _reachable(verdicts: BatchVerdicts, tier: str, i: int) -> bool:
+    outcomes = verdicts.tiers[tier].outcomes
+    return tier != "tech_sme" or not any(
+        outcomes[cid].passed[i] == FALSE for cid in SIZE_BOUNDS if cid in outcomes)
+
+
 def _next_tier(verdicts: BatchVerdicts, i: int) -> str | None:
-    """The lowest ladder tier the firm holds no valid certificate for."""
-    return next((tier for tier in TIERS if not verdicts.columns.holds(tier)[i]), None)
+    """The tier to work towards, never below or beside what the firm has: of the tiers above the
+    highest one it holds a valid certificate of (a tech SME only within the size bounds), the
+    highest it is eligible for (it may apply now), else the lowest; None above the top."""
+    held = [k for k, tier in enumerate(TIERS) if verdicts.columns.holds(tier)[i]]
+    above = [tier for tier in TIERS[max(held) + 1 if held else 0:] if _reachable(verdicts, tier, i)]
+    eligible = [tier for tier in above if STATUS_NAMES[int(verdicts.tiers[tier].status[i])] == "eligible"]
+    return eligible[-1] if eligible else next(iter(above), None)
 
 
 def _next_step(verdicts: BatchVerdicts, i: int) -> dict | None:
@@ -183,10 +203,16 @@ def _next_step(verdicts: BatchVerdicts, i: int) -> dict | None:
     tv = verdicts.tiers[tier]
 
     def criteria(code: int) -> list[dict]:
-        return [dict(zip(("id", "gap", "unit"), (cid, *_gap(tv.outcomes[cid], i))))
-                for cid in _ids(tv, i, code)]
+        return [_step_criterion(verdicts, tier, cid, i) for cid in _ids(tv, i, code)]
     return {"tier": tier, "status": STATUS_NAMES[int(tv.status[i])], "failed": criteria(FALSE),
             "unknown": criteria(UNKNOWN)}
+
+
+def _step_criterion(verdicts: BatchVerdicts, tier: str, cid: str, i: int) -> dict:
+    entry = dict(zip(("id", "gap", "unit"), (cid, *_gap(verdicts.tiers[tier].outcomes[cid], i))))
+    if tier == "hnte" and cid == "rd_ratio":
+        entry["outlook"] = rd_ratio_outlook(verdicts.context, i)
+    return entry
 
 
 # ---- HNTE innovation score: an estimate range, never a decision ----------------------------

@@ -308,3 +308,47 @@ def _parse_row(row: ImportRow) -> None:
             errors.append(_l("%(column)s is not a date (YYYY-MM-DD).", column=name))
     if values["issued"] and values["expires"] and values["issued"] > values["expires"]:
         errors.append(_l("The certificate expires before it is issued."))
+
+
+# --- Expiry warnings ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ExpiryWarning:
+    """A valid certificate the firm must renew soon, and when it can re-apply: `round` is "open"
+    (this year's round is open until `closes`), "upcoming" (it opens on `opens` this year),
+    "next_year" (this year's round is over; `opens`/`closes` are next year's when set) or "unset"
+    (the bureau has not set this year's round dates)."""
+    certificate: Certificate
+    round: str
+    opens: dt.date | None = None
+    closes: dt.date | None = None
+
+
+def expiry_warnings(session: Session, firm_id: int, today: dt.date,
+                    flags: list[str] | tuple[str, ...] = ()) -> list[ExpiryWarning]:
+    """The firm's valid certificates to renew, against the bureau's application rounds: a tech-SME
+    registration expiring within the bureau's `expiry_warning_days`, and the HNTE certificate when
+    the rules raised `hnte_renewal_due` (it expires by the end of this year)."""
+    days = settings.bureau(session)["certificates"]["tech_sme"]["expiry_warning_days"]
+    valid = [certificate for certificate in session.scalars(
+        select(Certificate).where(Certificate.firm_id == firm_id).order_by(Certificate.expires.desc()))
+        if certificate.is_valid_on(today)]
+    due = [certificate for certificate in valid
+           if certificate.tier == "tech_sme" and certificate.expires <= today + dt.timedelta(days=days)]
+    hnte = [certificate for certificate in valid if certificate.tier == "hnte"]
+    if "hnte_renewal_due" in flags and hnte:
+        due.append(hnte[0])  # the certificate: the latest to expire
+    rounds = {year: settings.round_dates(session, year) for year in (today.year, today.year + 1)}
+    return [_warning(certificate, today, rounds) for certificate in due]
+
+
+def _warning(certificate: Certificate, today: dt.date, rounds: dict) -> ExpiryWarning:
+    this_year = rounds[today.year].get(certificate.tier)
+    if this_year is None:
+        return ExpiryWarning(certificate, "unset")
+    opens, closes = this_year
+    if opens <= today <= closes:
+        return ExpiryWarning(certificate, "open", opens, closes)
+    if today < opens:
+        return ExpiryWarning(certificate, "upcoming", opens, closes)
+    return ExpiryWarning(certificate, "next_year", *rounds[today.year + 1].get(certificate.tier, (None, None)))

@@ -124,13 +124,26 @@ def test_taxable_loss_is_not_a_cap_on_the_super_deduction():
     assert incentives(firm) == {"rd_super_deduction": D("300"), "hnte_rate": D("0")}
 
 
-def test_next_step_is_the_lowest_tier_without_certificate():
+def test_next_step_never_points_down_or_sideways():
+    """Issue 15 point 4: a firm holding a higher tier, or beyond a tech SME's size bounds, is
+    pointed to the next tier above what it holds or is eligible for."""
     result = verdicts(base_firm(certificates=[HNTE_CERTIFICATE, {**HNTE_CERTIFICATE, "tier": "tech_sme"}]))
     step = result.firm_result(0)["next_step"]
     assert step["tier"] == "gazelle" and step["status"] == "eligible"
-    leader_step = verdicts(with_year(base_firm(rd_staff_fulltime=None), 2024, revenue=30000)).firm_result(0)
-    assert leader_step["next_step"]["tier"] == "tech_sme"
-    assert leader_step["next_step"]["failed"] == [{"id": "size_revenue", "gap": None, "unit": None}]
+    # an HNTE holder without a tech-SME registration is not sent back down to it
+    holder = verdicts(base_firm(certificates=[HNTE_CERTIFICATE])).firm_result(0)
+    assert holder["next_step"]["tier"] == "gazelle"
+    # sales of 30,000 are beyond a tech SME's bound: the step is HNTE, never tech SME
+    large = verdicts(with_year(base_firm(rd_staff_fulltime=None), 2024, revenue=30000)).firm_result(0)
+    assert large["tiers"]["tech_sme"]["failed"] == ["size_revenue"]
+    assert large["next_step"]["tier"] == "hnte"
+    # eligible for tech SME and HNTE, holding neither: the step is the higher one
+    both = verdicts(base_firm()).firm_result(0)
+    assert both["tiers"]["tech_sme"]["status"] == both["tiers"]["hnte"]["status"] == "eligible"
+    assert both["next_step"]["tier"] == "hnte" and both["next_step"]["status"] == "eligible"
+    # holding the top tier: nothing above
+    top = verdicts(base_firm(certificates=[{**HNTE_CERTIFICATE, "tier": "leader"}])).firm_result(0)
+    assert top["next_step"] is None
 
 
 def test_summary_is_compact_and_json_ready():
@@ -140,7 +153,7 @@ def test_summary_is_compact_and_json_ready():
     assert json.loads(json.dumps(summary)) == summary
     assert summary["statuses"]["hnte"] == "ineligible" and summary["failed"]["hnte"] == ["tech_field"]
     assert summary["flags"] == ["hnte_zero_rd", "guishang_zero_rd", "hnte_at_risk"]
-    assert summary["incentives"] == {"hnte_rate": "100"} and summary["next_step"] == "tech_sme"
+    assert summary["incentives"] == {"hnte_rate": "100"} and summary["next_step"] == "gazelle"
 
 
 def test_innovation_estimate_is_a_range_never_a_decision():

@@ -12,6 +12,7 @@ from registry.i18n import current_locale
 from registry.models import Certificate, FirmVerdict
 from registry.rules.logic import as_bool
 from registry.rules.units import SAVING_SCALE, from_fixed
+from registry.services import certificates as certificate_service
 from registry.services import evaluation, filings, outreach, programs
 from registry.views.portal import bp, current_firm
 
@@ -45,6 +46,11 @@ FIRM_FLAG_NOTES = {
 }
 
 
+# Flags the firm reads in another form: the renewal is an expiry warning against the bureau's
+# application rounds (services.certificates.expiry_warnings).
+SHOWN_ELSEWHERE = frozenset({"hnte_renewal_due"})
+
+
 def for_the_firm(result: dict | None) -> dict | None:
     """The verdict as the firm reads it: flags in words meant for the firm, and no incentive
     it is not offered because of a risk it carries (it sees the risk, not a saving)."""
@@ -53,7 +59,7 @@ def for_the_firm(result: dict | None) -> dict | None:
     flags = [flag["id"] for flag in result["flags"]]
     return {**result,
             "flags": [{**flag, "detail": str(FIRM_FLAG_NOTES.get(flag["id"], flag["detail"]))}
-                      for flag in result["flags"]],
+                      for flag in result["flags"] if flag["id"] not in SHOWN_ELSEWHERE],
             "incentives": [item for item in result["incentives"]
                            if outreach.offered(item["id"], flags)]}
 
@@ -63,16 +69,18 @@ def for_the_firm(result: dict | None) -> dict | None:
 def ladder():
     firm = current_firm()
     state = evaluation.ladder(db.session, firm.id, current_locale())
+    flags = [flag["id"] for flag in state["result"]["flags"]] if state["result"] else []
     state["result"] = for_the_firm(state["result"])
     certificates = list(db.session.scalars(select(Certificate).where(
         Certificate.firm_id == firm.id).order_by(Certificate.expires.desc())))
     today = filings.today()
+    warnings = certificate_service.expiry_warnings(db.session, firm.id, today, flags)
     last_year = today.year - 1
     last_filing = filings.get_filing(db.session, firm, last_year)
     return render_template(
         "portal/ladder.html", firm=firm, state=state, result=state["result"],
         programs=_programs(firm.id, today.year),
-        certificates=certificates, today=today, last_year=last_year, last_filing=last_filing,
+        certificates=certificates, today=today, expiry_warnings=warnings, last_year=last_year, last_filing=last_filing,
         can_file_last_year=last_year in filings.fiscal_years(firm, today),
         policies=INCENTIVE_POLICIES,
         profile_criteria=PROFILE_CRITERIA, certificate_criteria=CERTIFICATE_CRITERIA)
