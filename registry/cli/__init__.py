@@ -3,6 +3,7 @@ from flask import Flask
 
 
 def register_commands(app: Flask) -> None:
+    from registry.cli.audit import audit_cli
     from registry.cli.check import check_cli
     from registry.cli.demo import demo_cli
     from registry.cli.facts import facts_cli
@@ -21,3 +22,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(check_cli)
     app.cli.add_command(whatif_cli)
     app.cli.add_command(programs_cli)
+    app.cli.add_command(audit_cli)

@@ -1,5 +1,5 @@
 """All models, imported here so that Alembic and the app see the whole metadata."""
-from registry.models.audit import AuditEvent
+from registry.models.audit import AuditChain, AuditEvent
 from registry.models.base import Base
 from registry.models.candidate import Candidate, FirmFlag, IncentiveOpportunity
 from registry.models.certificate import Certificate
@@ -31,7 +31,7 @@ from registry.models.whatif import (
                                     WhatifTierCount,
 )
 
-__all__ = ["AuditEvent", "Base", "Candidate", "Certificate", "District", "Filing",
+__all__ = ["AuditChain", "AuditEvent", "Base", "Candidate", "Certificate", "District", "Filing",
            "FilingCorrection", "FilingReminder", "FilingRevision",
            "Firm", "FirmFactChange", "FirmFlag", "FirmVerdict", "IncentiveOpportunity",
            "IndicatorSnapshot", "IndicatorSnapshotScope", "Invitation", "OutboxMail",

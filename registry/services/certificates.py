@@ -12,14 +12,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from registry.auth.scope import firm_scope
 from registry.creditcode import CreditCodeError, normalise_credit_code
 from registry.extensions import db
 from registry.models import (
-    AuditEvent,
     Certificate,
     CertificateImport,
     Firm,
@@ -145,7 +144,7 @@ def expire_certificates(session: Session, today: dt.date) -> int:
     if not rows:
         return 0
     now = utcnow()
-    session.execute(insert(AuditEvent), [
+    audit.record_rows(session, [
         {"at": now, "actor_id": None, "action": "certificate_expire", "object_type": "certificate",
          "object_id": row.id, "firm_id": row.firm_id,
          "details": {"from_status": "valid", "to_status": "expired", "tier": row.tier}}
