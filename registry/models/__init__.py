@@ -26,6 +26,7 @@ from registry.models.whatif import (
                                     Scenario,
                                     WhatifChange,
                                     WhatifChunk,
+                                    WhatifDistrictTotal,
                                     WhatifIncentiveTotal,
                                     WhatifRun,
                                     WhatifTierCount,
@@ -40,5 +41,5 @@ __all__ = ["AuditChain", "AuditEvent", "Base", "Candidate", "Certificate", "Dist
 __all__ += ["CertificateImport", "Inspector", "NoticeBatch", "Notification", "Objection",
             "OutreachEntry", "PublicNotice", "SpotCheck", "SpotCheckItem"]
 __all__ += ["Setting", "SettingChange"]
-__all__ += ["Scenario", "WhatifChange", "WhatifChunk", "WhatifIncentiveTotal", "WhatifRun", "WhatifTierCount"]
+__all__ += ["Scenario", "WhatifChange", "WhatifChunk", "WhatifDistrictTotal", "WhatifIncentiveTotal", "WhatifRun", "WhatifTierCount"]
 __all__ += ["ProgramEntry", "ProgramList"]

@@ -9,6 +9,7 @@ per-chunk aggregates by district (tiers, incentives) and the firms that change s
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from sqlalchemy import (
     JSON,
@@ -25,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from registry.models.base import Base, UTCDateTime, utcnow
+from registry.models.base import Base, Money, UTCDateTime, utcnow
 from registry.models.scan import Chunk, ChunkedWork
 
 WINNER, LOSER = 1, -1
@@ -81,6 +82,10 @@ class WhatifRun(ChunkedWork, Base):
     base_parameters: Mapped[str] = mapped_column(Text)
     scenario_parameters: Mapped[str] = mapped_column(Text)
     changes: Mapped[int] = mapped_column(Integer, default=0)
+    # The R&D reward budget (万元) of the scope under the base (the bureau's) and the scenario;
+    # None: no budget (every entitlement paid in full).
+    base_budget: Mapped[Decimal | None] = mapped_column(Money)
+    scenario_budget: Mapped[Decimal | None] = mapped_column(Money)
 
     scenario = relationship("Scenario", back_populates="runs")
     requested_by = relationship("User", lazy="joined")
@@ -137,6 +142,31 @@ class WhatifIncentiveTotal(Base):
     scenario_unknown: Mapped[int] = mapped_column(Integer, default=0)
     base_saving: Mapped[int] = mapped_column(BigInteger, default=0)
     scenario_saving: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class WhatifDistrictTotal(Base):
+    """One chunk's figures of a district that are not per tier or incentive, under base and
+    scenario: the bureau programs of the run's year (R&D reward eligible and unknown firms and
+    their entitlements in 10^-8 万元, the priority list, the top-N eligible firms) and the firms
+    with at least one known tax saving above zero (the `tax_relief.firms` indicator)."""
+
+    __tablename__ = "whatif_district_totals"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("whatif_runs.id", ondelete="CASCADE"), primary_key=True)
+    chunk_index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    district: Mapped[str] = mapped_column(String(32), primary_key=True)
+    base_reward_firms: Mapped[int] = mapped_column(Integer, default=0)
+    scenario_reward_firms: Mapped[int] = mapped_column(Integer, default=0)
+    base_reward_unknown: Mapped[int] = mapped_column(Integer, default=0)
+    scenario_reward_unknown: Mapped[int] = mapped_column(Integer, default=0)
+    base_entitlement: Mapped[int] = mapped_column(BigInteger, default=0)
+    scenario_entitlement: Mapped[int] = mapped_column(BigInteger, default=0)
+    base_priority: Mapped[int] = mapped_column(Integer, default=0)
+    scenario_priority: Mapped[int] = mapped_column(Integer, default=0)
+    base_top: Mapped[int] = mapped_column(Integer, default=0)
+    scenario_top: Mapped[int] = mapped_column(Integer, default=0)
+    base_tax_firms: Mapped[int] = mapped_column(Integer, default=0)
+    scenario_tax_firms: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class WhatifChange(Base):

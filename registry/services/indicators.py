@@ -156,16 +156,17 @@ class Period:
 
 
 def compute(session: Session, as_of: dt.date, *, fiscal_year: int | None = None,
-            district: str | None = None) -> dict[str, Figures]:
+            district: str | None = None, tax_relief: bool = True) -> dict[str, Figures]:
     """The figures of every scope for `as_of`: `city` and each district (or only `district`,
-    and then the city key is absent)."""
+    and then the city key is absent). Without `tax_relief` the rules engine is not run and the
+    tax relief counts stay zero (a what-if brings its own)."""
     period = Period(as_of, as_of.year - 1 if fiscal_year is None else fiscal_year)
     codes = [district] if district is not None else list(
         session.scalars(select(District.code).order_by(District.code)))
     per_district = {code: Figures() for code in codes}
     for rows in (_firm_counts(session, period, district), _guishang(session, period, district),
                  _pipeline(session, period, district), _decisions(session, period, district),
-                 _tax_relief(session, period, district)):
+                 _tax_relief(session, period, district) if tax_relief else ()):
         for code, key, count in rows:
             per_district.setdefault(code, Figures()).counts[key] += int(count or 0)
     if district is not None:

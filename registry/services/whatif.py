@@ -19,14 +19,17 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import numpy as np
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import and_, case, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from registry.models import (
+    District,
     Firm,
     Scenario,
+    Target,
     WhatifChange,
     WhatifChunk,
+    WhatifDistrictTotal,
     WhatifIncentiveTotal,
     WhatifRun,
     WhatifTierCount,
@@ -38,16 +41,22 @@ from registry.rules import today_in_shanghai
 from registry.rules.engine import BatchVerdicts, TierVerdicts, evaluate
 from registry.rules.facts import TIERS
 from registry.rules.jsonout import dumps
-from registry.rules.logic import TRUE
+from registry.rules.logic import TRUE, UNKNOWN
 from registry.rules.params import PROFILE_TIERS, ParameterError, ParameterSet
-from registry.rules.units import SAVING_SCALE
+from registry.rules.programs import FINE_PER_YUAN, ProgramSettings, rd_priority, rd_reward, rd_top
+from registry.rules.units import SAVING_SCALE, from_fixed, to_fixed
 from registry.scan.loader import load_columns
 from registry.scan.stage import INT2, INT4, INT8, TEXT, insert_rows
-from registry.services import audit, chunks
+from registry.services import audit, chunks, indicators, programs
+from registry.services import settings as bureau_settings
 from registry.services.scans import current_parameters, parameters_for
 
 INCENTIVES = ("rd_super_deduction", "hnte_rate", "vat_credit")
 NAME_LENGTH = 120
+# A scenario's R&D reward budget (万元): set like a parameter, kept beside the parameter set.
+BUDGET_PATH = "programs.rd_reward.budget"
+# Target indicators a scenario changes (the others are shown with their current value).
+SCENARIO_INDICATORS = ("hnte_valid", "tax_relief", "tax_relief.firms")
 
 
 class ScenarioError(ValueError):
@@ -86,11 +95,40 @@ def resolve(session: Session, as_of: dt.date, overrides: Mapping[str, str], prof
         base, _key = current_parameters(session, as_of)
     except ParameterError as error:
         raise ScenarioError("as_of", str(error)) from None
+    own = bureau_settings.program_overrides(session, as_of.year)
+    changes = {path: value for path, value in overrides.items() if path != BUDGET_PATH}
+    if own:   # the bureau's program numbers of the year are part of its base
+        base, _key = parameters_for(as_of, own, base.profiles)
     try:
-        scenario, _key = parameters_for(as_of, dict(overrides), {**base.profiles, **profiles})
+        scenario, _key = parameters_for(as_of, {**own, **changes}, {**base.profiles, **profiles})
     except ParameterError as error:
         raise ScenarioError("profiles" if "profile" in str(error) else "overrides", str(error)) from None
+    scenario_budget(overrides, None)   # checks the budget's value
     return base, scenario
+
+
+def scenario_budget(overrides: Mapping[str, str], base: Decimal | None) -> Decimal | None:
+    """The R&D reward budget (万元) a scenario sets (BUDGET_PATH), else `base`; an empty value
+    means no budget. Raises ScenarioError for a value that is not an amount."""
+    if BUDGET_PATH not in overrides:
+        return base
+    raw = str(overrides[BUDGET_PATH]).strip()
+    if raw in ("", "none"):
+        return None
+    try:
+        amount = Decimal(raw)
+        to_fixed(amount)
+    except (ArithmeticError, ValueError):
+        raise ScenarioError("overrides", f"{BUDGET_PATH}: an amount in 万元 with at most 4 decimals") from None
+    if not amount.is_finite() or amount < 0:
+        raise ScenarioError("overrides", f"{BUDGET_PATH}: an amount of at least 0")
+    return amount
+
+
+def base_budget(session: Session, year: int, districts: Iterable[str]) -> Decimal | None:
+    """The bureau's R&D reward budget of program year `year` for a scope: the city's for the
+    whole city, else None (no budget of the scope is set)."""
+    return None if list(districts) else bureau_settings.program_budget(session, year)
 
 
 def numeric_parameters(params: ParameterSet) -> list[tuple[str, Decimal | int, str]]:
@@ -168,7 +206,7 @@ def delete_scenario(session: Session, actor, scenario: Scenario) -> None:
                                                        WhatifRun.status.in_(chunks.ACTIVE))):
         cancel_run(session, actor, run)
     audit.record(session, actor, "whatif.scenario_delete", scenario, name=scenario.name)
-    for table in (WhatifChange, WhatifTierCount, WhatifIncentiveTotal, WhatifChunk):
+    for table in (WhatifChange, WhatifTierCount, WhatifIncentiveTotal, WhatifDistrictTotal, WhatifChunk):
         session.execute(delete(table).where(table.run_id.in_(
             select(WhatifRun.id).where(WhatifRun.scenario_id == scenario.id))))
     session.execute(delete(WhatifRun).where(WhatifRun.scenario_id == scenario.id))
@@ -182,21 +220,27 @@ def start_run(session: Session, actor, scenario: Scenario, *, dispatch: bool = T
     """Queue a run of the scenario with today's bureau parameters. Flushes; with `dispatch` the
     chunks are sent to the workers after commit, otherwise the caller runs them (`run_inline`)."""
     base, changed = resolve(session, scenario.as_of, scenario.overrides, scenario.profiles)
-    return _queue(session, actor, scenario, base, changed, scenario.districts, dispatch)
+    budget = base_budget(session, scenario.as_of.year, scenario.districts)
+    budgets = (budget, scenario_budget(scenario.overrides, budget))
+    return _queue(session, actor, scenario, base, changed, scenario.districts, dispatch,
+                  overrides=scenario.overrides, budgets=budgets)
 
 
 def rerun(session: Session, actor, run: WhatifRun, *, dispatch: bool = True) -> WhatifRun:
-    """Queue a run with exactly the parameters `run` recorded."""
+    """Queue a run with exactly the parameters (and budgets) `run` recorded."""
     return _queue(session, actor, run.scenario, parameters_from_json(run.base_parameters),
-                  parameters_from_json(run.scenario_parameters), run.districts, dispatch, run.as_of)
+                  parameters_from_json(run.scenario_parameters), run.districts, dispatch, run.as_of,
+                  overrides=run.overrides, budgets=(run.base_budget, run.scenario_budget))
 
 
 def _queue(session: Session, actor, scenario: Scenario, base: ParameterSet, changed: ParameterSet,
-           districts: list[str], dispatch: bool, as_of: dt.date | None = None) -> WhatifRun:
+           districts: list[str], dispatch: bool, as_of: dt.date | None = None, *,
+           overrides: Mapping[str, str], budgets: tuple[Decimal | None, Decimal | None]) -> WhatifRun:
     run = WhatifRun(scenario_id=scenario.id, as_of=as_of or scenario.as_of, districts=list(districts),
                     policy_year=changed.policy_year, base_profiles=dict(base.profiles),
-                    profiles=dict(changed.profiles), overrides=dict(changed.overrides),
+                    profiles=dict(changed.profiles), overrides=dict(overrides),
                     base_parameters=parameters_json(base), scenario_parameters=parameters_json(changed),
+                    base_budget=budgets[0], scenario_budget=budgets[1],
                     status="queued", requested_by_id=getattr(actor, "id", None))
     session.add(run)
     session.flush()
@@ -209,7 +253,7 @@ def _queue(session: Session, actor, scenario: Scenario, base: ParameterSet, chan
     ranges = chunks.chunk_ranges(session, chunks.setting("SCAN_CHUNK_SIZE"), where, params)
     chunks.add_chunks(session, RUNS, run, ranges, dispatch)
     audit.record(session, actor, "whatif.run", run, scenario=scenario.id, as_of=run.as_of.isoformat(),
-                 districts=list(districts), overrides=dict(changed.overrides), profiles=dict(changed.profiles))
+                 districts=list(districts), overrides=dict(overrides), profiles=dict(changed.profiles))
     return run
 
 
@@ -308,7 +352,52 @@ def _work(session: Session, run: WhatifRun, first: int, last: int) -> tuple[int,
         "district": (TEXT, incentive_rows["district"]), "incentive": (TEXT, incentive_rows["incentive"]),
         **{key: (INT8 if key.endswith("saving") else INT4, np.array(values, dtype=np.int64))
            for key, values in incentive_rows.items() if key not in ("district", "incentive")}})
+    totals = {f"{side}_tax_firms": per_district(_saving_firms(verdicts)) for side, verdicts in
+              (("base", base), ("scenario", changed))}
+    totals.update(_program_totals(session, run, first, last, names))
+    insert_rows(connection, WhatifDistrictTotal.__table__, {
+        "run_id": (INT4, run.id), "chunk_index": (INT4, chunk_index), "district": (TEXT, names.tolist()),
+        **{key: (INT8 if key.endswith("entitlement") else INT4, values.astype(np.int64))
+           for key, values in totals.items()}})
     return len(firm_ids), {"changes": total_changes}
+
+
+def _saving_firms(verdicts: BatchVerdicts) -> np.ndarray:
+    """Firms with at least one known incentive saving above zero (the `tax_relief.firms` rule)."""
+    return np.logical_or.reduce([it.applies & it.saving_known & (it.saving > 0)
+                                 for it in verdicts.incentives.values()])
+
+
+def _program_totals(session: Session, run: WhatifRun, first: int, last: int, names: np.ndarray
+                    ) -> dict[str, np.ndarray]:
+    """The programs of the run's year (FY year−1 data of the range's firms in scope, as the
+    `programs` commands read them) per district of `names`, under both parameter sets: reward
+    eligible and unknown firms, Σ entitlement (10^-8 万元), priority firms, top-N eligible firms."""
+    where = Firm.id.between(first, last)
+    if run.districts:
+        where = where & Firm.district.in_(run.districts)
+    firms, _ids, districts = programs.load_firms(session, run.as_of.year, where=where)
+    index = {name: i for i, name in enumerate(names.tolist())}
+    codes = np.array([index.get(code, -1) for code in districts], dtype=np.int64)
+    known = codes >= 0
+    out: dict[str, np.ndarray] = {}
+
+    def add(key: str, mask: np.ndarray, weights: np.ndarray | None = None) -> None:
+        values = np.zeros(len(names), dtype=np.int64)
+        chosen = known & mask
+        np.add.at(values, codes[chosen], 1 if weights is None else weights[chosen])
+        out[key] = values
+
+    for side, params in zip(("base", "scenario"), run_parameters(run)):
+        settings = ProgramSettings.from_parameters(params)
+        reward = rd_reward(firms, settings)
+        eligible = reward.eligible == TRUE
+        add(f"{side}_reward_firms", eligible)
+        add(f"{side}_reward_unknown", reward.eligible == UNKNOWN)
+        add(f"{side}_entitlement", eligible, reward.entitlement)
+        add(f"{side}_priority", rd_priority(firms, settings))
+        add(f"{side}_top", rd_top(firms, settings).eligible)
+    return out
 
 
 def _deciding(base: TierVerdicts, changed: TierVerdicts, i: int, winner: bool) -> str | None:
@@ -424,6 +513,134 @@ def incentive_results(session: Session, run: WhatifRun, districts: Iterable[str]
         out[incentive] = {"base": Decimal(sums.pop("base_saving")) / SAVING_SCALE,
                           "scenario": Decimal(sums.pop("scenario_saving")) / SAVING_SCALE, **sums}
     return out
+
+
+PROGRAM_COLUMNS = ("reward_firms", "reward_unknown", "entitlement", "priority", "top", "tax_firms")
+
+
+def district_totals(session: Session, run: WhatifRun, districts: Iterable[str] | None = None
+                    ) -> dict[str, dict[str, dict[str, int]]]:
+    """{district: {column: {"base", "scenario"}}} of the run's per-district totals (programs and
+    tax-relief firms), summed over its chunks; only `districts` when given."""
+    t = WhatifDistrictTotal
+    columns = [f"{side}_{name}" for name in PROGRAM_COLUMNS for side in ("base", "scenario")]
+    query = (select(t.district, *(func.sum(getattr(t, name)) for name in columns))
+             .where(t.run_id == run.id).group_by(t.district).order_by(t.district))
+    if districts is not None:
+        query = query.where(t.district.in_(list(districts)))
+    out = {}
+    for district, *values in session.execute(query):
+        sums = dict(zip(columns, (int(v or 0) for v in values)))
+        out[district] = {name: {side: sums[f"{side}_{name}"] for side in ("base", "scenario")}
+                         for name in PROGRAM_COLUMNS}
+    return out
+
+
+def _award(entitlement: int, budget: Decimal | None) -> int:
+    """Σ awards (10^-8 万元) of a total entitlement under a budget shared pro rata: the
+    entitlement when it fits, else the budget (each award is then floored to the yuan, so the
+    awards paid fall short of it by less than one yuan per firm)."""
+    if budget is None:
+        return entitlement
+    return min(entitlement, to_fixed(budget) * FINE_PER_YUAN)
+
+
+def program_results(session: Session, run: WhatifRun, districts: Iterable[str] | None = None) -> dict:
+    """The R&D reward of the run's program year base → scenario: per district and in total the
+    eligible firms, Σ entitlement and (in total) Σ awards under each side's budget, the budget
+    needed to pay every entitlement in full (the scenario's Σ entitlement) and its shortfall
+    against the scenario's budget; with the priority-list and top-N eligible firms. Money in 万元."""
+    by_district = district_totals(session, run, districts)
+    sides = ("base", "scenario")
+    total = {name: {side: sum(row[name][side] for row in by_district.values()) for side in sides}
+             for name in PROGRAM_COLUMNS}
+    budgets = {"base": run.base_budget, "scenario": run.scenario_budget}
+    if districts is not None and run.districts != sorted(districts):
+        budgets = {"base": None, "scenario": None}   # a part of the scope has no budget of its own
+
+    def money(fine: int) -> Decimal:
+        return from_fixed(fine, SAVING_SCALE)
+
+    needed = money(total["entitlement"]["scenario"])
+    budget = budgets["scenario"]
+    return {
+        "year": run.as_of.year,
+        "districts": {code: {"firms": row["reward_firms"], "unknown": row["reward_unknown"],
+                             "entitlement": {side: money(row["entitlement"][side]) for side in sides},
+                             "priority": row["priority"], "top": row["top"]}
+                      for code, row in by_district.items()},
+        "firms": total["reward_firms"], "unknown": total["reward_unknown"],
+        "priority": total["priority"], "top": total["top"], "tax_firms": total["tax_firms"],
+        "entitlement": {side: money(total["entitlement"][side]) for side in sides},
+        "award": {side: money(_award(total["entitlement"][side], budgets[side])) for side in sides},
+        "budget": budgets, "needed": needed,
+        "shortfall": None if budget is None else max(needed - budget, Decimal(0)),
+    }
+
+
+def target_results(session: Session, run: WhatifRun, districts: Iterable[str] | None = None) -> list[dict]:
+    """Each target of the run's year for its scope (the city's for a city-wide run, and each
+    district's in scope; only `districts` when given), with the monitoring value on the run's
+    date and its value under base and scenario.
+
+    The scenario changes three indicators. `hnte_valid` is the monitoring forecast for 31 December
+    (held + coming + pipeline × approval rate) where the pipeline gains the HNTE winners with no
+    certificate held nor candidate (a scan would open their candidates) and loses the losers whose
+    candidate is open or in review (a scan would close it); `tax_relief` and `tax_relief.firms`
+    are the run's own estimates under each side. Every other indicator does not depend on the
+    rules' parameters: its value is the same under both."""
+    from registry.services.dashboard import indicator_value
+
+    wanted: list[str | None] = list(run.districts) or [None, *session.scalars(select(District.code))]
+    if districts is not None:
+        wanted = [code for code in wanted if code is not None and code in set(districts)]
+    targets = [t for t in session.scalars(select(Target).where(Target.year == run.as_of.year)
+                                          .order_by(Target.district.is_not(None), Target.district,
+                                                    Target.indicator))
+               if t.district in wanted]
+    if not targets:
+        return []
+    figures = indicators.compute(session, run.as_of, tax_relief=False)
+    pipeline = _pipeline_changes(session, run)
+    totals = district_totals(session, run)
+    out = []
+    for target in targets:
+        code = target.district
+        codes = [code] if code is not None else list(totals)
+        current = figures.get(indicators.CITY_SCOPE if code is None else code, indicators.Figures())
+        value = indicator_value(current.indicators(), target.indicator)
+        row = {"target": target, "value": value, "base": value, "scenario": value, "changed": False}
+        if target.indicator == "hnte_valid":
+            changed = indicators.Figures(current.counts.copy())
+            changed.counts["forecast.pipeline"] += sum(pipeline.get(one, 0) for one in codes)
+            row.update(base=Decimal(current.forecast()["value"]), scenario=Decimal(changed.forecast()["value"]),
+                       changed=True)
+        elif target.indicator == "tax_relief":
+            relief = incentive_results(session, run, None if code is None else [code])
+            row.update({side: sum((item[side] for item in relief.values()), Decimal(0))
+                        for side in ("base", "scenario")}, changed=True)
+        elif target.indicator == "tax_relief.firms":
+            row.update({side: Decimal(sum(totals[one]["tax_firms"][side] for one in codes if one in totals))
+                        for side in ("base", "scenario")}, changed=True)
+        for side in ("base", "scenario"):
+            row[f"{side}_met"] = None if row[side] is None else target.met_by(row[side])
+        out.append(row)
+    return out
+
+
+def _pipeline_changes(session: Session, run: WhatifRun) -> dict[str, int]:
+    """Per district: the HNTE winners outside the forecast (no certificate held on 31 December,
+    no candidate coming or pending) minus the HNTE losers in its pipeline."""
+    sets = indicators.firm_sets(indicators.Period(run.as_of, run.as_of.year - 1))
+    held, coming, pending = sets["forecast.held"], sets["forecast.coming"], sets["forecast.pipeline"]
+    outside = ~held & ~coming & ~pending
+    c = WhatifChange
+    query = (select(c.district, func.count(case((and_(c.change == WINNER, outside), 1))),
+                    func.count(case((and_(c.change == LOSER, pending), 1))))
+             .join(Firm, Firm.id == c.firm_id)
+             .where(c.run_id == run.id, c.tier == "hnte", indicators.exported_firms(None, run.as_of))
+             .group_by(c.district))
+    return {district: int(gained) - int(lost) for district, gained, lost in session.execute(query)}
 
 
 def changes_query(run: WhatifRun, tier: str, change: int, districts: Iterable[str] | None = None):

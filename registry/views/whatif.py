@@ -33,9 +33,10 @@ from registry.rules.facts import TIERS
 from registry.rules.logic import STATUS_NAMES
 from registry.services import whatif
 from registry.views import MAX_ID
+from registry.views.dashboard import INDICATOR_LABELS, show_number
 from registry.views.display import rules_text
 from registry.views.officer import district_names, tier_label, visible_districts
-from registry.views.officer.export import table_response
+from registry.views.officer.export import table_response, workbook_response
 
 bp = Blueprint("whatif", __name__, url_prefix="/whatif")
 add_nav("whatif.index", _l("What-if"), Permission.WHATIF_VIEW, order=85)
@@ -46,6 +47,13 @@ CENT = Decimal("0.01")
 UNIT_LABELS = {"万元": _l("10k yuan"), "persons": _l("persons"), "ratio": _l("ratio (0.15 = 15%)"),
                "share": _l("share (0.6 = 60%)"), "factor": _l("factor"), "days": _l("days"),
                "years": _l("years"), "points": _l("points"), "count": _l("count")}
+
+
+PROGRAM_LABELS = {"rd_reward": _l("R&D reward"), "rd_priority": _l("Priority list"), "rd_top": _l("R&D top N"),
+                  "budget": _l("budget"), "cap": _l("cap per firm"), "rate": _l("rate"), "min": _l("from intensity"),
+                  "above": _l("intensity above"), "min_revenue": _l("revenue at least"),
+                  "weight_amount": _l("weight of the amount rank"),
+                  "weight_intensity": _l("weight of the intensity rank"), "size": _l("size")}
 
 
 # ---- scope ------------------------------------------------------------------------------------
@@ -90,13 +98,17 @@ def parameter_label(path: str) -> str:
     parts = path.split(".")
     named = next((rules_text(f"criterion.{part}") for part in parts
                   if rules_text(f"criterion.{part}") != f"criterion.{part}"), None)
+    if parts[0] == "programs" and len(parts) > 1:
+        band = _("band %(n)s", n=int(parts[3]) + 1) if len(parts) > 3 and parts[2] == "bands" else None
+        named = " · ".join(map(str, filter(None, (PROGRAM_LABELS.get(parts[1]), band,
+                                                  PROGRAM_LABELS.get(parts[-1])))))
     tier = tier_label(parts[0]) if parts[0] in TIERS else None
     return " · ".join(filter(None, (tier, named))) or path
 
 
 @bp.app_context_processor
 def _helpers():
-    return {"whatif_wan": wan, "parameter_label": parameter_label,
+    return {"whatif_wan": wan, "parameter_label": parameter_label, "indicator_labels": INDICATOR_LABELS,
             "status_label": lambda code: rules_text(f"status.{STATUS_NAMES[int(code)]}")}
 
 
@@ -156,7 +168,9 @@ def new():
                 db.session.commit()
                 flash(_("Scenario saved."), "success")
                 return redirect(url_for("whatif.index", _anchor=f"scenario-{scenario.id}"))
-    return render_template("whatif/form.html", form=form, parameters=whatif.numeric_parameters(base),
+    budget = whatif.base_budget(db.session, today_in_shanghai().year, [])
+    parameters = [*whatif.numeric_parameters(base), (whatif.BUDGET_PATH, "—" if budget is None else budget, "万元")]
+    return render_template("whatif/form.html", form=form, parameters=parameters,
                            policy_year=base.policy_year, unit_labels=UNIT_LABELS), (422 if form.errors else 200)
 
 
@@ -230,8 +244,12 @@ def cancel(run_id: int):
 def _results(run: WhatifRun) -> dict:
     districts = _scope_districts()
     by_district = whatif.tier_results(db.session, run, districts)
+    done = run.status == "done"
     return {"run": run, "by_district": by_district, "totals": whatif.tier_totals(by_district),
-            "incentives": whatif.incentive_results(db.session, run, districts)}
+            "incentives": whatif.incentive_results(db.session, run, districts),
+            "programs": whatif.program_results(db.session, run, districts),
+            "targets": whatif.target_results(db.session, run, districts) if done else [],
+            "names": district_names()}
 
 
 @bp.get("/runs/<int:run_id>")
@@ -248,7 +266,7 @@ def results(run_id: int):
                         "losers": [-rows.get(code, {}).get("losers", 0) for code in codes]}
                        for tier, rows in data["by_district"].items()
                        if any(v["winners"] or v["losers"] for v in rows.values())]
-    return render_template("whatif/results.html", **data, codes=codes, names=names, chart=chart,
+    return render_template("whatif/results.html", **data, codes=codes, chart=chart,
                            base_values={p: v for p, v, _u in whatif.numeric_parameters(base)},
                            changed=changed, kinds=KINDS,
                            can_run=has_permission(current_user, Permission.WHATIF_RUN))
@@ -300,6 +318,41 @@ def export(run_id: int, kind: str, fmt: str):
              change.actual, change.base_required, change.scenario_required]
             for change, firm in db.session.execute(query))
     return table_response(f"whatif-{run.id}-{tier}-{kind}", headers, rows, fmt)
+
+
+@bp.get("/runs/<int:run_id>/results.xlsx")
+@requires(Permission.WHATIF_VIEW)
+def export_results(run_id: int):
+    """The results page as a workbook: tiers by district, incentives, the R&D reward by district,
+    the targets."""
+    data = _results(_run_or_404(run_id))
+    names, programs = data["names"], data["programs"]
+    tiers = [[names.get(code, code), tier_label(tier), c["base"], c["scenario"], c["winners"], c["losers"]]
+             for tier, rows in data["by_district"].items() for code, c in rows.items()]
+    incentives = [[rules_text(f"incentive.{key}"), row["base_firms"], row["scenario_firms"], row["base"],
+                   row["scenario"], row["scenario"] - row["base"]] for key, row in data["incentives"].items()]
+    reward = [[names.get(code, code), row["firms"]["base"], row["firms"]["scenario"], row["entitlement"]["base"],
+               row["entitlement"]["scenario"]] for code, row in programs["districts"].items()]
+    reward += [[_("Total"), programs["firms"]["base"], programs["firms"]["scenario"],
+                programs["entitlement"]["base"], programs["entitlement"]["scenario"]],
+               [_("Budget (10k yuan)"), "", "", programs["budget"]["base"], programs["budget"]["scenario"]],
+               [_("Awards paid (10k yuan)"), "", "", programs["award"]["base"], programs["award"]["scenario"]],
+               [_("Budget needed to pay every entitlement (10k yuan)"), "", "", "", programs["needed"]]]
+    targets = [[str(INDICATOR_LABELS.get(row["target"].indicator, row["target"].indicator)),
+                names.get(row["target"].district, row["target"].district) if row["target"].district
+                else _("Whole city"), show_number(row["target"].value, row["target"].indicator),
+                show_number(row["base"], row["target"].indicator),
+                show_number(row["scenario"], row["target"].indicator)] for row in data["targets"]]
+    sheets = [
+        (_("Tiers"), [_("District"), _("Tier"), _("Eligible, base"), _("Eligible, scenario"), _("Winners"),
+                      _("Losers")], tiers),
+        (_("Tax relief"), [_("Incentive"), _("Firms, base"), _("Firms, scenario"), _("Relief, base (10k yuan)"),
+                           _("Relief, scenario (10k yuan)"), _("Fiscal cost of the change (10k yuan)")], incentives),
+        (_("R&D reward"), [_("District"), _("Eligible firms, base"), _("Eligible firms, scenario"),
+                           _("Entitlement, base (10k yuan)"), _("Entitlement, scenario (10k yuan)")], reward),
+        (_("Targets"), [_("Target"), _("Scope"), _("Target value"), _("Base"), _("Scenario")], targets),
+    ]
+    return workbook_response(f"whatif-{run_id}-results", sheets)
 
 
 @bp.get("/runs/<int:run_id>/firms/<int:firm_id>")

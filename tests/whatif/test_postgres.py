@@ -34,3 +34,10 @@ def test_a_run_on_postgresql_equals_rules_check_and_writes_nothing_live(pg_app):
         assert (counts["base"], counts["scenario"]) == (len(before_set), len(after_set))
         assert changes.get((tier, 1), set()) == after_set - before_set
         assert changes.get((tier, -1), set()) == before_set - after_set
+
+
+def test_program_results_on_postgresql_equal_an_independent_computation(pg_app):
+    from tests.whatif.test_programs_targets import (
+        test_program_results_equal_an_independent_computation as program_check,
+    )
+    program_check(pg_app)

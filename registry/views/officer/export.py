@@ -24,3 +24,9 @@ def table_response(name: str, headers: list[str], rows: Iterable[list], fmt: str
                         mimetype="text/csv; charset=utf-8", headers=disposition)
     return Response(export.xlsx_bytes(name, headers, rows), mimetype=export.XLSX_MIMETYPE,
                     headers=disposition)
+
+
+def workbook_response(name: str, sheets: Iterable[tuple[str, list[str], Iterable[list]]]) -> Response:
+    """Several tables as the sheets of one `name`.xlsx."""
+    return Response(export.xlsx_workbook_bytes(sheets), mimetype=export.XLSX_MIMETYPE,
+                    headers={"Content-Disposition": f"attachment; filename={name}.xlsx"})
