@@ -84,6 +84,11 @@ class BaseConfig:
     RATELIMIT_STORAGE_URI = "memory://"
     LOGIN_LIMIT_PER_ACCOUNT = "10 per 15 minutes"
     LOGIN_LIMIT_PER_ADDRESS = "50 per 15 minutes"
+    # The REST API: requests per token (Flask-Limiter, on Redis in production), and how long a
+    # new token may live (days; a token made without a lifetime gets the default).
+    API_RATE_LIMIT = "600 per minute"
+    API_TOKEN_DEFAULT_DAYS = 90
+    API_TOKEN_MAX_DAYS = 365
 
     # City configuration: which rule profiles this bureau uses.
     RULE_PROFILES = {"gazelle": "default", "leader": "default"}
@@ -183,6 +188,7 @@ class TestingConfig(BaseConfig):
     JOBS_MODE = "record"
     LOGIN_LIMIT_PER_ACCOUNT = "1000 per minute"
     LOGIN_LIMIT_PER_ADDRESS = "1000 per minute"
+    API_RATE_LIMIT = "10000 per minute"
 
     @classmethod
     def resolve(cls, env) -> dict:

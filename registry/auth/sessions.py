@@ -183,6 +183,8 @@ class SessionInterface(SecureCookieSessionInterface):
     cookie (it would replace the person's live session)."""
 
     def should_set_cookie(self, app, session) -> bool:
+        if request.path.startswith("/api/"):
+            return False  # the API reads no cookie and sets none (Bearer tokens only)
         if request.method not in ("GET", "HEAD", "OPTIONS") and cross_site():
             return False
         return super().should_set_cookie(app, session)

@@ -11,6 +11,7 @@ def register_commands(app: Flask) -> None:
     from registry.cli.programs import programs_cli
     from registry.cli.rules import rules_cli
     from registry.cli.scan import scan_cli
+    from registry.cli.tokens import tokens_cli
     from registry.cli.users import users_cli
     from registry.cli.whatif import whatif_cli
     app.cli.add_command(scan_cli)
@@ -23,3 +24,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(whatif_cli)
     app.cli.add_command(programs_cli)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(tokens_cli)

@@ -21,6 +21,7 @@ from registry.models.review import (
 )
 from registry.models.scan import FirmVerdict, Scan, ScanChunk, ScheduleRun
 from registry.models.settings import Setting, SettingChange
+from registry.models.token import ApiToken
 from registry.models.user import User, officer_districts
 from registry.models.whatif import (
                                     Scenario,
@@ -43,3 +44,4 @@ __all__ += ["CertificateImport", "Inspector", "NoticeBatch", "Notification", "Ob
 __all__ += ["Setting", "SettingChange"]
 __all__ += ["Scenario", "WhatifChange", "WhatifChunk", "WhatifDistrictTotal", "WhatifIncentiveTotal", "WhatifRun", "WhatifTierCount"]
 __all__ += ["ProgramEntry", "ProgramList"]
+__all__ += ["ApiToken"]

@@ -49,8 +49,11 @@ def register_blueprints(app: Flask) -> None:
         portal,
         public,
         scans,
+        tokens,
         whatif,
     )
     for module in (public, health, account, onboarding, portal, scans, officer, inbox, admin,
-                   dashboard, whatif):
+                   dashboard, whatif, tokens):
         app.register_blueprint(module.bp)
+    from registry.views import api
+    api.init_app(app)

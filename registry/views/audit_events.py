@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from registry.figures import FIGURE_SPECS
+from registry.forms.tokens import SCOPE_NAMES
 from registry.i18n import current_locale
 from registry.models import User
 from registry.models.monitoring import TARGET_INDICATORS
@@ -37,6 +38,7 @@ OBJECT_LABELS = {
     "inspector": _l("Inspector"), "outreachentry": _l("Outreach entry"),
     "programlist": _l("Program list"), "target": _l("Target"),
     "whatifscenario": _l("What-if scenario"), "whatifrun": _l("What-if run"),
+    "apitoken": _l("API token"),
 }
 DIRECTION_LABELS = {"at_least": _l("at least"), "at_most": _l("at most")}
 
@@ -72,7 +74,8 @@ class EventText:
             details = event.details or {}
             if event.object_type == "user" and event.object_id:
                 ids.add(event.object_id)
-            ids.update(details.get(key) for key in ("to_user_id", "from_officer", "to_officer"))
+            ids.update(details.get(key) for key in ("to_user_id", "from_officer", "to_officer",
+                                                    "owner"))
         ids = {i for i in ids if isinstance(i, int)}
         self.users = {} if not ids else {
             user_id: name or email for user_id, name, email in session.execute(
@@ -293,8 +296,32 @@ def _scope(t: EventText, d: dict) -> str:
     return t.districts(d.get("districts"))
 
 
+def _token_scopes(details: dict) -> str:
+    separator = "、" if current_locale() == "zh" else ", "
+    return separator.join(str(SCOPE_NAMES.get(scope, scope))
+                          for scope in str(details.get("scopes") or "").split()) or "—"
+
+
+def _token_created(t: EventText, d: dict, e) -> str:
+    if d.get("service"):
+        return _("Created the service token “%(name)s” (scopes: %(scopes)s; valid %(days)s days).",
+                 name=d.get("name") or "—", scopes=_token_scopes(d), days=_count(d.get("days")))
+    return _("Created an API token “%(name)s” for %(user)s (scopes: %(scopes)s; valid %(days)s "
+             "days).", name=d.get("name") or "—", user=t.user(d.get("owner")),
+             scopes=_token_scopes(d), days=_count(d.get("days")))
+
+
+def _token_revoked(t: EventText, d: dict, e) -> str:
+    if d.get("service"):
+        return _("Revoked the service token “%(name)s”.", name=d.get("name") or "—")
+    return _("Revoked the API token “%(name)s” of %(user)s.", name=d.get("name") or "—",
+             user=t.user(d.get("owner")))
+
+
 ACTIONS = {
     # Accounts and users
+    "token_created": (_l("API token created"), _token_created),
+    "token_revoked": (_l("API token revoked"), _token_revoked),
     "login": (_l("Logged in"), lambda t, d, e: _("Logged in.")),
     "login_failed": (_l("Failed login"),
                      lambda t, d, e: _("A login as %(email)s failed.", email=d.get("email", "—"))),
