@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -26,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from flask_migrate import upgrade
 from sqlalchemy import delete, select
 
-from registry import create_app
+from bench.common import bench_app, log_in, summary, timed
 from registry.demo.load import load_demo
 from registry.demo.monitoring import add_monitoring
 from registry.extensions import db
@@ -63,35 +62,10 @@ def timed_parts(as_of) -> dict[str, float]:
     return parts
 
 
-def log_in(client, user_id: str) -> None:
-    """The session keys of registry/auth/sessions.py (`user_id` is User.get_id())."""
-    from registry.auth import sessions
-    now = int(time.time())
-    with client.session_transaction() as session:
-        session["_user_id"] = user_id
-        session["_fresh"] = True
-        session[sessions.LOGIN_AT] = now
-        session[sessions.SEEN_AT] = now
-
-
 def page_times(app, user_id: str, path: str, requests: int) -> list[float]:
     client = app.test_client()
     log_in(client, user_id)
-    times = []
-    for index in range(requests + 2):
-        started = time.perf_counter()
-        response = client.get(path)
-        elapsed = time.perf_counter() - started
-        assert response.status_code == 200, (path, response.status_code)
-        if index >= 2:
-            times.append(elapsed * 1000)
-    return times
-
-
-def summary(times: list[float]) -> str:
-    times = sorted(times)
-    p95 = times[max(0, round(0.95 * len(times)) - 1)]
-    return f"p50 {statistics.median(times):6.1f}  p95 {p95:6.1f}  max {times[-1]:6.1f} ms"
+    return timed(client, path, requests)
 
 
 def main() -> int:
@@ -102,7 +76,7 @@ def main() -> int:
     options = parser.parse_args()
     if not (os.environ.get("DATABASE_URL") or "").startswith("postgres"):
         parser.error("set DATABASE_URL to a PostgreSQL database of its own")
-    app = create_app("development")
+    app = bench_app()
     today = today_in_shanghai()
     with app.app_context():
         upgrade()

@@ -31,6 +31,8 @@ import os
 import statistics
 import time
 
+from bench.common import log_in, percentile, timed
+
 OPEN_CANDIDATES = 100_000
 PREPARE = """
 INSERT INTO scans (id, kind, as_of, policy_year, profiles, overrides, status, firms_total,
@@ -70,11 +72,6 @@ SELECT setval(pg_get_serial_sequence('scans', 'id'), 2);
 VACUUM = ("VACUUM ANALYZE candidates", "VACUUM ANALYZE firm_flags", "VACUUM ANALYZE firms")
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
 def prepare(db, cycle: int) -> None:
     from sqlalchemy import func, select, text
 
@@ -92,19 +89,6 @@ def prepare(db, cycle: int) -> None:
         for statement in VACUUM:
             connection.execute(text(statement))
     print(f"prepared in {time.monotonic() - started:.1f} s")
-
-
-def timed(client, url: str, requests: int) -> list[float]:
-    """Milliseconds per request of `url`, after two warm-up requests."""
-    times = []
-    for attempt in range(requests + 2):
-        started = time.perf_counter()
-        response = client.get(url)
-        elapsed = (time.perf_counter() - started) * 1000
-        assert response.status_code == 200, (url, response.status_code)
-        if attempt >= 2:
-            times.append(elapsed)
-    return times
 
 
 def scenarios(officer_district: str) -> list[tuple[str, str, str]]:
@@ -131,12 +115,6 @@ def scenarios(officer_district: str) -> list[tuple[str, str, str]]:
         ("by district", "admin", "sort=district"),
         ("page 2 (cursor)", "admin", "after={cursor}"),
     ]
-
-
-def log_in(client, user_id: int) -> None:
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
-        session["_fresh"] = True
 
 
 def outreach_lists() -> list[tuple[str, str]]:
@@ -170,7 +148,7 @@ def main() -> int:
             prepare(db, cycle)
         admin = db.session.scalar(select(User).where(User.role == "admin").order_by(User.id))
         officer = db.session.scalar(select(User).where(User.role == "officer").order_by(User.id))
-        users = {"admin": admin.id, "officer": officer.id}
+        users = {"admin": admin.get_id(), "officer": officer.get_id()}
         district = min(officer.district_codes)
         counts = db.session.execute(select(Candidate.status, func.count())
                                     .group_by(Candidate.status)).all()

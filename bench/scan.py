@@ -25,6 +25,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[0] = str(REPO)  # import the app from the repository, not from bench/
 
+from bench.common import bench_app
+
 SCAN_TABLES = ("candidates", "firm_flags", "incentive_opportunities", "firm_verdicts", "scan_chunks", "scans")
 
 
@@ -158,13 +160,8 @@ def main() -> None:
     parser.add_argument("--single", type=int, default=200, help="single-firm evaluations (0: skip)")
     args = parser.parse_args()
     url = os.environ["DATABASE_URL"]
-    if args.redis:
-        os.environ["REDIS_URL"] = args.redis
-    from registry import create_app
+    app = bench_app(args.redis, args.chunk_size)
     from registry.extensions import db
-    app = create_app("development")
-    if args.chunk_size:
-        app.config["SCAN_CHUNK_SIZE"] = args.chunk_size
     figures = {"chunk_size": app.config["SCAN_CHUNK_SIZE"], "load_before": os.getloadavg()[0]}
     with app.app_context():
         floors = copy_floor(app.config["SQLALCHEMY_DATABASE_URI"])

@@ -22,6 +22,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[0] = str(REPO)  # import the app from the repository, not from bench/
 
+from bench.common import bench_app
 from bench.scan import copy_floor, peak_rss_mb, start_workers, workers_peak_rss_mb
 
 WHATIF_TABLES = ("whatif_changes", "whatif_tier_counts", "whatif_incentive_totals", "whatif_chunks",
@@ -59,13 +60,8 @@ def main() -> None:
     parser.add_argument("--set", dest="changes", nargs="*", default=list(DEFAULT_CHANGES), metavar="KEY=VALUE")
     args = parser.parse_args()
     url = os.environ["DATABASE_URL"]
-    if args.redis:
-        os.environ["REDIS_URL"] = args.redis
-    from registry import create_app
+    app = bench_app(args.redis, args.chunk_size)
     from registry.extensions import db
-    app = create_app("development")
-    if args.chunk_size:
-        app.config["SCAN_CHUNK_SIZE"] = args.chunk_size
     overrides = dict(change.split("=", 1) for change in args.changes)
     figures = {"chunk_size": app.config.get("SCAN_CHUNK_SIZE", 25_000), "overrides": overrides,
                "load_before": os.getloadavg()[0]}
