@@ -12,6 +12,7 @@ they never skip (scripts/ensure_browser.sh installs it when it may).
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -23,6 +24,7 @@ import pytest
 from flask import Flask
 
 from tests.conftest import scratch_postgres
+from tests.factories import PASSWORD
 
 CHROMIUM = os.environ.get("YANZHEN_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -122,6 +124,19 @@ def page(browser, request):
     yield page
     context.close()
     assert blocked == [], "the Content-Security-Policy blocked part of a page"
+
+
+def log_in(page, base_url: str, email: str, landing: str | None = None,
+           password: str = PASSWORD) -> None:
+    """Log in through the form as a person does, leaving any earlier session behind, and wait
+    for the start page: `landing` is a regular expression of its URL (by default any page but
+    the login form)."""
+    page.context.clear_cookies()
+    page.goto(base_url + "/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(landing) if landing else lambda url: "/login" not in url)
 
 
 def wait_until(page, expression: str, timeout: float = 10.0) -> None:

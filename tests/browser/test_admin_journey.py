@@ -13,6 +13,7 @@ from contextlib import contextmanager
 
 import pytest
 
+from tests.browser.conftest import log_in
 from tests.conftest import REPO, scratch_postgres
 
 ADMIN_EMAIL, ADMIN_PASSWORD = "a@bureau.cn", "lantern harbour 27"
@@ -64,14 +65,6 @@ def fresh_server(tmp_path):
                 db.engine.dispose()
 
 
-def _log_in(page, url: str, email: str, password: str) -> None:
-    page.goto(url + "/login")
-    page.fill("#email", email)
-    page.fill("#password", password)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r"/officer/"))
-
-
 def test_admin_invites_an_officer_who_sees_one_district_then_deactivates_them(
         page, browser, fresh_server):
     app, url = fresh_server
@@ -82,7 +75,7 @@ def test_admin_invites_an_officer_who_sees_one_district_then_deactivates_them(
         FirmFactory(name="海曙测试科技有限公司", district="haishu")
         db.session.commit()
 
-    _log_in(page, url, ADMIN_EMAIL, ADMIN_PASSWORD)
+    log_in(page, url, ADMIN_EMAIL, r"/officer/", password=ADMIN_PASSWORD)
     page.goto(url + "/admin/users")
     page.fill("#invite-staff #email", OFFICER_EMAIL)
     page.select_option("#invite-staff #role", "officer")

@@ -9,7 +9,8 @@ from decimal import Decimal
 import pytest
 
 from registry.rules import today_in_shanghai
-from tests.factories import PASSWORD, DistrictFactory, FilingFactory, FirmFactory, UserFactory
+from tests.browser.conftest import log_in
+from tests.factories import DistrictFactory, FilingFactory, FirmFactory, UserFactory
 
 LAST_YEAR = today_in_shanghai().year - 1
 
@@ -33,22 +34,13 @@ def accepted_firm(live_server):
     return live_server.seed(make)
 
 
-def log_in(page, live_server, email: str, landing: str) -> None:
-    page.context.clear_cookies()
-    page.goto(live_server.url + "/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(landing))
-
-
 def test_correction_of_an_accepted_filing_from_request_to_acceptance(page, live_server,
                                                                     accepted_firm):
     firm_id, firm_email, officer_email = accepted_firm
     filing_url = f"{live_server.url}/portal/filings/{LAST_YEAR}"
 
     # The firm asks for a correction of its accepted filing.
-    log_in(page, live_server, firm_email, r"/portal/")
+    log_in(page, live_server.url, firm_email, r"/portal/")
     page.goto(filing_url)
     page.click("#correction summary")
     page.click("#correction button[type=submit]")           # no reason: told beside the field
@@ -59,7 +51,7 @@ def test_correction_of_an_accepted_filing_from_request_to_acceptance(page, live_
     assert "37.2" in page.inner_text("#correction-requested")
 
     # The officer sees the request counted in the menu, and reopens the filing.
-    log_in(page, live_server, officer_email, r"/(officer/|today)")
+    log_in(page, live_server.url, officer_email, r"/(officer/|today)")
     badge = page.locator('[data-badge="officer.corrections"]')
     assert badge.inner_text() == "1"
     page.click('a[href="/officer/corrections"]')
@@ -74,7 +66,7 @@ def test_correction_of_an_accepted_filing_from_request_to_acceptance(page, live_
     assert page.locator(f'tr[data-year="{LAST_YEAR}"] [data-status="returned"]').count() == 1
 
     # The firm reads it in its inbox, corrects the figures and submits again.
-    log_in(page, live_server, firm_email, r"/portal/")
+    log_in(page, live_server.url, firm_email, r"/portal/")
     assert page.inner_text('[data-badge="inbox.index"]') == "1"
     page.goto(live_server.url + "/inbox/")
     message = page.locator('[data-kind="reopened"]')
@@ -88,14 +80,14 @@ def test_correction_of_an_accepted_filing_from_request_to_acceptance(page, live_
     page.wait_for_url(re.compile(r"/portal/receipts/\d+"))
 
     # The officer accepts the corrected filing: the correction is complete.
-    log_in(page, live_server, officer_email, r"/(officer/|today)")
+    log_in(page, live_server.url, officer_email, r"/(officer/|today)")
     page.goto(f"{live_server.url}/officer/firms/{firm_id}")
     page.locator(f'tr[data-year="{LAST_YEAR}"] button', has_text="受理").click()
     page.wait_for_selector(".alert-success")
     page.goto(live_server.url + "/officer/corrections")
     assert page.locator("#corrections tr[data-correction]").count() == 0
 
-    log_in(page, live_server, firm_email, r"/portal/")
+    log_in(page, live_server.url, firm_email, r"/portal/")
     page.goto(filing_url)
     assert page.locator('[data-status="accepted"]').count() >= 1
     assert page.locator('#correction-history [data-correction-status="completed"]').count() == 1

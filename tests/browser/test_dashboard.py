@@ -9,8 +9,7 @@ import re
 import pytest
 
 from registry.rules import today_in_shanghai
-from tests.browser.conftest import screenshot
-from tests.browser.test_officer_review import log_in
+from tests.browser.conftest import log_in, screenshot
 from tests.factories import CertificateFactory, DistrictFactory, FirmFactory, UserFactory
 
 TODAY = today_in_shanghai()
@@ -47,7 +46,7 @@ def registry(live_server):
 def test_dashboard_manager_reads_the_hnte_card_switches_scope_and_month_and_opens_the_firms(
         page, live_server, registry):
     manager_email, _officer_email, target = registry
-    log_in(page, live_server, manager_email, r"/dashboard$")
+    log_in(page, live_server.url, manager_email, r"/dashboard$")
     card = page.locator('.indicator-card[data-indicator="hnte_valid"]')
     assert card.locator("[data-value]").inner_text() == "5"
     assert card.locator("[data-target]").inner_text() == f"{target:,}"
@@ -81,7 +80,7 @@ def test_dashboard_manager_reads_the_hnte_card_switches_scope_and_month_and_open
 
 def test_dashboard_an_officer_sees_only_their_district(page, live_server, registry):
     _manager_email, officer_email, _target = registry
-    log_in(page, live_server, officer_email, r"/today")
+    log_in(page, live_server.url, officer_email, r"/today")
     page.goto(live_server.url + "/dashboard")
     assert page.locator("#scope-name").inner_text() == "江北区"
     assert page.locator("#district option").all_inner_texts() == ["江北区"]

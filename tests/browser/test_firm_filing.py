@@ -14,9 +14,8 @@ import pytest
 from openpyxl import load_workbook
 
 from registry.rules import today_in_shanghai
-from tests.browser.conftest import screenshot, wait_until
+from tests.browser.conftest import log_in, screenshot, wait_until
 from tests.factories import (
-    PASSWORD,
     CertificateFactory,
     DistrictFactory,
     FilingFactory,
@@ -58,18 +57,10 @@ def firm_login(live_server):
     return live_server.seed(make)
 
 
-def _log_in(page, live_server, email):
-    page.goto(live_server.url + "/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r"/portal/"))
-
-
 def test_firm_files_with_one_bad_field_fixes_it_submits_and_sees_its_ladder(
         page, live_server, firm_login):
     email, firm_name = firm_login
-    _log_in(page, live_server, email)
+    log_in(page, live_server.url, email, r"/portal/")
     page.goto(f"{live_server.url}/portal/filings/{LAST_YEAR}")
     assert "万元" in page.inner_text("#section-income")
     for name, value in {**GOOD, "rd_expense": "70.123456"}.items():
@@ -110,7 +101,7 @@ def test_firm_files_with_one_bad_field_fixes_it_submits_and_sees_its_ladder(
 def test_firm_filing_upload_with_a_bad_cell_is_reported_by_row_and_column(
         page, live_server, firm_login):
     email, _name = firm_login
-    _log_in(page, live_server, email)
+    log_in(page, live_server.url, email, r"/portal/")
     page.goto(f"{live_server.url}/portal/filings/{LAST_YEAR}")
     with page.expect_download() as download:
         page.click("#download-xlsx")
@@ -138,7 +129,7 @@ def test_firm_filing_upload_with_a_bad_cell_is_reported_by_row_and_column(
 
 def test_firm_filing_autosaves_while_typing_and_marks_bad_values(page, live_server, firm_login):
     email, _name = firm_login
-    _log_in(page, live_server, email)
+    log_in(page, live_server.url, email, r"/portal/")
     page.goto(f"{live_server.url}/portal/filings/{LAST_YEAR}")
     page.fill("#revenue", "4321.5")
     wait_until(page,

@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from registry.rules import today_in_shanghai
-from tests.browser.test_correction import log_in
+from tests.browser.conftest import log_in
 from tests.factories import CandidateFactory, DistrictFactory, FirmFactory, UserFactory
 
 NAMES = ("宁波公示甲科技有限公司", "宁波公示乙科技有限公司")
@@ -46,7 +46,7 @@ def ended_period(live_server):
 
 def test_notice_batch_published_and_ended_with_certificates(page, live_server, ended_period):
     batch_id, number, disputed_id, officer_email = ended_period
-    log_in(page, live_server, officer_email, r"/(officer/|today)")
+    log_in(page, live_server.url, officer_email, r"/(officer/|today)")
     page.click('a[href="/officer/notices"]')
     page.click("#batches-link")
     page.locator(f'#notice-batches tr[data-batch="{batch_id}"] a').click()

@@ -9,9 +9,8 @@ from decimal import Decimal
 import pytest
 
 from registry.rules import today_in_shanghai
-from tests.browser.conftest import screenshot, wait_until
+from tests.browser.conftest import log_in, screenshot, wait_until
 from tests.factories import (
-    PASSWORD,
     CertificateFactory,
     DistrictFactory,
     FilingFactory,
@@ -61,18 +60,10 @@ def registry(live_server):
     return live_server.seed(make)
 
 
-def log_in(page, live_server, email: str, landing: str) -> None:
-    page.goto(live_server.url + "/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(landing))
-
-
 def test_officer_filters_reads_and_approves_into_public_notice_then_the_firm_reads_it(
         page, live_server, registry):
     officer_email, firm_name, firm_email = registry
-    log_in(page, live_server, officer_email, r"/today")
+    log_in(page, live_server.url, officer_email, r"/today")
     page.goto(live_server.url + "/officer/queue")
 
     # The queue: counts per filter arrive, then the officer narrows it to high-tech candidates.
@@ -117,7 +108,7 @@ def test_officer_filters_reads_and_approves_into_public_notice_then_the_firm_rea
 
     # The firm reads the decision in its inbox.
     page.context.clear_cookies()
-    log_in(page, live_server, firm_email, r"/portal/")
+    log_in(page, live_server.url, firm_email, r"/portal/")
     page.goto(live_server.url + "/inbox/")
     message = page.locator('#messages [data-kind="approved"]')
     assert message.count() == 1

@@ -11,8 +11,8 @@ import pytest
 from openpyxl import load_workbook
 
 from registry.rules import today_in_shanghai
-from tests.browser.conftest import screenshot
-from tests.factories import PASSWORD, DistrictFactory, FilingFactory, FirmFactory, UserFactory
+from tests.browser.conftest import log_in, screenshot
+from tests.factories import DistrictFactory, FilingFactory, FirmFactory, UserFactory
 
 YEAR = today_in_shanghai().year          # program year: FY YEAR − 1 figures
 FIRMS = (("宁波奉化芯片设计有限公司", 2000, 100), ("宁波奉化精密模具有限公司", 1000, 40),
@@ -39,18 +39,10 @@ def reward_registry(live_server):
     return live_server.seed(make)
 
 
-def log_in(page, live_server, email: str) -> None:
-    page.goto(live_server.url + "/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(lambda url: "/login" not in url)
-
-
 def test_programs_officer_excludes_with_a_reason_admin_approves_and_exports_the_frozen_awards(
         browser, page, live_server, reward_registry):
     officer_email, admin_email, codes = reward_registry
-    log_in(page, live_server, officer_email)
+    log_in(page, live_server.url, officer_email)
     page.goto(live_server.url + "/officer/queue")
     page.click("nav >> text=专项")
     page.click("#program-rd_reward")
@@ -76,7 +68,7 @@ def test_programs_officer_excludes_with_a_reason_admin_approves_and_exports_the_
     screenshot(page, "programs-reward-officer.png", full_page=True)
 
     admin_page = browser.new_context(locale="zh-CN", accept_downloads=True).new_page()
-    log_in(admin_page, live_server, admin_email)
+    log_in(admin_page, live_server.url, admin_email)
     admin_page.goto(f"{live_server.url}/officer/programs/rd-reward/{YEAR}")
     admin_page.click("#approve")
     admin_page.wait_for_selector("#list-status[data-status=approved]")

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from registry.rules import today_in_shanghai
-from tests.browser.test_correction import log_in
+from tests.browser.conftest import log_in
 from tests.factories import DistrictFactory, FilingFactory, FirmFactory, UserFactory
 
 LAST_YEAR = today_in_shanghai().year - 1
@@ -40,14 +40,14 @@ def submitted_firm(live_server):
 
 def test_returned_filing_tells_the_firm_and_holds_its_ladder(page, live_server, submitted_firm):
     firm_id, firm_email, officer_email = submitted_firm
-    log_in(page, live_server, firm_email, r"/portal/")
+    log_in(page, live_server.url, firm_email, r"/portal/")
     page.wait_for_selector("#tiers-overview")
     before = {tier: page.get_attribute(f'#tiers-overview [data-tier="{tier}"] [data-verdict]',
                                        "data-verdict")
               for tier in ("tech_sme", "hnte", "gazelle", "leader")}
     assert set(before.values()) != {"insufficient_data"}
 
-    log_in(page, live_server, officer_email, r"/(officer/|today)")
+    log_in(page, live_server.url, officer_email, r"/(officer/|today)")
     page.goto(f"{live_server.url}/officer/firms/{firm_id}")
     row = page.locator(f'tr[data-year="{LAST_YEAR}"]')
     row.locator("summary", has_text="退回").click()
@@ -55,7 +55,7 @@ def test_returned_filing_tells_the_firm_and_holds_its_ladder(page, live_server, 
     row.locator("button", has_text="退回企业").click()
     page.wait_for_selector(".alert-success")
 
-    log_in(page, live_server, firm_email, r"/portal/")
+    log_in(page, live_server.url, firm_email, r"/portal/")
     assert page.inner_text('[data-badge="inbox.index"]') == "1"
     notice = page.locator(f'[data-returned="{LAST_YEAR}"]')
     assert "已退回修改" in notice.inner_text() and "辅助账" in notice.inner_text()

@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from registry.rules import today_in_shanghai
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import log_in, screenshot
 from tests.factories import (
     CertificateFactory,
     DistrictFactory,
@@ -61,12 +61,11 @@ def registry(live_server):
 
 def test_whatif_officer_lowers_gazelle_cagr_runs_watches_reads_winners_explains_and_exports(
         page, live_server, registry):
-    from tests.browser.test_officer_review import log_in
     officer_email, winners = registry
     app = live_server.app
     app.config.update(JOBS_MODE="record", SCAN_CHUNK_SIZE=4)   # the chunks wait for the "workers" below
     try:
-        log_in(page, live_server, officer_email, r"/(officer/|today)")
+        log_in(page, live_server.url, officer_email, r"/(officer/|today)")
         page.goto(live_server.url + "/whatif/")
         page.click("#new-scenario")
         page.fill("#name", "瞪羚增速门槛降至15%")
