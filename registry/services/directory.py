@@ -313,8 +313,8 @@ def holds_valid(tier: str, day: dt.date):
                           Certificate.issued <= day, Certificate.expires >= day)
 
 
-def directory_page(session: Session, user, filters: DirectoryFilters, today: dt.date,
-                   after: str | None = None, size: int = PAGE_SIZE) -> Page:
+def directory_conditions(user, filters: DirectoryFilters, today: dt.date) -> list:
+    """The firms the directory lists for `filters`: the page, its total and its export."""
     conditions = [firm_scope(user), active_on(today)]
     if filters.district:
         conditions.append(Firm.district == filters.district)
@@ -326,11 +326,30 @@ def directory_page(session: Session, user, filters: DirectoryFilters, today: dt.
         conditions.append(holds_valid(filters.holds, today))
     if filters.q:
         conditions.append(firm_search(filters.q))
+    return conditions
+
+
+def directory_page(session: Session, user, filters: DirectoryFilters, today: dt.date,
+                   after: str | None = None, size: int = PAGE_SIZE) -> Page:
     keys, descending = DIRECTORY_SORTS.get(filters.sort, DIRECTORY_SORTS["name"])
-    query = select(Firm).where(*conditions)
+    query = select(Firm).where(*directory_conditions(user, filters, today))
     page = keyset_page(session, query, keys, descending, after, size)
     page.rows = [row[0] for row in page.rows]
     return page
+
+
+def directory_total(session: Session, user, filters: DirectoryFilters, today: dt.date) -> int:
+    """How many firms the filters select (every page of them)."""
+    return session.scalar(select(func.count()).select_from(Firm)
+                          .where(*directory_conditions(user, filters, today)))
+
+
+def directory_rows(session: Session, user, filters: DirectoryFilters, today: dt.date):
+    """Every firm the filters select, in the directory's order (the export)."""
+    keys, descending = DIRECTORY_SORTS.get(filters.sort, DIRECTORY_SORTS["name"])
+    return session.scalars(select(Firm).where(*directory_conditions(user, filters, today))
+                           .order_by(*(key.desc() if descending else key for key in keys))
+                           .execution_options(yield_per=1000))
 
 
 # --- Firms that have not filed -----------------------------------------------------------------

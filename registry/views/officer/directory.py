@@ -29,22 +29,43 @@ def _text_arg(name: str, length: int) -> str | None:
     return (request.args.get(name) or "").strip()[:length] or None
 
 
-@bp.get("/firms", endpoint="directory")
-@requires(Permission.FIRMS_VIEW)
-def directory_view():
+def _directory_filters() -> DirectoryFilters:
     args = request.args
-    filters = DirectoryFilters(
+    return DirectoryFilters(
         district=args.get("district") if args.get("district") in visible_districts() else None,
         industry=_text_arg("industry", 8),
         status=args.get("status") if args.get("status") in FIRM_STATUSES else None,
         holds=args.get("holds") if args.get("holds") in TIERS else None,
         q=_text_arg("q", 100),
         sort=args.get("sort") if args.get("sort") in DIRECTORY_SORTS else "name")
-    page = directory.directory_page(db.session, current_user, filters, today_in_shanghai(),
-                                    args.get("after"))
-    return render_template("officer/directory.html", filters=filters, page=page,
+
+
+@bp.get("/firms", endpoint="directory")
+@requires(Permission.FIRMS_VIEW)
+def directory_view():
+    filters, today = _directory_filters(), today_in_shanghai()
+    page = directory.directory_page(db.session, current_user, filters, today,
+                                    request.args.get("after"))
+    total = directory.directory_total(db.session, current_user, filters, today)
+    return render_template("officer/directory.html", filters=filters, page=page, total=total,
                            districts=visible_districts(), sections=INDUSTRY_SECTIONS,
                            tiers=TIERS, statuses=FIRM_STATUSES)
+
+
+@bp.get("/firms/export.<fmt>")
+@requires(Permission.FIRMS_VIEW)
+def directory_export(fmt: str):
+    """Every firm the directory's filters select, not only the page shown."""
+    filters, today = _directory_filters(), today_in_shanghai()
+    names = visible_districts()
+    headers = [_("Firm"), _("Credit code"), _("District"), _("Industry"), _("Founded"),
+               _("Status"), _("Contact"), _("Phone"), _("E-mail")]
+    statuses = {"active": _("Onboarded"), "pending": _("Awaiting approval")}
+    rows = ([firm.name, firm.credit_code or firm.external_ref, names.get(firm.district, firm.district),
+             firm.industry_code, firm.founded, statuses.get(firm.status, firm.status),
+             firm.contact_name, firm.contact_phone, firm.contact_email]
+            for firm in directory.directory_rows(db.session, current_user, filters, today))
+    return table_response(f"firms-{today.isoformat()}", headers, rows, fmt)
 
 
 def _fiscal_year(values) -> int:
