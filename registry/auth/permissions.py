@@ -45,14 +45,17 @@ _MANAGER = {
 _OFFICER = _MANAGER | {
     Permission.FIRMS_INVITE, Permission.FIRMS_MANAGE, Permission.FILINGS_REVIEW,
     Permission.CANDIDATES_DECIDE,
-    Permission.CERTIFICATES_MANAGE, Permission.OUTREACH_WORK, Permission.SCANS_RUN, Permission.WHATIF_RUN,
+    Permission.CERTIFICATES_MANAGE, Permission.OUTREACH_WORK, Permission.WHATIF_RUN,
     Permission.PROGRAMS_WORK,
 }
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     "firm": frozenset({Permission.PORTAL_USE}),
     "manager": frozenset(_MANAGER),
     "officer": frozenset(_OFFICER),
-    "admin": frozenset(_OFFICER | {Permission.USERS_ADMIN, Permission.PROGRAMS_APPROVE}),
+    # A full scan evaluates the whole city: only an administrator starts one by hand (a district
+    # officer's firms are re-evaluated when they file, and every night).
+    "admin": frozenset(_OFFICER | {Permission.USERS_ADMIN, Permission.PROGRAMS_APPROVE,
+                                   Permission.SCANS_RUN}),
 }
 
 

@@ -14,6 +14,7 @@ from .criteria import rd_ratio_outlook
 from .facts import TIERS
 from .i18n import LANGS, Message, translate
 from .logic import FALSE, STATUS_NAMES, UNKNOWN, as_bool
+from .outcome import Ratio
 from .units import SAVING_SCALE, from_fixed
 
 if TYPE_CHECKING:   # the engine imports this module; types only, no cycle at run time
@@ -213,6 +214,32 @@ def _step_criterion(verdicts: BatchVerdicts, tier: str, cid: str, i: int) -> dic
     if tier == "hnte" and cid == "rd_ratio":
         entry["outlook"] = rd_ratio_outlook(verdicts.context, i)
     return entry
+
+
+# ---- a candidate's margin and R&D intensity (the officers' queue sorts by them) ------------
+
+# The criterion whose slack is a tier's margin: how far above its requirement the firm stands.
+MARGIN_CRITERIA = {"tech_sme": "score", "hnte": "rd_ratio", "gazelle": "rd_intensity",
+                   "leader": "rd_ratio_each_year"}
+
+
+def margin(verdicts: BatchVerdicts, tier: str, i: int) -> Decimal | None:
+    """Firm i's actual value of its tier's margin criterion minus the requirement (score points
+    for a tech SME, a ratio's difference otherwise); None when either is unknown or absent."""
+    outcome = verdicts.tiers[tier].outcomes.get(MARGIN_CRITERIA[tier])
+    if outcome is None or outcome.actual is None or outcome.required is None:
+        return None
+    actual, required = outcome.actual.at(i), outcome.required.measure.at(i)
+    if not isinstance(actual, (int, Decimal)) or not isinstance(required, (int, Decimal)) \
+            or isinstance(actual, bool) or isinstance(required, bool):
+        return None
+    return Decimal(actual) - Decimal(required)
+
+
+def rd_intensity(verdicts: BatchVerdicts, i: int) -> Decimal | None:
+    """FY Y-1 R&D expenses over sales revenue (floored to 4 places like every shown ratio)."""
+    rd, revenue = verdicts.context.latest("rd_expense"), verdicts.context.latest("revenue")
+    return Ratio(rd.value, revenue.value, rd.known & revenue.known).at(i)
 
 
 # ---- HNTE innovation score: an estimate range, never a decision ----------------------------

@@ -39,6 +39,7 @@ from registry.rules.engine import BatchVerdicts, evaluate
 from registry.rules.facts import TIERS
 from registry.rules.logic import FALSE, STATUS_NAMES, TRUE, UNKNOWN
 from registry.rules.params import ParameterSet
+from registry.rules.report import margin, rd_intensity
 from registry.scan.loader import fetch_ints, load_columns
 from registry.scan.snapshot import (
     failed_ids,
@@ -415,8 +416,11 @@ class _Batch:
                 route = ', "route": "direct"' if tv.route_direct[i] else ', "route": "score"'
                 if not tv.route_direct[i] and tv.score.decided[i]:
                     route += f', "score": {int(tv.score.total[i])}'
+            # The queue shows and sorts by these two (numbers, null when unknown).
+            measures = json.dumps({"margin": _number(margin(self.verdicts, tier, i)),
+                                   "rd_intensity": _number(rd_intensity(self.verdicts, i))})[1:-1]
             texts.append(f'{head}, "status": "{STATUS_NAMES[int(tv.status[i])]}", "failed": {failed_json[mask]}, '
-                         f'{dated}, "snapshot": "{base64.b64encode(snapshot).decode("ascii")}"{route}}}')
+                         f'{dated}, {measures}, "snapshot": "{base64.b64encode(snapshot).decode("ascii")}"{route}}}')
         return texts
 
     def _flag_details(self, flag_id: str, rows: np.ndarray) -> list[str]:
@@ -459,3 +463,8 @@ def upsert(session: Session, table, rows: list[dict], keys: list[str]) -> None:
     statement = statement.on_conflict_do_update(
         index_elements=keys, set_={name: statement.excluded[name] for name in rows[0] if name not in keys})
     session.execute(statement, rows)
+
+
+def _number(value) -> int | float | None:
+    """A Decimal for a JSON number the database can sort by."""
+    return None if value is None else (int(value) if value == int(value) else float(value))

@@ -12,6 +12,7 @@ import base64
 import binascii
 import datetime as dt
 import json
+import math
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
@@ -27,7 +28,7 @@ from sqlalchemy import (
     tuple_,
     union_all,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from registry.auth.scope import district_scope, firm_scope
 from registry.models import Candidate, Certificate, Filing, Firm, FirmFlag
@@ -74,7 +75,7 @@ def decode_cursor(token: str | None, width: int) -> tuple | None:
         return None
     if not isinstance(values, list) or len(values) != width or \
             not all(isinstance(value, str) or isinstance(value, int) and abs(value) < 2**63
-                    for value in values):
+                    or isinstance(value, float) and math.isfinite(value) for value in values):
         return None  # (an integer beyond 64 bits would overflow in the database)
     return tuple(values)
 
@@ -130,10 +131,17 @@ def industry_filter(column, value: str):
 
 # --- The candidate queue -----------------------------------------------------------------------
 
+# A candidate's margin and R&D intensity, as the scan wrote them into its verdict (numbers; an
+# unknown one sorts last: the thinnest margin first, the highest intensity first).
+UNKNOWN_LAST = 10.0 ** 12
 QUEUE_SORTS = {
     "newest": ((Candidate.id,), True),
     "oldest": ((Candidate.id,), False),
     "district": ((Candidate.district, Candidate.id), False),
+    "margin": ((func.coalesce(Candidate.verdict["margin"].as_float(), UNKNOWN_LAST),
+                Candidate.id), False),
+    "rd_intensity": ((func.coalesce(Candidate.verdict["rd_intensity"].as_float(), -UNKNOWN_LAST),
+                      Candidate.id), True),
 }
 FACETS = ("status", "tier", "district", "section")
 
@@ -285,6 +293,7 @@ def scoped_candidates(session: Session, user, candidate_ids: list[int]) -> list[
     """The candidates among `candidate_ids` the user may see, by id, in one query."""
     return list(session.scalars(select(Candidate)
                                 .where(Candidate.id.in_(candidate_ids), candidate_scope(user))
+                                .options(selectinload(Candidate.firm))
                                 .order_by(Candidate.id)))
 
 

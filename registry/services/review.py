@@ -22,10 +22,10 @@ from dataclasses import dataclass
 
 from flask import has_request_context, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from registry.auth.permissions import Permission, has_permission, roles_with
+from registry.auth.permissions import Permission, has_permission
 from registry.auth.scope import district_workers, may_see_district
 from registry.models import (
     AuditEvent,
@@ -265,12 +265,13 @@ def may_take(user: User, district: str | None) -> bool:
     return has_permission(user, Permission.CANDIDATES_DECIDE) and may_see_district(user, district)
 
 
-def assignable_officers(session: Session, district: str | None = None) -> list[User]:
-    """The active users who could take candidates (of `district`, if given), by name."""
-    deciders = roles_with(Permission.CANDIDATES_DECIDE)
-    who = (district_workers(district, deciders) if district is not None
-           else User.active.is_(True) & User.role.in_(deciders))
-    return list(session.scalars(select(User).where(who).order_by(User.name, User.id)))
+def assignable_officers(session: Session, districts) -> list[User]:
+    """The active officers who work in any of `districts` (a candidate's district, or those a
+    queue shows), by name: whom a candidate is offered to."""
+    who = [district_workers(code) for code in districts]
+    if not who:
+        return []
+    return list(session.scalars(select(User).where(or_(*who)).order_by(User.name, User.id)))
 
 
 # --- Public notices and objections -------------------------------------------------------------

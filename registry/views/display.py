@@ -6,7 +6,7 @@ from decimal import Decimal
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from registry.figures import display_count, display_figure, display_money
+from registry.figures import display_count, display_figure, display_money, display_percent
 from registry.forms.portal import TECH_FIELD_LABELS
 from registry.i18n import current_locale
 from registry.rules.i18n import translate
@@ -42,4 +42,5 @@ def clause(text) -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(rules_text=rules_text, show_value=show_value)
     app.jinja_env.filters["clause"] = clause
-    app.jinja_env.globals.update(money=display_money, display_count=display_count)
+    app.jinja_env.globals.update(money=display_money, display_count=display_count,
+                                 percent=display_percent)

@@ -6,11 +6,16 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from decimal import Decimal
 
 from openpyxl import load_workbook
+from sqlalchemy import select
 
-from tests.factories import FirmFactory
+from registry.models import District
+from tests.factories import CandidateFactory, FilingFactory, FirmFactory, UserFactory
 from tests.officer.conftest import login
+from tests.portal.conftest import LAST_YEAR
 
 
 def test_the_firm_directory_shows_the_total_of_what_is_filtered_and_exports_it(
@@ -33,3 +38,83 @@ def test_the_firm_directory_shows_the_total_of_what_is_filtered_and_exports_it(
     assert all(row[3] == "C39" for row in rows[1:])
     sheet = load_workbook(io.BytesIO(client.get("/officer/firms/export.xlsx").data)).active
     assert sum(1 for row in sheet.iter_rows(min_row=2) if row[0].value) == 55
+
+
+def _evaluated_candidate(app, db_session, firm, **figures):
+    """The firm's HNTE candidate as an evaluation opens it (FY Y-3..Y-1 filings accepted)."""
+    from registry.models import Candidate
+    from registry.services.evaluation import evaluate_firm
+    values = {"revenue": Decimal(3000), "total_income": Decimal(3100),
+              "hightech_income": Decimal(2400), "rd_expense": Decimal(150),
+              "rd_domestic": Decimal(150), **figures}
+    for year in range(LAST_YEAR - 2, LAST_YEAR + 1):
+        FilingFactory(firm=firm, fiscal_year=year, status="accepted", **values)
+    with app.app_context():
+        from registry.extensions import db
+        db.session.commit()
+        evaluate_firm(firm.id)
+    db_session.expire_all()
+    return db_session.scalar(select(Candidate).where(Candidate.firm_id == firm.id,
+                                                     Candidate.tier == "hnte"))
+
+
+def test_the_queue_shows_and_sorts_by_margin_and_r_and_d_intensity(app, client, db_session,
+                                                                   officer, districts):
+    # R&D 150 / 3,000 = 5.00% (band 5%: margin 0); 210 / 3,000 = 7.00% (margin 2 points)
+    thin = _evaluated_candidate(app, db_session, FirmFactory(name="薄余量科技", district="haishu"))
+    wide = _evaluated_candidate(app, db_session, FirmFactory(name="厚余量科技", district="haishu"),
+                                rd_expense=Decimal(210), rd_domestic=Decimal(210))
+    assert (thin.verdict["margin"], thin.verdict["rd_intensity"]) == (0, 0.05)
+    assert (wide.verdict["margin"], wide.verdict["rd_intensity"]) == (0.02, 0.07)
+    unknown = CandidateFactory(firm=FirmFactory(name="旧候选科技", district="haishu"),
+                               cycle=thin.cycle)  # written before margins were kept
+    login(client, officer)
+    base = f"/officer/queue?tier=hnte&cycle={thin.cycle}"
+    page = client.get(base + "&sort=margin").get_data(as_text=True)
+    order = [int(n) for n in re.findall(r'<tr data-candidate="(\d+)"', page)]
+    assert order == [thin.id, wide.id, unknown.id]
+    assert "+2.00%" in page and 'data-rd-intensity="0.07"' in page and "7.00%" in page
+    page = client.get(base + "&sort=rd_intensity").get_data(as_text=True)
+    assert [int(n) for n in re.findall(r'<tr data-candidate="(\d+)"', page)] == \
+        [wide.id, thin.id, unknown.id]
+    # keyset pages by margin cover every candidate once
+    from registry.services import directory
+    from registry.services.directory import QueueFilters
+    filters, seen, after = QueueFilters(cycle=thin.cycle, tier="hnte", sort="margin"), [], None
+    while True:
+        chunk = directory.queue_page(db_session, officer, filters, after, size=1)
+        seen += [row[0].id for row in chunk.rows]
+        if chunk.next_cursor is None:
+            break
+        after = chunk.next_cursor
+    assert seen == [thin.id, wide.id, unknown.id]
+
+
+def test_bulk_confirmations_name_the_firms(client, db_session, officer, districts):
+    chosen = [CandidateFactory(firm=FirmFactory(name=name, district="haishu"))
+              for name in ("甬江一号科技", "甬江二号科技")]
+    login(client, officer)
+    data = {"action": "approve", "ids": [c.id for c in chosen]}
+    confirm = client.post("/officer/queue/bulk", data=data).get_data(as_text=True)
+    assert re.findall(r"<td data-firm-name>([^<]+)<", confirm) == ["甬江一号科技", "甬江二号科技"]
+    assert f"#{chosen[0].id}" not in confirm
+    done = client.post("/officer/queue/bulk", data={**data, "confirm": "yes"}).get_data(as_text=True)
+    assert re.findall(r'<td data-firm-name><a href="[^"]+">([^<]+)</a>', done) == \
+        ["甬江一号科技", "甬江二号科技"]
+
+
+def test_assignment_lists_only_officers_of_the_candidate_s_district(client, db_session, officer,
+                                                                    other_officer, admin, firm):
+    colleague = UserFactory(officer=True, email="colleague@bureau.example", name="海曙同事",
+                            districts=[db_session.get(District, "haishu")])
+    candidate = CandidateFactory(firm=firm)
+    login(client, officer)
+    page = client.get(f"/officer/candidates/{candidate.id}").get_data(as_text=True)
+    form = page[page.index('name="assignee"'):]
+    form = form[:form.index("</select>")]
+    offered = re.findall(r'<option value="(\d+)"', form)
+    assert sorted(int(n) for n in offered) == sorted([officer.id, colleague.id])
+    assert other_officer.name not in form and "Admin" not in form
+    queue = client.get("/officer/queue").get_data(as_text=True)
+    queue_form = queue[queue.index('name="assignee"'):]
+    assert other_officer.name not in queue_form[:queue_form.index("</select>")]

@@ -1,4 +1,5 @@
-"""The scans page: officers see scans with progress and run one now; firms may not."""
+"""The scans page: officers see scans with progress; an administrator runs one now (a district
+officer does not see the city-wide scan's "run now"); firms may not."""
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -23,10 +24,17 @@ def test_a_firm_user_may_not_see_or_run_scans(client, db_session):
     assert client.post("/scans/run").status_code == 403
 
 
-def test_an_officer_runs_a_scan_and_follows_its_progress(client, db_session, app):
+def test_a_district_officer_does_not_see_the_city_wide_run_now_scan(client, db_session):
+    _login(client, UserFactory(officer=True))
+    page = client.get("/scans/")
+    assert page.status_code == 200 and b"run-now" not in page.data
+    assert client.post("/scans/run").status_code == 403
+
+
+def test_an_admin_runs_a_scan_and_follows_its_progress(client, db_session, app):
     from tests.factories import FirmFactory
     FirmFactory()
-    _login(client, UserFactory(officer=True))
+    _login(client, UserFactory(admin=True))
     response = client.post("/scans/run")
     scan = db_session.scalar(select(Scan).where(Scan.kind == "full"))
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/scans/{scan.id}")

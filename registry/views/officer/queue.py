@@ -67,7 +67,8 @@ def queue():
         "officer/queue.html", filters=filters, page=page, districts=visible_districts(),
         cycles=cycles, statuses=CANDIDATE_STATUSES, tiers=TIERS, sections=INDUSTRY_SECTIONS,
         section_label=lambda letter: f"{letter} · {INDUSTRY_SECTIONS[letter]}", scans=scans,
-        query_args=query_args, bulk_form=BulkForm(), assignees=_assignees())
+        query_args=query_args, bulk_form=BulkForm(),
+        assignees=_assignees([filters.district] if filters.district else visible_districts()))
 
 
 @bp.get("/queue/counts")
@@ -81,8 +82,8 @@ def queue_counts():
                            for facet, values in counts.items()})
 
 
-def _assignees(district: str | None = None) -> list[User]:
-    return review.assignable_officers(db.session, district)
+def _assignees(districts) -> list[User]:
+    return review.assignable_officers(db.session, districts)
 
 
 def _candidate_or_404(candidate_id: int):
@@ -117,7 +118,7 @@ def render_candidate(candidate, *, form=None, problem=None, status=200):
     assign_form = AssignForm()
     assign_form.assignee.choices = [SelectChoice("", _("Nobody"))] + [
         SelectChoice(str(user.id), user.name or user.email)
-        for user in _assignees(candidate.district)]
+        for user in _assignees([candidate.district] if candidate.district else [])]
     assign_form.assignee.data = str(candidate.assigned_to_id or "")
     year = today_in_shanghai().year
     return render_template(
@@ -226,14 +227,16 @@ def bulk():
         return redirect(url_for("officer.queue"))
     candidates = directory.scoped_candidates(db.session, current_user, ids)
     assignee = _assignee_or_none(form.assignee.data) if form.action.data == "assign" else None
+    # Each candidate named by its firm (read now: the commit below expires the candidates).
+    firms = {c.id: (c.firm.name, c.firm.credit_code or c.firm.external_ref) for c in candidates}
     if form.confirm.data != "yes":
         return render_template("officer/bulk_confirm.html", form=form, candidates=candidates,
                                plan=[(c, _bulk_plan(c, form.action.data, assignee))
-                                     for c in candidates], assignee=assignee)
+                                     for c in candidates], assignee=assignee, firms=firms)
     outcomes = [(c, _bulk_apply(c, form.action.data, assignee)) for c in candidates]
     db.session.commit()
     return render_template("officer/bulk_summary.html", form=form, outcomes=outcomes,
-                           assignee=assignee)
+                           assignee=assignee, firms=firms)
 
 
 def _bulk_plan(candidate, action: str, assignee) -> tuple[bool, str]:
