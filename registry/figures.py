@@ -9,11 +9,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 
 from flask_babel import lazy_gettext as _l
 
 from registry.models.filing import FIGURES, SIGNED_FIGURES
+from registry.rules import display
 from registry.rules.facts import PART_OF, SINGLE_YEAR_FIGURES
 from registry.rules.units import MAX_MAGNITUDE, tidy
 
@@ -52,7 +54,7 @@ class Figure:
         return self.only_year is None or self.only_year == fiscal_year
 
 
-UNITS = {"money": _l("10k yuan (万元)"), "headcount": _l("persons"), "percent": "%",
+UNITS = {"money": _l("10k yuan"), "headcount": _l("persons"), "percent": "%",
          "yesno": _l("yes / no")}
 
 _FIGURES = (
@@ -217,25 +219,37 @@ def display_figure(value: Decimal | bool | None) -> str:
     return "—" if value is None else f"{tidy(value):,}"
 
 
-CENT = Decimal("0.01")
+# How numbers read on screen: one set of formats, kept in the rules' pure display module so the
+# engine's explanations and every page and export say the same (registry/rules/display.py).
+CENT = display.CENT
 
 
 def display_money(value: Decimal | int | str | None) -> str:
     """An amount of 万元 for reading: thousands separators and two decimals (half up)."""
-    return "—" if value is None else f"{Decimal(value).quantize(CENT, ROUND_HALF_UP):,}"
+    return display.money(value)
 
 
-def display_percent(value: Decimal | int | str | None, places: int = 2) -> str:
-    """A fraction (0.04) for reading as a percentage with `places` decimals (4.00%)."""
-    if value is None:
-        return "—"
-    return f"{(Decimal(value) * 100).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP):,}%"
+def display_percent(value: Decimal | int | str | Fraction | None, places: int | None = 2) -> str:
+    """A fraction (0.04, or an exact Fraction) for reading as a percentage with `places` decimals
+    (4.00%); with None, as precise as a threshold is stated (5%, 2.5%)."""
+    if isinstance(value, Fraction):
+        value = Decimal(value.numerator) / Decimal(value.denominator)
+    return display.percent(value, places)
 
 
 def display_count(value: Decimal | int | str | None) -> str:
     """A number of firms (or of anything counted; a forecast to the whole firm) with thousands
     separators."""
-    return "—" if value is None else f"{Decimal(value).quantize(Decimal(1), ROUND_HALF_UP):,}"
+    return display.count(value)
+
+
+def display_value(value, kind: str | None = None) -> str:
+    """A filed figure for reading by its kind (Figure.kind): money as display_money, headcounts
+    exact with separators, yes/no in words."""
+    value = figure_from_json(value) if isinstance(value, str) else value
+    if kind == "money" and not isinstance(value, bool):
+        return display_money(value)
+    return display_figure(value)
 
 
 def cross_field_errors(figures: dict) -> dict[str, object]:

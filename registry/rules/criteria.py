@@ -451,7 +451,7 @@ def revenue_cagr(ctx: Context, p: Section) -> Outcome:
     known = passed != 0
     return Outcome(passed, Ratio(end.value, start.value, known),
                    Requirement(">=", Exact(n, d, end.known)),
-                   Amount(money_gap(n * start.value - d * end.value, d), known))
+                   Amount(money_gap(n * start.value - d * end.value, d), known), kind="factor")
 
 
 @criterion("last_year_growth")
@@ -490,7 +490,8 @@ def growth_each_year(ctx: Context, p: Section) -> Outcome:
     n, d = growth_terms(latest.value, p, 1)
     yearly = [grows_by(ctx.year("revenue", column - 1), ctx.year("revenue", column), n, d)
               for column in range(YEARS - k, YEARS)]
-    return Outcome(all_of(*yearly), required=Requirement(">=", Exact(n, d, latest.known)))
+    return Outcome(all_of(*yearly), required=Requirement(">=", Exact(n, d, latest.known)),
+                   kind="factor")
 
 
 @criterion("rd_ratio_each_year")

@@ -41,6 +41,8 @@ def translate(key: str, params: Mapping[str, Any] | None, lang: str) -> str:
 def _text(value: Any, lang: str) -> str:
     if isinstance(value, Message):
         return translate(value.key, value.params, lang)
+    if callable(value):  # a value written per language (rules/display.py)
+        return value(lang)
     if isinstance(value, bool) or value is None:
         return translate(VALUE_KEYS[value], None, lang)
     if isinstance(value, Decimal):

@@ -138,13 +138,29 @@ class Outcome:
     """One criterion over a batch: passed (int8 three-valued) and its explanation's measures.
 
     `gap` is how much more R&D, staff or income would make the criterion pass (0 when it passes);
-    its unit is 万元 or persons."""
+    its unit is 万元 or persons. `kind` says how the actual and required values read when their
+    measures do not (a growth multiple is a `factor`, not a percentage); see `value_kind`."""
     passed: np.ndarray
     actual: Measure | None = None
     required: Measure | None = None
     gap: Amount | None = None
+    kind: str | None = None
+
+    @property
+    def value_kind(self) -> str | None:
+        """How the actual and required values read (rules/display.py): the unit of an amount
+        (万元, persons, share, days, count, points), `ratio` for a fraction, `bool`, `date`,
+        `field`, or the criterion's own `kind`."""
+        if self.kind:
+            return self.kind
+        measure = self.actual or (self.required.measure if self.required else None)
+        if isinstance(measure, Amount):
+            return measure.unit
+        return next((kind for types, kind in ((Ratio, "ratio"), (Exact, "ratio"), (Truth, "bool"),
+                                              (Day, "date"), (Named, "field"))
+                     if isinstance(measure, types)), None)
 
     def gated_by(self, gate: np.ndarray) -> Outcome:
         """Not evaluated (unknown) where the gate criterion failed."""
         passed = np.where(gate == FALSE, UNKNOWN, self.passed).astype(np.int8)
-        return Outcome(passed, self.actual, self.required, self.gap)
+        return Outcome(passed, self.actual, self.required, self.gap, self.kind)

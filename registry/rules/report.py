@@ -7,8 +7,10 @@ from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from . import display
 from .columns import Y_1, Y_2, Y_3
 from .criteria import rd_ratio_outlook
 from .facts import TIERS
@@ -35,6 +37,10 @@ class Texts:
         if self.lang:
             return translate(key, params, self.lang)
         return {lang: translate(key, params, lang) for lang in LANGS}
+
+    def render(self, text: Callable[[str], str]) -> str | dict[str, str]:
+        """`text(lang)` in this language, or in every language."""
+        return text(self.lang) if self.lang else {lang: text(lang) for lang in LANGS}
 
 
 def firm_result(verdicts: BatchVerdicts, i: int, lang: str | None = None) -> dict:
@@ -102,31 +108,44 @@ def _criterion(tv: TierVerdicts, cid: str, i: int, texts: Texts) -> dict:
     entry = {"id": cid, "passed": as_bool(outcome.passed[i]),
              "actual": outcome.actual.at(i) if outcome.actual else None,
              "required": outcome.required.at(i) if outcome.required else None,
-             "gap": gap, "unit": unit, "clause": tv.clauses[cid]}
+             "gap": gap, "unit": unit, "clause": tv.clauses[cid], "kind": outcome.value_kind}
     gate = tv.gates.get(cid)
     gate_failed = gate is not None and tv.outcomes[gate].passed[i] == FALSE
     entry["label"] = texts(f"criterion.{cid}")
-    entry["explanation"] = texts(*_explanation(entry, gate if gate_failed else None))
+    shown = _shown(outcome, entry, i)
+    entry["shown"] = {part: texts.render(text) for part, text in shown.items()}
+    entry["explanation"] = texts(*_explanation(entry, shown, gate if gate_failed else None))
     return entry
 
 
-def _explanation(entry: dict, failed_gate: str | None) -> tuple[str, dict]:
+def _shown(outcome: Outcome, entry: dict, i: int) -> dict[str, Callable[[str], str]]:
+    """The actual, required and gap values as people read them (rules/display.py), each a
+    function of the language: "4.70%", "≥ 5%", "3.46 万元"; yes/no in words, never true/false."""
+    kind, required = entry["kind"], outcome.required
+    if entry["id"] == "tech_field":  # field ids read as names, the list as its official title
+        field = Message(f"tech_field.{entry['actual']}" if entry["actual"] else "value.unknown")
+        return {"actual": partial(translate, field.key, None),
+                "required": partial(translate, "tech_field.supported", None),
+                "gap": lambda lang: "—"}
+    return {"actual": partial(display.value_text, entry["actual"], kind),
+            "required": partial(display.requirement_text, required.op if required else "",
+                                required.measure.at(i) if required else None, kind),
+            "gap": partial(display.gap_text, entry["gap"], entry["unit"])}
+
+
+def _explanation(entry: dict, shown: dict, failed_gate: str | None) -> tuple[str, dict]:
     """The message key and parameters explaining one criterion entry."""
     label = Message(f"criterion.{entry['id']}")
     if failed_gate:
         return "explain.not_evaluated", {"label": label,
                                          "gate": Message(f"criterion.{failed_gate}")}
-    params = {"label": label, "actual": entry["actual"], "required": entry["required"] or ""}
-    if entry["id"] == "tech_field":  # field ids read as names, the list as its official title
-        params.update(required=Message("tech_field.supported"),
-                      actual=Message(f"tech_field.{entry['actual']}") if entry["actual"] else None)
+    params = {"label": label, "actual": shown["actual"], "required": shown["required"]}
     if entry["passed"] is None:
         return "explain.unknown", params
     if entry["passed"]:
         return "explain.passed", params
     if entry["gap"]:
-        return "explain.failed_gap", {**params, "gap": entry["gap"],
-                                      "unit": Message(f"unit.{entry['unit']}")}
+        return "explain.failed_gap", {**params, "gap": shown["gap"]}
     return "explain.failed", params
 
 
@@ -139,7 +158,7 @@ def _flags(verdicts: BatchVerdicts, i: int, texts: Texts) -> list[dict]:
             gap, unit = _gap(verdicts.tiers["hnte"].outcomes[cid], i)
             entry.update(criterion=cid, gap=gap, unit=unit)
             entry["detail"] = texts("flag.hnte_near_miss.detail", {
-                "criterion": Message(f"criterion.{cid}"), "gap": gap,
+                "criterion": Message(f"criterion.{cid}"), "gap": display.amount_text(gap, unit),
                 "unit": Message(f"unit.{unit}")})
         else:
             entry["detail"] = texts(f"flag.{flag_id}.detail",

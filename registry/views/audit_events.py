@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from registry.figures import FIGURE_SPECS
+from registry.figures import FIGURE_SPECS, display_count, display_money
 from registry.forms.tokens import SCOPE_NAMES
 from registry.i18n import current_locale
 from registry.models import User
@@ -45,7 +45,7 @@ DIRECTION_LABELS = {"at_least": _l("at least"), "at_most": _l("at most")}
 
 def _count(value) -> str:
     try:
-        return f"{int(value):,}"
+        return display_count(int(value))
     except (TypeError, ValueError):
         return "—"
 
@@ -56,7 +56,7 @@ def _money(value) -> str:
         amount = Decimal(str(value))
     except (InvalidOperation, ValueError):
         return "—"
-    return _("%(value)s 10k yuan", value=f"{amount.quantize(Decimal('0.01')):,}")
+    return _("%(value)s 10k yuan", value=display_money(amount))
 
 
 def _quoted(text) -> str:

@@ -4,17 +4,37 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask import Flask
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from registry.figures import display_count, display_figure, display_money, display_percent
 from registry.forms.portal import TECH_FIELD_LABELS
 from registry.i18n import current_locale
+from registry.rules import display
 from registry.rules.i18n import translate
 
 
 def rules_text(key: str, **params) -> str:
     """A message of the rules' own catalog (tier, status, criterion names) in this language."""
     return translate(key, params, current_locale())
+
+
+def show_gap(gap, unit: str | None) -> str:
+    """How much more would pass, with its unit, as the engine's explanations say it."""
+    return display.gap_text(gap, unit, current_locale())
+
+
+def flag_detail(detail: dict | None) -> str:
+    """A flag's stored detail as one line in the reader's language: the criterion a near miss
+    fails and how much more would pass, or the day a certificate expires (never an id)."""
+    detail = detail or {}
+    if detail.get("criterion"):
+        gap = detail.get("gap")
+        return _("%(criterion)s: %(gap)s more", criterion=rules_text(f"criterion.{detail['criterion']}"),
+                 gap=show_gap(None if gap is None else Decimal(str(gap)), detail.get("unit")))
+    if detail.get("expires"):
+        return _("expires %(day)s", day=detail["expires"])
+    return ""
 
 
 def show_value(value) -> str:
@@ -40,7 +60,8 @@ def clause(text) -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(rules_text=rules_text, show_value=show_value)
+    app.jinja_env.globals.update(rules_text=rules_text, show_value=show_value,
+                                  show_gap=show_gap, flag_detail=flag_detail)
     app.jinja_env.filters["clause"] = clause
     app.jinja_env.globals.update(money=display_money, display_count=display_count,
                                  percent=display_percent)

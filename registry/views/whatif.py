@@ -7,7 +7,7 @@ who sees every district); anything else answers 404. Winners and losers are list
 user's firm scope."""
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -23,6 +23,7 @@ from registry.auth.scope import (
     visible_district_codes,
 )
 from registry.extensions import db
+from registry.figures import display_money
 from registry.forms.whatif import CopyForm, ScenarioForm
 from registry.i18n import current_locale
 from registry.models import Firm, Scenario, WhatifRun
@@ -43,7 +44,6 @@ add_nav("whatif.index", _l("What-if"), Permission.WHATIF_VIEW, order=85)
 KINDS = {"winners": WINNER, "losers": LOSER}
 PAGE_SIZE = 100
 MAX_PAGE = 100_000
-CENT = Decimal("0.01")
 UNIT_LABELS = {"万元": _l("10k yuan"), "persons": _l("persons"), "ratio": _l("ratio (0.15 = 15%)"),
                "share": _l("share (0.6 = 60%)"), "factor": _l("factor"), "days": _l("days"),
                "years": _l("years"), "points": _l("points"), "count": _l("count")}
@@ -90,7 +90,7 @@ def _scope_districts() -> list[str] | None:
 
 def wan(value: Decimal) -> str:
     """An amount of 万元 to the hundredth, with separators."""
-    return f"{value.quantize(CENT, rounding=ROUND_HALF_UP):,}"
+    return display_money(value)
 
 
 def parameter_label(path: str) -> str:

@@ -95,7 +95,8 @@ def test_a_flag_list_shows_the_detail(client, officer, firm):
                     detail={"criterion": "rd_ratio", "gap": "18", "unit": "万元"})
     login(client, officer)
     page = client.get("/officer/outreach/hnte_near_miss").get_data(as_text=True)
-    assert firm.name in page and "rd_ratio: 18 万元" in page
+    assert firm.name in page and "sales revenue over the window: 18.00 10k yuan more" in page
+    assert "rd_ratio" not in page.replace('data-criterion="rd_ratio"', "")
     assert client.get("/officer/outreach/no_such_list").status_code == 404
 
 

@@ -127,7 +127,7 @@ def test_revisions_page_shows_each_change_old_to_new(logged_in, db_session):
     logged_in.post(year, data={**figures(revenue="990"), "revision": "1"})
     page = _page(logged_in.get(f"{year}/revisions"))
     assert 'id="revision-2"' in page and 'id="revision-1"' in page
-    assert "<del>950</del>" in page and "990" in page
+    assert "<del>950.00</del>" in page and "990.00" in page  # 万元, two decimals
 
 
 def test_a_stale_revision_is_refused_and_the_values_kept(logged_in, db_session):

@@ -149,7 +149,7 @@ def test_the_ladder_says_what_the_next_band_takes(client, db_session, firm, firm
     login(client, firm_user)
     ladder = client.get("/portal/").get_data(as_text=True)
     assert "3.00% band" in ladder
-    assert "What the next band (4.00%) takes: 4.5 (10k yuan) more R&D" in ladder
+    assert "What the next band (4.00%) takes: 4.50 (10k yuan) more R&D" in ladder
 
 
 def test_the_bureau_sets_its_own_numbers_per_year(client, db_session, officer, admin, registry_firms):

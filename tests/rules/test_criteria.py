@@ -5,6 +5,8 @@ from datetime import date
 
 import pytest
 
+from registry.rules import display
+
 from .helpers import HNTE_CERTIFICATE, base_firm, dec, passed, verdicts, with_year
 
 D = dec
@@ -307,4 +309,27 @@ def test_criteria_carry_explanations():
         D("0.0499"), ">= 0.05", D("0.0001"), "万元")
     assert "第十一条（五）" in criterion["clause"]
     assert set(criterion["label"]) == set(criterion["explanation"]) == {"zh", "en"}
-    assert "0.0001" in criterion["explanation"]["en"] and "还差" in criterion["explanation"]["zh"]
+    # People read a percentage against the threshold as the rule states it, and a gap of one
+    # yuan rounded up to the cent (never 0.00); the JSON fields above stay exact.
+    assert criterion["kind"] == "ratio"
+    assert {part: text["en"] for part, text in criterion["shown"].items()} == {
+        "actual": "4.99%", "required": "≥ 5%", "gap": "0.01 10k yuan"}
+    assert criterion["explanation"]["zh"] == (
+        "近三年研发费用占销售收入比例：4.99%，未达到要求（≥ 5%），还差 0.01 万元。")
+    assert criterion["explanation"]["en"] == (
+        "R&D expense / sales revenue over the window: 4.99%, does not meet the requirement (≥ 5%); "
+        "0.01 10k yuan more would pass.")
+
+
+def test_explanations_never_say_true_or_false():
+    """A yes/no fact reads as 是/否 (yes/no), never "= true"; a growth multiple as a multiple."""
+    firm = three_years(5000, D("249.9999"), 250)
+    tiers = verdicts(firm).firm_result(0)["tiers"]
+    text = " ".join(c["explanation"][lang] + c["shown"]["actual"][lang] + c["shown"]["required"][lang]
+                    for tier in tiers.values() for c in tier["criteria"] for lang in ("zh", "en"))
+    assert "true" not in text and "false" not in text and "= " not in text
+    resident = next(c for c in tiers["tech_sme"]["criteria"] if c["id"] == "resident")
+    assert resident["shown"]["required"] == {"zh": "是", "en": "yes"}
+    assert display.requirement_text(">=", D("1.728"), "factor", "zh") == "≥ 1.728 倍"
+    assert display.requirement_text(">", D("0.025"), "ratio", "en") == "> 2.5%"
+    assert display.value_text(D("10411.9527"), "万元", "en") == "10,411.95"

@@ -60,15 +60,18 @@ def small_firm(**year):
     return with_year(firm, 2024, **(latest | year))
 
 
-@pytest.mark.parametrize("firm, criterion, gap, unit", [
-    (small_firm(), "rd_ratio", D("30"), "万元"),                                     # 5% x 3000 - 120
-    (with_year(small_firm(rd_expense=90), 2024, employees=45, st_staff=4), "st_staff_ratio", D("1"), "persons"),
-    (small_firm(rd_expense=90, hightech_income=D("599.9999")), "hightech_income_share", D("0.0001"), "万元"),
+@pytest.mark.parametrize("firm, criterion, gap, unit, shown", [
+    (small_firm(), "rd_ratio", D("30"), "万元", "30.00"),                             # 5% x 3000 - 120
+    (with_year(small_firm(rd_expense=90), 2024, employees=45, st_staff=4), "st_staff_ratio", D("1"), "persons",
+     "1"),
+    # one yuan short reads as a cent more (rounded up), never 0.00
+    (small_firm(rd_expense=90, hightech_income=D("599.9999")), "hightech_income_share", D("0.0001"), "万元",
+     "0.01"),
 ])
-def test_near_miss_names_the_criterion_and_its_gap(firm, criterion, gap, unit):
+def test_near_miss_names_the_criterion_and_its_gap(firm, criterion, gap, unit, shown):
     flag = near_miss(firm)
     assert (flag["criterion"], flag["gap"], flag["unit"]) == (criterion, gap, unit)
-    assert str(gap) in flag["detail"]
+    assert f" {shown} " in flag["detail"]
 
 
 @pytest.mark.parametrize("firm", [

@@ -128,6 +128,7 @@ def render_firm(firm, *, deregister_form=None, reinstate_form=None, move_form=No
     notices = {n.certificate_id: n for n in session.scalars(
         select(PublicNotice).where(PublicNotice.firm_id == firm.id))}
     corrections = filings.open_corrections_of_firm(session, firm.id)
+    from registry.views.audit_events import EventText, action_label  # imports this package
     history = []
     if has_permission(current_user, Permission.AUDIT_VIEW):
         history = session.execute(
@@ -140,7 +141,8 @@ def render_firm(firm, *, deregister_form=None, reinstate_form=None, move_form=No
         notices=notices, corrections=corrections, candidates=candidates,
         timeline=tier_timeline(certificates, candidates, today), flags=flags,
         incentives=incentives, state=evaluation.ladder(session, firm.id, current_locale()),
-        history=history, tech_fields=TECH_FIELD_LABELS, action_form=ActionForm(),
+        history=history, sentence=EventText(session, [event for event, _actor in history]).sentence,
+        action_label=action_label, tech_fields=TECH_FIELD_LABELS, action_form=ActionForm(),
         return_form=ReturnFilingForm(),
         revoke_form=ReasonForm(), audit_limit=AUDIT_LIMIT, today=today,
         deregister_form=deregister_form or DeregisterForm(formdata=None),

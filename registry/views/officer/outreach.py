@@ -13,6 +13,7 @@ from registry.rules import today_in_shanghai
 from registry.services import outreach
 from registry.services.directory import INDUSTRY_SECTIONS
 from registry.services.outreach import OUTREACH_LISTS, STATUS_LABELS, OutreachFilters
+from registry.views.display import flag_detail
 from registry.views.officer import ID, YEAR, bp, district_names, firm_or_404, visible_districts
 from registry.views.officer.export import table_response
 
@@ -54,8 +55,7 @@ def outreach_list(list_key: str):
     return render_template("officer/outreach_list.html", item=OUTREACH_LISTS[list_key],
                            filters=filters, page=page, districts=visible_districts(),
                            sections=INDUSTRY_SECTIONS, status_labels=STATUS_LABELS,
-                           cycles=cycles, form=OutreachForm(),
-                           flag_detail=_flag_detail)
+                           cycles=cycles, form=OutreachForm())
 
 
 @bp.post(f"/outreach/<list_key>/<{YEAR}:cycle>/firms/<{ID}:firm_id>")
@@ -88,16 +88,8 @@ def outreach_export(list_key: str, fmt: str):
 
     def rows():
         for source, firm, entry, status in outreach.list_rows(db.session, current_user, filters):
-            detail = source.saving if item.source == "incentive" else _flag_detail(source.detail)
+            detail = source.saving if item.source == "incentive" else flag_detail(source.detail)
             yield [firm.credit_code, firm.name, names.get(firm.district, firm.district),
                    firm.industry_code, firm.contact_name, firm.contact_phone, firm.contact_email,
                    detail, str(STATUS_LABELS[status]), entry.notes if entry else ""]
     return table_response(f"outreach-{list_key}-{filters.cycle}", headers, rows(), fmt)
-
-
-def _flag_detail(detail: dict | None) -> str:
-    """A flag's detail as one line: the expiry date, or the near miss's gap."""
-    detail = detail or {}
-    if detail.get("criterion"):
-        return f"{detail['criterion']}: {detail.get('gap')} {detail.get('unit') or ''}".strip()
-    return detail.get("expires") or ""

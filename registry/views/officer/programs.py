@@ -14,7 +14,7 @@ from sqlalchemy import select
 from registry.auth.permissions import Permission, has_permission, requires
 from registry.auth.scope import firm_scope, sees_every_district
 from registry.extensions import db
-from registry.figures import FigureError, display_figure, parse_figure
+from registry.figures import FigureError, display_money, display_percent, parse_figure
 from registry.forms.programs import BUDGET, ComputeRewardForm, ExcludeForm, NoticeForm
 from registry.models import Firm, ProgramEntry, ProgramList
 from registry.rules import today_in_shanghai
@@ -40,10 +40,7 @@ CRITERION_LABELS = {
 
 def percent(value) -> str:
     """A ratio (Fraction or Decimal) as a percentage with two decimals, for reading."""
-    if value is None:
-        return "—"
-    return f"{Decimal(value.numerator) / Decimal(value.denominator) * 100:.2f}%" \
-        if isinstance(value, Fraction) else f"{Decimal(value) * 100:.2f}%"
+    return display_percent(value)
 
 
 def intensity(entry: ProgramEntry) -> str:
@@ -54,7 +51,7 @@ def intensity(entry: ProgramEntry) -> str:
 
 def money(yuan: int) -> str:
     """An amount of yuan (a setting) in 万元 for reading."""
-    return display_figure(from_fixed(yuan))
+    return display_money(from_fixed(yuan))
 
 
 @bp.app_context_processor

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from registry.auth.permissions import Permission
-from registry.figures import display_figure, figure_from_json
+from registry.figures import display_value, figure_from_json
 from registry.navigation import add_nav
 from registry.views.keep import init_blueprint
 
@@ -34,10 +34,10 @@ def _only_approved_firms():
 
 
 @bp.app_template_filter("figure")
-def _figure_filter(value) -> str:
-    """A figure for reading (thousands separators, yes/no); accepts Decimal, a decimal string,
-    a boolean or None."""
-    return display_figure(figure_from_json(value))
+def _figure_filter(value, kind: str | None = None) -> str:
+    """A figure for reading (thousands separators, yes/no; money as 万元 with two decimals when
+    `kind` is "money"); accepts Decimal, a decimal string, a boolean or None."""
+    return display_value(figure_from_json(value), kind)
 
 
 def current_firm():
