@@ -11,6 +11,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from fractions import Fraction
 from functools import cached_property
 
@@ -97,7 +98,8 @@ class Context:
 def terms(value: Fraction) -> tuple[int, int]:
     """(numerator, denominator) of a parameter fraction, small enough for int64 products."""
     if value.numerator > MAX_FACTOR or value.denominator > MAX_FACTOR:
-        raise ParameterError(f"{value} is too fine to compare exactly (terms <= {MAX_FACTOR})")
+        raise ParameterError(f"{value} is too fine to compare exactly (terms <= {MAX_FACTOR})", "param.too_fine",
+                             value=Decimal(value.numerator) / value.denominator)
     return value.numerator, value.denominator
 
 
@@ -113,7 +115,8 @@ def band_index(amount, bands: list[Section]) -> np.ndarray:
     bounds = [(band.money("up_to"), False) if "up_to" in band else (band.money("below"), True)
               for band in bands[:-1]]
     if [bound for bound, _ in bounds] != sorted(bound for bound, _ in bounds):
-        raise ParameterError(f"{bands[0].path}: band bounds must ascend")
+        raise ParameterError(f"{bands[0].path}: band bounds must ascend", "param.bands_ascend",
+                             path=bands[0].path)
     index = np.zeros(np.shape(amount), np.int64)
     for bound, exclusive in bounds:
         index += (amount >= bound) if exclusive else (amount > bound)

@@ -21,6 +21,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from .i18n import Message
 from .units import MAX_MAGNITUDE, to_fixed
 
 PARAMS_DIR = Path(__file__).with_name("params")
@@ -33,7 +34,19 @@ TAX_TABLE = "incentives"    # the tax tables, looked up by tax year; every other
 
 
 class ParameterError(ValueError):
-    """A parameter file, profile or override that cannot be used."""
+    """A parameter file, profile or override that cannot be used.
+
+    `str(error)` is the English text (the CLI's); `key` and `params` name the same message in the
+    rules' catalogs (`param.*`), so pages show it in the reader's language (`message`)."""
+
+    def __init__(self, text: str, key: str | None = None, **params: Any):
+        super().__init__(text)
+        self.key, self.params = key, params
+
+    @property
+    def message(self) -> Message | None:
+        """The rules' catalog message, or None for an error without one."""
+        return None if self.key is None else Message(self.key, self.params)
 
 
 @dataclass(frozen=True)
@@ -131,7 +144,7 @@ def load_parameters(year_or_as_of: int | date, profiles: Mapping[str, str] | Non
     first = first_policy_year()
     if year < first:
         raise ParameterError(f"no parameters for policy year {year}: the rules are kept from "
-                             f"{first}-01-01 on")
+                             f"{first}-01-01 on", "param.no_year", year=year, first=first)
     files = [(file_year, _read(file_year)) for file_year in available_years()]
     policy = [{key: value for key, value in table.items() if key != TAX_TABLE}
               for file_year, table in files if file_year <= year]
@@ -170,7 +183,8 @@ def _read(file_year: int) -> dict:
 def _choose_profiles(data: dict, requested: Mapping[str, str]) -> dict[str, str]:
     unknown_tiers = set(requested) - set(PROFILE_TIERS)
     if unknown_tiers:
-        raise ParameterError(f"no profiles for {sorted(unknown_tiers)}; only for {PROFILE_TIERS}")
+        raise ParameterError(f"no profiles for {sorted(unknown_tiers)}; only for {PROFILE_TIERS}",
+                             "param.no_profiles", tiers=", ".join(sorted(unknown_tiers)))
     return {tier: _profile_key(data[tier], tier, {**DEFAULT_PROFILES, **requested}[tier])
             for tier in PROFILE_TIERS}
 
@@ -181,7 +195,8 @@ def _profile_key(profiles: dict, tier: str, name: str) -> str:
         if name in (key, table.get("name")):
             return key
     names = sorted(set(profiles) | {t["name"] for t in profiles.values() if "name" in t})
-    raise ParameterError(f"unknown {tier} profile {name!r}; known: {', '.join(names)}")
+    raise ParameterError(f"unknown {tier} profile {name!r}; known: {', '.join(names)}",
+                         "param.unknown_profile", tier=Message(f"tier.{tier}"), name=name, known=", ".join(names))
 
 
 def _apply_override(data: dict, path: str, raw: Any) -> str:
@@ -194,9 +209,9 @@ def _apply_override(data: dict, path: str, raw: Any) -> str:
     try:
         current = node[key]
     except (KeyError, IndexError, TypeError):
-        raise ParameterError(f"unknown parameter path {path!r}") from None
+        raise ParameterError(f"unknown parameter path {path!r}", "param.unknown_path", path=path) from None
     if isinstance(current, bool) or not isinstance(current, (int, Decimal)):
-        raise ParameterError(f"{path!r} is not a numeric parameter")
+        raise ParameterError(f"{path!r} is not a numeric parameter", "param.not_numeric", path=path)
     node[key] = _decimal(raw, path)
     return str(node[key])
 
@@ -205,18 +220,20 @@ def _child(node: Any, part: str, path: str) -> Any:
     try:
         return node[int(part)] if isinstance(node, list) and part.isdigit() else node[part]
     except (KeyError, IndexError, TypeError):
-        raise ParameterError(f"unknown parameter path {path!r}") from None
+        raise ParameterError(f"unknown parameter path {path!r}", "param.unknown_path", path=path) from None
 
 
 def _decimal(raw: Any, path: str) -> Decimal:
     if isinstance(raw, bool) or not isinstance(raw, (str, int, Decimal)):
-        raise ParameterError(f"{path!r}: {raw!r} is not a decimal")
+        raise ParameterError(f"{path!r}: {raw!r} is not a decimal", "param.not_decimal", path=path, value=raw)
     try:
         value = Decimal(raw.strip() if isinstance(raw, str) else raw)
     except InvalidOperation:
-        raise ParameterError(f"{path!r}: {raw!r} is not a decimal") from None
+        raise ParameterError(f"{path!r}: {raw!r} is not a decimal", "param.not_decimal", path=path,
+                             value=raw) from None
     if not value.is_finite():
-        raise ParameterError(f"{path!r}: {raw!r} is not a finite decimal")
+        raise ParameterError(f"{path!r}: {raw!r} is not a finite decimal", "param.not_decimal", path=path,
+                             value=raw)
     return value
 
 
@@ -243,16 +260,20 @@ def _check_leaf_or_descend(value: Any, path: str, key: str | None,
 def _check_value(path: str, value: Decimal | int, unit: str | None) -> None:
     if unit in INTEGER_UNITS:
         if value != int(value) or value < 0:
-            raise ParameterError(f"{path} = {value}: {unit} must be a whole number >= 0")
+            raise ParameterError(f"{path} = {value}: {unit} must be a whole number >= 0", "param.whole_number",
+                                 path=path, value=value)
     elif unit in FIXED_POINT_UNITS:
         try:
             to_fixed(value)
         except ValueError:
-            raise ParameterError(f"{path} = {value}: at most 4 decimal places") from None
+            raise ParameterError(f"{path} = {value}: at most 4 decimal places", "param.places", path=path,
+                                 value=value) from None
         bound = FRACTION_BOUNDS.get(unit)
         if bound is not None and not 0 <= value <= bound:
-            raise ParameterError(f"{path} = {value}: a {unit} must be in 0..{bound}")
+            raise ParameterError(f"{path} = {value}: a {unit} must be in 0..{bound}", f"param.bound.{unit}",
+                                 path=path, value=value)
         if abs(value) > MAX_MAGNITUDE:
-            raise ParameterError(f"{path} = {value}: beyond the 10^10 bound")
+            raise ParameterError(f"{path} = {value}: beyond the 10^10 bound", "param.magnitude", path=path,
+                                 value=value)
     else:
         raise ParameterError(f"{path}: no unit declared (units = {{...}} in its table)")

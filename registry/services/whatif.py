@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import numpy as np
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, delete, func, select, update
 from sqlalchemy.orm import Session
 
@@ -40,6 +41,7 @@ from registry.models.whatif import LOSER, WINNER
 from registry.rules import today_in_shanghai
 from registry.rules.engine import BatchVerdicts, TierVerdicts, evaluate
 from registry.rules.facts import TIERS
+from registry.rules.i18n import Message
 from registry.rules.jsonout import dumps
 from registry.rules.logic import TRUE, UNKNOWN
 from registry.rules.params import PROFILE_TIERS, ParameterError, ParameterSet
@@ -60,11 +62,18 @@ SCENARIO_INDICATORS = ("hnte_valid", "tax_relief", "tax_relief.firms")
 
 
 class ScenarioError(ValueError):
-    """A scenario that cannot be saved or run; `field` names the input at fault."""
+    """A scenario that cannot be saved or run; `field` names the input at fault. `str(error)` is
+    the English text (the CLI's); `message` is the same for pages: a lazy string of the app's
+    catalog or a message of the rules' catalog (a parameter the rules refuse)."""
 
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
+    def __init__(self, field: str, text: str, message=None):
+        super().__init__(text)
         self.field = field
+        self.message = message if message is not None else text
+
+    @classmethod
+    def of_parameter(cls, field: str, error: ParameterError) -> ScenarioError:
+        return cls(field, str(error), error.message)
 
 
 # ---- parameters -------------------------------------------------------------------------------
@@ -90,11 +99,12 @@ def resolve(session: Session, as_of: dt.date, overrides: Mapping[str, str], prof
     naming the input at fault."""
     unknown = set(profiles) - set(PROFILE_TIERS)
     if unknown:
-        raise ScenarioError("profiles", f"no profiles for {', '.join(sorted(unknown))}")
+        raise ScenarioError("profiles", f"no profiles for {', '.join(sorted(unknown))}",
+                            Message("param.no_profiles", {"tiers": ", ".join(sorted(unknown))}))
     try:
         base, _key = current_parameters(session, as_of)
     except ParameterError as error:
-        raise ScenarioError("as_of", str(error)) from None
+        raise ScenarioError.of_parameter("as_of", error) from None
     own = bureau_settings.program_overrides(session, as_of.year)
     changes = {path: value for path, value in overrides.items() if path != BUDGET_PATH}
     if own:   # the bureau's program numbers of the year are part of its base
@@ -102,7 +112,8 @@ def resolve(session: Session, as_of: dt.date, overrides: Mapping[str, str], prof
     try:
         scenario, _key = parameters_for(as_of, {**own, **changes}, {**base.profiles, **profiles})
     except ParameterError as error:
-        raise ScenarioError("profiles" if "profile" in str(error) else "overrides", str(error)) from None
+        raise ScenarioError.of_parameter("profiles" if "profile" in (error.key or "") else "overrides",
+                                         error) from None
     scenario_budget(overrides, None)   # checks the budget's value
     return base, scenario
 
@@ -119,9 +130,11 @@ def scenario_budget(overrides: Mapping[str, str], base: Decimal | None) -> Decim
         amount = Decimal(raw)
         to_fixed(amount)
     except (ArithmeticError, ValueError):
-        raise ScenarioError("overrides", f"{BUDGET_PATH}: an amount in 万元 with at most 4 decimals") from None
-    if not amount.is_finite() or amount < 0:
-        raise ScenarioError("overrides", f"{BUDGET_PATH}: an amount of at least 0")
+        amount = None
+    if amount is None or not amount.is_finite() or amount < 0:
+        raise ScenarioError("overrides", f"{BUDGET_PATH}: an amount in 万元 of at least 0, at most 4 decimals",
+                            _l("The reward budget (%(path)s) is an amount in 10k yuan of 0 or more with at "
+                               "most 4 decimal places.", path=BUDGET_PATH))
     return amount
 
 
@@ -176,9 +189,10 @@ def save_scenario(session: Session, actor, *, name: str, as_of: dt.date | None,
     """Create (or change) a scenario after checking that its parameters apply. Flushes."""
     name = (name or "").strip()
     if not name:
-        raise ScenarioError("name", "a scenario needs a name")
+        raise ScenarioError("name", "a scenario needs a name", _l("A scenario needs a name."))
     if len(name) > NAME_LENGTH:
-        raise ScenarioError("name", f"at most {NAME_LENGTH} characters")
+        raise ScenarioError("name", f"at most {NAME_LENGTH} characters",
+                            _l("At most %(count)s characters.", count=NAME_LENGTH))
     as_of = as_of or today_in_shanghai()
     overrides, profiles = dict(overrides or {}), {k: v for k, v in (profiles or {}).items() if v}
     resolve(session, as_of, overrides, profiles)

@@ -11,7 +11,7 @@ from registry.figures import display_count, display_figure, display_money, displ
 from registry.forms.portal import TECH_FIELD_LABELS
 from registry.i18n import current_locale
 from registry.rules import display
-from registry.rules.i18n import translate
+from registry.rules.i18n import Message, translate
 
 
 def rules_text(key: str, **params) -> str:
@@ -35,6 +35,14 @@ def flag_detail(detail: dict | None) -> str:
     if detail.get("expires"):
         return _("expires %(day)s", day=detail["expires"])
     return ""
+
+
+def message_text(message) -> str:
+    """A service's message in this language: a message of the rules' catalog (a parameter the
+    rules refuse, say) or a lazy string of the app's."""
+    if isinstance(message, Message):
+        return rules_text(message.key, **message.params)
+    return str(message)
 
 
 def show_value(value) -> str:

@@ -35,7 +35,7 @@ from registry.rules.logic import STATUS_NAMES
 from registry.services import whatif
 from registry.views import MAX_ID
 from registry.views.dashboard import INDICATOR_LABELS, show_number
-from registry.views.display import rules_text
+from registry.views.display import message_text, rules_text
 from registry.views.officer import district_names, tier_label, visible_districts
 from registry.views.officer.export import table_response, workbook_response
 
@@ -163,7 +163,7 @@ def new():
             except whatif.ScenarioError as error:
                 db.session.rollback()
                 getattr(form, {"overrides": "changes", "profiles": "gazelle"}.get(error.field, error.field)
-                        ).errors.append(_("Not applicable: %(reason)s", reason=str(error)))
+                        ).errors.append(_("Not applicable: %(reason)s", reason=message_text(error.message)))
             else:
                 db.session.commit()
                 flash(_("Scenario saved."), "success")
@@ -186,7 +186,7 @@ def copy(scenario_id: int):
         whatif.copy_scenario(db.session, current_user, scenario, form.name.data)
     except whatif.ScenarioError as error:
         db.session.rollback()
-        flash(_("Not applicable: %(reason)s", reason=str(error)), "danger")
+        flash(_("Not applicable: %(reason)s", reason=message_text(error.message)), "danger")
         return redirect(url_for("whatif.index"))
     db.session.commit()
     flash(_("Scenario copied."), "success")
@@ -210,7 +210,7 @@ def run(scenario_id: int):
         run_ = whatif.start_run(db.session, current_user, scenario)
     except whatif.ScenarioError as error:
         db.session.rollback()
-        flash(_("Not applicable: %(reason)s", reason=str(error)), "danger")
+        flash(_("Not applicable: %(reason)s", reason=message_text(error.message)), "danger")
         return redirect(url_for("whatif.index"))
     db.session.commit()
     return redirect(url_for("whatif.results", run_id=run_.id))
