@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 from fractions import Fraction
 
 from flask_babel import lazy_gettext as _l
@@ -235,6 +235,41 @@ def display_percent(value: Decimal | int | str | Fraction | None, places: int | 
     if isinstance(value, Fraction):
         value = Decimal(value.numerator) / Decimal(value.denominator)
     return display.percent(value, places)
+
+
+def growth_rate(factor: Decimal, years: int) -> Decimal | None:
+    """The yearly growth rate whose compounding over `years` years is `factor` (1.520875 over 3
+    years is 0.15); None where it has none (a factor below zero)."""
+    if factor < 0 or years < 1:
+        return None
+    with localcontext() as context:
+        context.prec = 34
+        return factor ** (Decimal(1) / years) - 1 if years > 1 else factor - 1
+
+
+def criterion_figure(text: str | None, kind: str | None, lang: str, years: int | None = None) -> str:
+    """A criterion's stored figure or requirement ("1.7", ">= 1.520875", "<= 20000") for reading
+    in the units people use: a growth multiple over `years` years as the yearly growth rate in
+    percent (a requirement as precise as the rule states it, "≥ 15%"), a ratio or share as a
+    percentage, 万元 with separators and two decimals, yes/no in `lang`."""
+    if text is None or text == "":
+        return "—"
+    op, _space, rest = text.partition(" ")
+    if op not in display.OPERATORS or not rest:
+        op, rest = "", text
+    try:
+        value: Decimal | bool | str = Decimal(rest)
+    except InvalidOperation:
+        value = {"true": True, "false": False}.get(rest, rest)
+    if kind == "factor" and years and isinstance(value, Decimal):
+        rate = growth_rate(value, years)
+        if rate is not None:
+            shown = display.percent(rate, None if op else 2)
+            sign = display.OPERATORS.get(op, op)
+            return f"{sign} {shown}" if sign else shown
+    if op:
+        return display.requirement_text(op, value, kind, lang)
+    return display.value_text(value, kind, lang)
 
 
 def display_count(value: Decimal | int | str | None) -> str:

@@ -186,6 +186,8 @@ class WhatifChange(Base):
     base_status: Mapped[int] = mapped_column(SmallInteger)     # engine codes: 1, 0, -1
     scenario_status: Mapped[int] = mapped_column(SmallInteger)
     criterion: Mapped[str | None] = mapped_column(String(48))
+    # How the figures read (the criterion's value kind: 万元, ratio, factor, ...); None before it was kept.
+    kind: Mapped[str | None] = mapped_column(String(16))
     actual: Mapped[str | None] = mapped_column(String(64))
     base_required: Mapped[str | None] = mapped_column(String(64))
     scenario_required: Mapped[str | None] = mapped_column(String(64))

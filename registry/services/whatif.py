@@ -442,11 +442,12 @@ def _write_changes(connection, run: WhatifRun, tier: str, base: BatchVerdicts, c
     if not len(rows):
         return 0
     base_tier, changed_tier = base.tiers[tier], changed.tiers[tier]
-    criteria, actual, base_required, scenario_required = [], [], [], []
+    criteria, kinds, actual, base_required, scenario_required = [], [], [], [], []
     for i in rows.tolist():
         cid = _deciding(base_tier, changed_tier, i, bool(winners[i]))
         criteria.append(cid)
         outcome = changed_tier.outcomes.get(cid) or base_tier.outcomes.get(cid)
+        kinds.append(outcome.value_kind if outcome is not None else None)
         before = base_tier.outcomes.get(cid)
         actual.append(_text(outcome.actual.at(i)) if outcome is not None and outcome.actual else None)
         base_required.append(_text(before.required.at(i)) if before is not None and before.required else None)
@@ -458,7 +459,7 @@ def _write_changes(connection, run: WhatifRun, tier: str, base: BatchVerdicts, c
         "district": (TEXT, [str(d) for d in districts[rows]]),
         "base_status": (INT2, base.status(tier)[rows].astype(np.int64)),
         "scenario_status": (INT2, changed.status(tier)[rows].astype(np.int64)),
-        "criterion": (TEXT, criteria), "actual": (TEXT, actual), "base_required": (TEXT, base_required),
+        "criterion": (TEXT, criteria), "kind": (TEXT, kinds), "actual": (TEXT, actual), "base_required": (TEXT, base_required),
         "scenario_required": (TEXT, scenario_required)})
     return len(rows)
 
@@ -675,6 +676,18 @@ def summary(session: Session, run: WhatifRun) -> dict:
             "tiers": tier_totals(tier_results(session, run)),
             "incentives": {side: str(sum((item[side] for item in incentives.values()), Decimal(0)))
                            for side in ("base", "scenario")}}
+
+
+def growth_years(run: WhatifRun, tier: str) -> dict[str, tuple[int | None, int | None]]:
+    """{criterion: (years under the base, years under the scenario)} of the tier's criteria whose
+    figures are growth multiples: over how many years a multiple compounds (revenue_cagr's
+    `years`; growth_each_year's multiples are yearly)."""
+    out: dict[str, list[int | None]] = {"growth_each_year": [1, 1], "revenue_cagr": [None, None]}
+    for side, params in enumerate(run_parameters(run)):
+        table = params.tier(tier)
+        if "revenue_cagr" in table:
+            out["revenue_cagr"][side] = table.section("revenue_cagr").integer("years")
+    return {criterion: (years[0], years[1]) for criterion, years in out.items()}
 
 
 def run_parameters(run: WhatifRun) -> tuple[ParameterSet, ParameterSet]:

@@ -23,7 +23,7 @@ from registry.auth.scope import (
     visible_district_codes,
 )
 from registry.extensions import db
-from registry.figures import display_money
+from registry.figures import criterion_figure, display_money
 from registry.forms.whatif import CopyForm, ScenarioForm
 from registry.i18n import current_locale
 from registry.models import Firm, Scenario, WhatifRun
@@ -292,8 +292,24 @@ def changes(run_id: int, kind: str):
     page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
     query = whatif.changes_query(run, tier, change, [district] if district else None).where(firm_scope(current_user))
     rows = db.session.execute(query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)).all()
+    shown = _figures(run, tier)
     return render_template("whatif/changes.html", run=run, tier=tier, kind=kind, district=district,
-                           rows=rows[:PAGE_SIZE], page=page, more=len(rows) > PAGE_SIZE, names=district_names())
+                           rows=[(change, firm, shown(change)) for change, firm in rows[:PAGE_SIZE]],
+                           page=page, more=len(rows) > PAGE_SIZE, names=district_names())
+
+
+def _figures(run: WhatifRun, tier: str):
+    """A function giving a change's (firm's figure, base requirement, scenario requirement) in
+    the units people use: a growth multiple as the yearly rate in percent, ratios as
+    percentages, 万元 with separators (registry/figures.py)."""
+    years, lang = whatif.growth_years(run, tier), current_locale()
+
+    def shown(change) -> tuple[str, str, str]:
+        base_years, scenario_years = years.get(change.criterion, (None, None))
+        return (criterion_figure(change.actual, change.kind, lang, scenario_years),
+                criterion_figure(change.base_required, change.kind, lang, base_years),
+                criterion_figure(change.scenario_required, change.kind, lang, scenario_years))
+    return shown
 
 
 @bp.get("/runs/<int:run_id>/export/<kind>/<fmt>")
@@ -307,15 +323,14 @@ def export(run_id: int, kind: str, fmt: str):
     district = request.args.get("district") or None
     if district is not None and not may_see_district(current_user, district):
         abort(404)
-    names = district_names()
+    names, shown = district_names(), _figures(run, tier)
     query = whatif.changes_query(run, tier, change, [district] if district else None).where(firm_scope(current_user))
     headers = [_("Firm"), _("Credit code"), _("District"), _("Tier"), _("Base"), _("Scenario"),
                _("Deciding criterion"), _("Firm's figure"), _("Base requirement"), _("Scenario requirement")]
     rows = ([firm.name, firm.identifier, names.get(change.district, change.district), tier_label(tier),
              rules_text(f"status.{STATUS_NAMES[change.base_status]}"),
              rules_text(f"status.{STATUS_NAMES[change.scenario_status]}"),
-             rules_text(f"criterion.{change.criterion}") if change.criterion else "",
-             change.actual, change.base_required, change.scenario_required]
+             rules_text(f"criterion.{change.criterion}") if change.criterion else "", *shown(change)]
             for change, firm in db.session.execute(query))
     return table_response(f"whatif-{run.id}-{tier}-{kind}", headers, rows, fmt)
 
