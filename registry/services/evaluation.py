@@ -23,6 +23,7 @@ from registry.models.filing import COUNTING_STATUSES
 from registry.rules import today_in_shanghai
 from registry.rules.engine import evaluate
 from registry.rules.params import ParameterSet
+from registry.rules.units import from_fixed
 from registry.scan.apply import Changes, Evaluation, describe_parameters, evaluate_range, upsert
 from registry.scan.loader import load_columns
 from registry.scan.snapshot import from_bytes, inputs_digest, unpack
@@ -136,11 +137,41 @@ def ladder(session: Session, firm_id: int, lang: str | None = None) -> dict:
             "result": result, "returned": returned}
 
 
-def candidate_tier_result(verdict: dict, identifier: str, lang: str | None = None) -> dict:
-    """A candidate's tier verdict with its explained criteria, rebuilt from what it was opened with."""
+# The per-year figures the candidate page shows behind the criteria (the HNTE window's sums).
+EVIDENCE_FIGURES = ("revenue", "rd_expense", "rd_domestic")
+
+
+def candidate_evidence(session: Session, candidate, firm: Firm, lang: str | None = None) -> dict | None:
+    """The figures behind a candidate's verdict, from the snapshot it was decided on: each data
+    year's figures with the firm's filing of that year (its status now), the HNTE window's years
+    and sums, the IP rights by class and the innovation-score estimate; "result" is the candidate's
+    tier verdict, every criterion explained. None without a stored snapshot."""
+    verdict = candidate.verdict or {}
+    if "snapshot" not in verdict:
+        return None
     as_of = dt.date.fromisoformat(verdict["as_of"])
     parameters = verdict["parameters"]
     params = parameters_for(as_of, parameters.get("overrides"), parameters.get("profiles"))[0]
-    result = rebuild(base64.b64decode(verdict["snapshot"]), as_of, params, identifier, lang)
-    return result["tiers"][verdict["tier"]]
+    columns = unpack(from_bytes([base64.b64decode(verdict["snapshot"])]), as_of, [firm.identifier])
+    result = evaluate(columns, params).firm_result(0, lang)  # exactly as it was decided
+    hnte = result["tiers"]["hnte"]
+    window = next((criterion["outlook"]["years"] for criterion in hnte["criteria"]
+                   if criterion["id"] == "rd_ratio"), [])
+    filed = {filing.fiscal_year: filing for filing in session.scalars(
+        select(Filing).where(Filing.firm_id == firm.id, Filing.fiscal_year.in_(columns.data_years)))}
 
+    def figure(name: str, column: int):
+        values = getattr(columns, name)
+        return from_fixed(int(values.value[0, column])) if values.known[0, column] else None
+
+    years = [{"year": year, "filing": filed.get(year), "in_window": year in window,
+              **{name: figure(name, column) for name in EVIDENCE_FIGURES}}
+             for column, year in enumerate(columns.data_years)]
+    in_window = [row for row in years if row["in_window"]]
+    sums = {name: (sum(row[name] for row in in_window)
+                   if in_window and all(row[name] is not None for row in in_window) else None)
+            for name in EVIDENCE_FIGURES}
+    ip = {name: int(getattr(columns, f"ip_{name}").value[0]) if getattr(columns, f"ip_{name}").known[0]
+          else None for name in ("class1", "class2")}
+    return {"result": result["tiers"][verdict["tier"]], "years": years, "window": window,
+            "sums": sums, "ip": ip, "estimate": hnte.get("innovation_estimate")}

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import BigInteger, and_, func, null, select, true, type_coerce
+from sqlalchemy import BigInteger, Float, and_, cast, func, null, select, true, type_coerce
 from sqlalchemy.orm import Session
 
 from registry.auth.scope import firm_scope
@@ -127,11 +127,28 @@ def _query(user, filters: OutreachFilters):
     return item, model, query
 
 
+# The lists sorted by gap: the flag's detail names the one failed criterion and its gap.
+GAP_LISTS = frozenset({"hnte_near_miss"})
+UNKNOWN_GAP = 10.0 ** 12
+
+
+def sorts(list_key: str) -> tuple[str, ...]:
+    """The orders a list offers, its default first."""
+    if list_key in GAP_LISTS:
+        return ("gap", "raised")
+    return ("saving", "raised") if OUTREACH_LISTS[list_key].source == "incentive" else ("raised",)
+
+
 def _keys(item: OutreachList, model, sort: str):
-    """Sort keys: by estimated saving (unknown last) for incentives, else by firm id."""
+    """Sort keys: by estimated saving (unknown last) for incentives; a near miss by its
+    criterion, then the smallest gap first (the firms closest to the tier; gaps of one criterion
+    share a unit); else by firm id."""
     if item.source == "incentive" and sort == "saving":
         # Compared as the stored integer, so the cursor carries no decimal.
         return (func.coalesce(type_coerce(model.saving, BigInteger), -1), model.firm_id), True
+    if item.key in GAP_LISTS and sort == "gap":
+        gap = func.coalesce(cast(model.detail["gap"].as_string(), Float), UNKNOWN_GAP)
+        return (func.coalesce(model.detail["criterion"].as_string(), ""), gap, model.firm_id), False
     return (model.firm_id,), False
 
 

@@ -71,5 +71,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(rules_text=rules_text, show_value=show_value,
                                   show_gap=show_gap, flag_detail=flag_detail)
     app.jinja_env.filters["clause"] = clause
-    app.jinja_env.globals.update(money=display_money, display_count=display_count,
-                                 percent=display_percent)
+    app.jinja_env.globals.update(display_money=display_money, display_count=display_count,
+                                 display_percent=display_percent)

@@ -40,15 +40,15 @@ def test_the_firm_directory_shows_the_total_of_what_is_filtered_and_exports_it(
     assert sum(1 for row in sheet.iter_rows(min_row=2) if row[0].value) == 55
 
 
-def _evaluated_candidate(app, db_session, firm, **figures):
+def _evaluated_candidate(app, db_session, firm, statuses=("accepted",) * 3, **figures):
     """The firm's HNTE candidate as an evaluation opens it (FY Y-3..Y-1 filings accepted)."""
     from registry.models import Candidate
     from registry.services.evaluation import evaluate_firm
     values = {"revenue": Decimal(3000), "total_income": Decimal(3100),
               "hightech_income": Decimal(2400), "rd_expense": Decimal(150),
               "rd_domestic": Decimal(150), **figures}
-    for year in range(LAST_YEAR - 2, LAST_YEAR + 1):
-        FilingFactory(firm=firm, fiscal_year=year, status="accepted", **values)
+    for year, status in zip(range(LAST_YEAR - 2, LAST_YEAR + 1), statuses):
+        FilingFactory(firm=firm, fiscal_year=year, status=status, **values)
     with app.app_context():
         from registry.extensions import db
         db.session.commit()
@@ -118,3 +118,48 @@ def test_assignment_lists_only_officers_of_the_candidate_s_district(client, db_s
     queue = client.get("/officer/queue").get_data(as_text=True)
     queue_form = queue[queue.index('name="assignee"'):]
     assert other_officer.name not in queue_form[:queue_form.index("</select>")]
+
+
+def test_the_candidate_page_shows_the_figures_behind_each_criterion(app, client, db_session,
+                                                                    officer, districts):
+    firm = FirmFactory(name="证据科技有限公司", district="haishu", ip_class1=1, ip_class2=3)
+    candidate = _evaluated_candidate(app, db_session, firm,
+                                     statuses=("accepted", "accepted", "submitted"))
+    login(client, officer)
+    page = client.get(f"/officer/candidates/{candidate.id}").get_data(as_text=True)
+    evidence = page[page.index('id="evidence"'):]
+    # each window year with its filing and whether it is accepted
+    for year, status in ((LAST_YEAR - 2, "accepted"), (LAST_YEAR - 1, "accepted"),
+                         (LAST_YEAR, "submitted")):
+        assert f'data-year="{year}" data-filing="{status}"' in evidence
+    assert f'data-year="{LAST_YEAR - 3}" data-filing="none"' in evidence  # before the window
+    # the window's sums
+    assert f"Sum of FY {LAST_YEAR - 2}–{LAST_YEAR}" in evidence
+    assert '<td class="text-end" data-sum="revenue">9,000.00</td>' in evidence
+    assert '<td class="text-end" data-sum="rd_expense">450.00</td>' in evidence
+    # IP by class and the innovation-score estimate
+    assert '<dd class="col-sm-7" id="ip-class1">1</dd>' in evidence
+    assert '<dd class="col-sm-7" id="ip-class2">3</dd>' in evidence
+    estimate = re.search(r'id="innovation-estimate">(\d+)–(\d+) of 100', evidence)
+    assert estimate and int(estimate.group(1)) <= int(estimate.group(2)) <= 100
+    # and the explanation stays
+    assert 'data-criterion="rd_ratio"' in page
+
+
+def test_the_near_miss_list_sorts_by_gap(client, db_session, officer, districts):
+    from tests.factories import FirmFlagFactory
+    for name, criterion, gap, unit in (("差十八万科技", "rd_ratio", "18", "万元"),
+                                       ("差两万五科技", "rd_ratio", "2.5", "万元"),
+                                       ("差一百万科技", "rd_ratio", "100", "万元"),
+                                       ("差一人科技", "st_staff_ratio", "1", "persons")):
+        FirmFlagFactory(firm=FirmFactory(name=name, district="haishu"), flag="hnte_near_miss",
+                        detail={"criterion": criterion, "gap": gap, "unit": unit})
+    login(client, officer)
+    page = client.get("/officer/outreach/hnte_near_miss").get_data(as_text=True)
+    names = re.findall(r'href="/officer/firms/\d+">([^<]+)</a>', page)
+    assert names == ["差两万五科技", "差十八万科技", "差一百万科技", "差一人科技"]
+    assert '<option value="gap" selected>' in page
+    export = client.get("/officer/outreach/hnte_near_miss/export.csv")
+    assert export.status_code == 200
+    listed = export.get_data(as_text=True)
+    assert listed.index("差两万五科技") < listed.index("差十八万科技") < listed.index("差一百万科技")

@@ -37,7 +37,8 @@ def _filters(list_key: str) -> tuple[OutreachFilters, list[int]]:
         industry=(args.get("industry") or "").strip()[:8] or None,
         status=args.get("status") if args.get("status") in OUTREACH_STATUSES else None,
         q=(args.get("q") or "").strip()[:100] or None,
-        sort=args.get("sort") if args.get("sort") in ("saving", "raised") else "saving"), cycles
+        sort=args.get("sort") if args.get("sort") in outreach.sorts(list_key)
+        else outreach.sorts(list_key)[0]), cycles
 
 
 @bp.get("/outreach", endpoint="outreach_index")

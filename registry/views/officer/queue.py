@@ -100,13 +100,6 @@ def _decision_form(candidate) -> DecisionForm:
     return form
 
 
-def _explanation(candidate, firm) -> dict | None:
-    """The tier verdict the candidate was opened (or frozen) with, every criterion explained."""
-    if not candidate.verdict or "snapshot" not in candidate.verdict:
-        return None
-    return evaluation.candidate_tier_result(candidate.verdict, firm.identifier, current_locale())
-
-
 def render_candidate(candidate, *, form=None, problem=None, status=200):
     firm = db.session.get(Firm, candidate.firm_id)
     history = db.session.execute(
@@ -121,9 +114,11 @@ def render_candidate(candidate, *, form=None, problem=None, status=200):
         for user in _assignees([candidate.district] if candidate.district else [])]
     assign_form.assignee.data = str(candidate.assigned_to_id or "")
     year = today_in_shanghai().year
+    # The verdict the candidate was opened (or frozen) with and the figures behind it.
+    evidence = evaluation.candidate_evidence(db.session, candidate, firm, current_locale())
     return render_template(
-        "officer/candidate.html", candidate=candidate, firm=firm,
-        explanation=_explanation(candidate, firm), history=history, notice=notice,
+        "officer/candidate.html", candidate=candidate, firm=firm, evidence=evidence,
+        explanation=evidence["result"] if evidence else None, history=history, notice=notice,
         choices=review.officer_choices(candidate), form=form or _decision_form(candidate),
         assign_form=assign_form, problem=problem,
         barred=review.is_barred(db.session, candidate.firm_id, candidate.tier, year),
