@@ -80,6 +80,12 @@ class BaseConfig:
     # from them. Never more than there are: a client could then choose its own address.
     TRUSTED_PROXIES = 0
 
+    # Roles that log in with a second factor (an authenticator app's TOTP code; enrolment at
+    # their first login, registry/services/two_factor.py). On in production; development and
+    # tests turn it off so the demo logins and the suite's logins keep working (a test turns
+    # it on; YANZHEN_SETTINGS='{"TWO_FACTOR_ROLES": ["officer", "admin"]}' does in development).
+    TWO_FACTOR_ROLES: tuple[str, ...] = ("officer", "admin")
+
     # Login rate limits are kept in a shared storage (Redis in production).
     RATELIMIT_STORAGE_URI = "memory://"
     LOGIN_LIMIT_PER_ACCOUNT = "10 per 15 minutes"
@@ -165,6 +171,7 @@ def refuse_public_development(argv: list[str], env) -> None:
 
 class DevelopmentConfig(BaseConfig):
     DEBUG = False
+    TWO_FACTOR_ROLES = ()
 
     @classmethod
     def resolve(cls, env) -> dict:
@@ -186,6 +193,7 @@ class TestingConfig(BaseConfig):
     SECRET_KEY = "testing-secret-key"
     WTF_CSRF_ENABLED = False
     JOBS_MODE = "record"
+    TWO_FACTOR_ROLES = ()
     LOGIN_LIMIT_PER_ACCOUNT = "1000 per minute"
     LOGIN_LIMIT_PER_ADDRESS = "1000 per minute"
     API_RATE_LIMIT = "10000 per minute"

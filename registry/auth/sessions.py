@@ -15,6 +15,14 @@ the language and input kept for this same user.
 
 A cross-site request never changes the session cookie (`SessionInterface`): a forged POST cannot
 log a person out or plant values in their session.
+
+Two-factor login: for a role in TWO_FACTOR_ROLES (officers and administrators unless configured
+otherwise) the password only opens a pending login (`begin_second_factor`: the user, the time,
+remember-me and where to go, for PENDING_LOGIN_LIFETIME and MAX_CODE_ATTEMPTS codes); nobody is
+logged in until a code is accepted, and then the session carries SECOND_FACTOR (so does the
+remember-me cookie issued with it). A session or remember-me cookie of such a user without it
+(one begun before two-factor login was required, or before the user's role changed) is ended at
+its next request: the person logs in again and sets up the second factor first.
 """
 from __future__ import annotations
 
@@ -36,6 +44,15 @@ KEPT_KEY = "kept_input"
 REMEMBER_COOKIE = "yanzhen_remember"
 # How often the last-seen time is written back (the session cookie changes at most this often).
 SEEN_RESOLUTION = 60
+SECOND_FACTOR = "second_factor"
+PENDING_LOGIN = "pending_login"
+PENDING_LOGIN_LIFETIME = 600
+MAX_CODE_ATTEMPTS = 5
+
+
+def second_factor_required(user) -> bool:
+    """Whether `user`'s role must log in with a second factor (TWO_FACTOR_ROLES)."""
+    return user.role in current_app.config.get("TWO_FACTOR_ROLES", ())
 
 
 def user_from_id(user_id: str):
@@ -61,13 +78,14 @@ def _cookie_options() -> dict:
             "path": config.get("APPLICATION_ROOT") or "/"}
 
 
-def log_in(user, *, remember: bool = False) -> None:
+def log_in(user, *, remember: bool = False, second_factor: bool = False) -> None:
     """Start a new session for `user` (a fresh CSRF token too); with `remember`, set a new
-    remember-me cookie."""
-    _begin(user)
+    remember-me cookie. `second_factor`: a code was accepted after the password."""
+    _begin(user, second_factor)
     if remember:
         token = _serializer().dumps({"u": user.id, "v": user.session_version,
-                                     "n": secrets.token_urlsafe(16)})
+                                     "n": secrets.token_urlsafe(16),
+                                     **({"f": 1} if second_factor else {})})
 
         @after_this_request
         def _set_remember(response):
@@ -77,18 +95,63 @@ def log_in(user, *, remember: bool = False) -> None:
             return response
 
 
-def _begin(user) -> None:
+def _clear_keeping(user_id: int | None) -> None:
+    """Empty the session but for its language and the input kept for `user_id` (any user's
+    while a login is pending: logging in keeps only the person's own)."""
     kept = session.get(KEPT_KEY)
     lang = session.get("lang")
     session.clear()
     if lang:
         session["lang"] = lang
-    if isinstance(kept, dict) and kept.get("user") == user.id:
+    if isinstance(kept, dict) and (user_id is None or kept.get("user") == user_id):
         session[KEPT_KEY] = kept
+
+
+def _begin(user, second_factor: bool = False) -> None:
+    _clear_keeping(user.id)
     login_user(user, fresh=True)
     now = int(time.time())
     session[LOGIN_AT] = now
     session[SEEN_AT] = now
+    if second_factor:
+        session[SECOND_FACTOR] = True
+
+
+def begin_second_factor(user, *, remember: bool, next_url: str) -> None:
+    """The password was right; the login waits for a code (nobody is logged in yet)."""
+    _clear_keeping(None)
+    session[PENDING_LOGIN] = {"u": user.get_id(), "at": int(time.time()),
+                              "remember": bool(remember), "next": next_url, "tries": 0}
+
+
+def pending_login() -> tuple | None:
+    """(user, remember, next URL) of the login waiting for its code on this browser, or None
+    (none, too old, or the user changed since)."""
+    pending = session.get(PENDING_LOGIN)
+    if not isinstance(pending, dict) or not isinstance(pending.get("at"), int):
+        return None
+    if time.time() - pending["at"] > PENDING_LOGIN_LIFETIME:
+        session.pop(PENDING_LOGIN, None)
+        return None
+    user = user_from_id(str(pending.get("u")))
+    if user is None:
+        session.pop(PENDING_LOGIN, None)
+        return None
+    return user, bool(pending.get("remember")), str(pending.get("next") or "/")
+
+
+def wrong_code() -> bool:
+    """Count a wrong code against the pending login; after MAX_CODE_ATTEMPTS it is dropped
+    (the password is asked again). Returns whether it is still pending."""
+    pending = session.get(PENDING_LOGIN)
+    if not isinstance(pending, dict):
+        return False
+    tries = int(pending.get("tries") or 0) + 1
+    if tries >= MAX_CODE_ATTEMPTS:
+        session.pop(PENDING_LOGIN, None)
+        return False
+    session[PENDING_LOGIN] = dict(pending, tries=tries)
+    return True
 
 
 def log_out() -> None:
@@ -125,7 +188,8 @@ def _expired(now: float) -> bool:
             or now - login_at > config["SESSION_ABSOLUTE_TIMEOUT"])
 
 
-def _remembered_user():
+def _remembered_user() -> tuple | None:
+    """(user, second factor done) of a valid remember-me cookie, or None."""
     token = request.cookies.get(REMEMBER_COOKIE)
     if not token:
         return None
@@ -136,7 +200,10 @@ def _remembered_user():
     if not isinstance(data, dict) or not isinstance(data.get("u"), int) \
             or not isinstance(data.get("v"), int):
         return None
-    return user_from_id(f"{data['u']}:{data['v']}")
+    user = user_from_id(f"{data['u']}:{data['v']}")
+    if user is None or (second_factor_required(user) and data.get("f") != 1):
+        return None
+    return user, data.get("f") == 1
 
 
 def check_request() -> None:
@@ -147,14 +214,15 @@ def check_request() -> None:
     if user_id is not None:
         now = time.time()
         uid = str(user_id).partition(":")[0]
-        if _expired(now) or user_from_id(user_id) is None:
+        user = None if _expired(now) else user_from_id(user_id)
+        if user is None or (second_factor_required(user) and not session.get(SECOND_FACTOR)):
             _end(int(uid) if uid.isdigit() else None)
         elif now - session[SEEN_AT] >= SEEN_RESOLUTION:
             session[SEEN_AT] = int(now)
     if session.get("_user_id") is None:
-        user = _remembered_user()
-        if user is not None:
-            _begin(user)
+        remembered = _remembered_user()
+        if remembered is not None:
+            _begin(*remembered)
         else:
             _forget_remember_me()
     current_user._get_current_object()

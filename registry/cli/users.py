@@ -15,7 +15,8 @@ from registry.services import accounts, settings, users
 from registry.services.accounts import AccountError
 from registry.services.users import UserAdminError
 
-users_cli = AppGroup("users", help="Create administrators, list, deactivate, set passwords.")
+users_cli = AppGroup("users", help="Create administrators, list, deactivate, set passwords, "
+                                  "reset two-step login.")
 
 
 def _fail(error: AccountError | UserAdminError):
@@ -104,3 +105,17 @@ def set_password(email: str, password_stdin: bool) -> None:
         raise _fail(error) from None
     db.session.commit()
     click.echo(f"password of {user.email} set")
+
+
+@users_cli.command("reset-two-factor")
+@click.argument("email")
+def reset_two_factor(email: str) -> None:
+    """Forget an account's authenticator and recovery codes (a lost phone, and no other
+    administrator to do it on the web): it sets up two-step login again at its next login."""
+    user = _user_or_fail(email)
+    try:
+        users.reset_two_factor(db.session, None, user, via="cli")
+    except UserAdminError as error:
+        raise _fail(error) from None
+    db.session.commit()
+    click.echo(f"two-step login of {user.email} reset")

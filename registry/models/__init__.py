@@ -22,7 +22,7 @@ from registry.models.review import (
 from registry.models.scan import FirmVerdict, Scan, ScanChunk, ScheduleRun
 from registry.models.settings import Setting, SettingChange
 from registry.models.token import ApiToken
-from registry.models.user import User, officer_districts
+from registry.models.user import RecoveryCode, User, officer_districts
 from registry.models.whatif import (
                                     Scenario,
                                     WhatifChange,
@@ -45,3 +45,4 @@ __all__ += ["Setting", "SettingChange"]
 __all__ += ["Scenario", "WhatifChange", "WhatifChunk", "WhatifDistrictTotal", "WhatifIncentiveTotal", "WhatifRun", "WhatifTierCount"]
 __all__ += ["ProgramEntry", "ProgramList"]
 __all__ += ["ApiToken"]
+__all__ += ["RecoveryCode"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, String, Table
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from registry.models.base import Base, UTCDateTime, utcnow
@@ -46,6 +46,12 @@ class User(UserMixin, Base):
     # Every login session carries the version it began under; raising it ends them all
     # (services.accounts.end_all_sessions).
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # Two-factor login (services/two_factor.py): the TOTP secret (base32), set when enrolment
+    # begins and in force once a first code confirmed it; the last time step a code was
+    # accepted for, so a code is never accepted twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(32))
+    totp_confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     firm = relationship("Firm", lazy="joined")
     districts = relationship("District", secondary=officer_districts, lazy="selectin")
@@ -65,5 +71,20 @@ class User(UserMixin, Base):
     def district_codes(self) -> set[str]:
         return {district.code for district in self.districts}
 
+    @property
+    def two_factor_enrolled(self) -> bool:
+        return self.totp_secret is not None and self.totp_confirmed_at is not None
+
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email} {self.role}>"
+
+
+class RecoveryCode(Base):
+    """A one-time code that stands in for the authenticator app: only its SHA-256 is kept
+    (the code is random, 50 bits; shown once, at enrolment)."""
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

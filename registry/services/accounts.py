@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.auth.passwords import DUMMY_HASH, hash_password, password_problem, verify_password
+from registry.auth.sessions import second_factor_required
 from registry.models import User
 from registry.models.base import utcnow
 from registry.models.user import ROLES, normalise_email
@@ -25,13 +26,18 @@ class AccountError(ServiceError):
 
 
 def authenticate(session: Session, email: str, password: str, remote_addr: str | None = None):
-    """Return the active user with these credentials, or None; every attempt is audited."""
+    """Return the active user with these credentials, or None; every attempt is audited.
+    For a role that logs in with a second factor the password is only the first step
+    (`services.two_factor.check_code` records the login)."""
     user = session.scalar(select(User).where(User.email == normalise_email(email)))
     valid = verify_password(user.password_hash if user else DUMMY_HASH, password)
     if user is None or not valid or not user.active:
         audit.record(session, user, "login_failed", user, remote_addr=remote_addr,
                      email=normalise_email(email))
         return None
+    if second_factor_required(user):
+        audit.record(session, user, "password_accepted", user, remote_addr=remote_addr)
+        return user
     user.last_login_at = utcnow()
     audit.record(session, user, "login", user, remote_addr=remote_addr)
     return user

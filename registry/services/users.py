@@ -28,7 +28,7 @@ from registry.models import (
 from registry.models.base import utcnow
 from registry.models.onboarding import INVITATION_LIFETIME
 from registry.models.user import normalise_email
-from registry.services import ServiceError, accounts, audit, mail, onboarding, settings
+from registry.services import ServiceError, accounts, audit, mail, onboarding, settings, two_factor
 
 # The roles an admin invites and assigns (every role of `models.user.ROLES` but a firm's user).
 STAFF_ROLES = ("officer", "manager", "admin")
@@ -192,6 +192,20 @@ def deactivate(session: Session, actor, user: User, *, via: str = "web") -> bool
     audit.record(session, actor, "user_deactivated", user,
                  **({"via": via} if via != "web" else {}))
     return True
+
+
+def reset_two_factor(session: Session, actor, user: User, *, via: str = "web") -> None:
+    """Forget a user's authenticator and recovery codes (a lost phone): every session of
+    theirs ends and they set up two-step login again at their next login. `actor` None: the
+    operator, from the command line."""
+    if actor is not None or via != "cli":
+        _require_admin(actor)
+    if user.totp_secret is None:
+        raise UserAdminError(_l("This user has not set up two-step login."))
+    two_factor.clear(session, user)
+    accounts.end_all_sessions(session, user)
+    audit.record(session, actor, "two_factor_reset", user,
+                 **({"via": via} if via != "web" else {}))
 
 
 def reactivate(session: Session, actor, user: User) -> None:

@@ -292,6 +292,18 @@ def _plain(value) -> str:
     return str(value)
 
 
+def _login_sentence(d: dict) -> str:
+    method = d.get("method")
+    if method == "totp":
+        return _("Logged in with a password and an authenticator code.")
+    if method == "recovery_code":
+        return _("Logged in with a password and a recovery code (%(count)s left).",
+                 count=_count(d.get("left")))
+    if method == "enrolment":
+        return _("Logged in, setting up two-step login.")
+    return _("Logged in.")
+
+
 def _scope(t: EventText, d: dict) -> str:
     return t.districts(d.get("districts"))
 
@@ -322,7 +334,16 @@ ACTIONS = {
     # Accounts and users
     "token_created": (_l("API token created"), _token_created),
     "token_revoked": (_l("API token revoked"), _token_revoked),
-    "login": (_l("Logged in"), lambda t, d, e: _("Logged in.")),
+    "login": (_l("Logged in"), lambda t, d, e: _login_sentence(d)),
+    "password_accepted": (_l("Password accepted"), lambda t, d, e: _(
+        "Gave the right password; the second step of the login was asked next.")),
+    "second_factor_failed": (_l("Wrong two-step code"), lambda t, d, e: _(
+        "Typed a wrong code in the second step of a login.")),
+    "two_factor_enrolled": (_l("Two-step login set up"), lambda t, d, e: _(
+        "Set up two-step login with an authenticator app; ten recovery codes were made.")),
+    "two_factor_reset": (_l("Two-step login reset"), lambda t, d, e: _(
+        "Reset the two-step login of %(user)s; their sessions ended.",
+        user=t.user(e.object_id))),
     "login_failed": (_l("Failed login"),
                      lambda t, d, e: _("A login as %(email)s failed.", email=d.get("email", "—"))),
     "user_created": (_l("User created"), lambda t, d, e: _(

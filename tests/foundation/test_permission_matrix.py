@@ -5,8 +5,10 @@ from registry.auth.permissions import ROLE_PERMISSIONS, has_permission
 from registry.models.user import ROLES
 from tests.factories import PASSWORD, DistrictFactory, FirmFactory, UserFactory
 
-# Reachable without logging in: signing in, registration, password reset, health, assets.
-PUBLIC = {"public.login", "public.set_language", "health.healthz", "static",
+# Reachable without logging in: signing in (its second step too), registration, password reset,
+# health, assets.
+PUBLIC = {"public.login", "public.second_factor", "public.enrol_second_factor",
+          "public.set_language", "health.healthz", "static",
           "account.accept_invitation", "account.register", "account.request_reset",
           "account.reset_password", "account.confirm_email",
           "api-docs.openapi_json", "api_docs.docs"}

@@ -177,8 +177,8 @@ def in_request(app, db_session):
 
 def login(client, user) -> None:
     """Log `user` in without the password round trip (the session keys of
-    registry/auth/sessions.py); the pages answer in English, so the tests read the messages'
-    source text."""
+    registry/auth/sessions.py, second factor included, as after a complete login); the pages
+    answer in English, so the tests read the messages' source text."""
     from registry.auth import sessions
     now = int(time.time())
     with client.session_transaction() as session:
@@ -186,6 +186,7 @@ def login(client, user) -> None:
         session["_fresh"] = True
         session[sessions.LOGIN_AT] = now
         session[sessions.SEEN_AT] = now
+        session[sessions.SECOND_FACTOR] = True
         session["lang"] = "en"
 
 

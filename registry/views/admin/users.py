@@ -6,13 +6,14 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from registry.auth import sessions
 from registry.auth.permissions import Permission, requires
 from registry.extensions import db
 from registry.forms.admin import InviteStaffForm, ReassignForm, UserRoleForm
 from registry.i18n import current_locale
 from registry.models import Invitation, User
 from registry.models.user import ROLES
-from registry.services import settings, users
+from registry.services import settings, two_factor, users
 from registry.services.users import STAFF_ROLES, UserAdminError, UserFilters
 from registry.views import id_arg
 from registry.views.admin import ID, bp
@@ -95,6 +96,8 @@ def user_detail(user_id: int):
     reassign.to.choices = [(c.id, c.name or c.email) for c in colleagues]
     return render_template("admin/user.html", user=user, form=form, reassign=reassign,
                            work=users.open_work(db.session, user), colleagues=colleagues,
+                           two_factor_required=sessions.second_factor_required(user),
+                           recovery_codes_left=two_factor.recovery_codes_left(db.session, user),
                            districts=settings.district_names(db.session, current_locale()))
 
 
@@ -130,6 +133,13 @@ def reactivate(user_id: int):
 def password_reset(user_id: int):
     return _act(user_id, lambda user: users.send_password_reset(db.session, current_user, user),
                 _("A password reset link has been mailed (valid one hour)."))
+
+
+@bp.post(f"/users/<{ID}:user_id>/two-factor-reset")
+@requires(Permission.USERS_ADMIN)
+def two_factor_reset(user_id: int):
+    return _act(user_id, lambda user: users.reset_two_factor(db.session, current_user, user),
+                _("Two-step login is reset: the user sets it up again at their next login."))
 
 
 @bp.post(f"/users/<{ID}:user_id>/reassign")
