@@ -13,6 +13,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 import numpy as np
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import BigInteger, and_, delete, func, select, type_coerce
 from sqlalchemy.orm import Session
 
@@ -107,14 +108,20 @@ def _draft(session: Session, program: str, year: int) -> ProgramList:
     return found
 
 
-def _frozen_message(lst: ProgramList) -> str:
-    return f"the {lst.program} list of {lst.year} is {lst.status}: it no longer changes"
+def _frozen_message(lst: ProgramList):
+    """Why a frozen list no longer changes, in the reader's language (no codes)."""
+    if lst.program == "rd_top":
+        return _l("The ranking of %(year)s is published and frozen: it no longer changes.", year=lst.year)
+    if lst.status == "public_notice":
+        return _l("The reward list of %(year)s is on public notice and frozen: it no longer changes.",
+                  year=lst.year)
+    return _l("The reward list of %(year)s is approved and frozen: it no longer changes.", year=lst.year)
 
 
 def compute_reward(session: Session, actor, year: int, budget: Decimal | None) -> ProgramList:
     """Compute (or recompute) the draft reward list of `year` from the registry; keeps exclusions."""
     if budget is not None and (budget < 0 or to_fixed(budget) != to_fixed(budget)):
-        raise ProgramError("the budget must be an amount of at least 0")
+        raise ProgramError(_l("The budget is an amount in 10k yuan of 0 or more."))
     lst = _draft(session, "rd_reward", year)
     kept = dict(session.execute(select(ProgramEntry.firm_id, ProgramEntry.exclusion_reason)
                                 .where(ProgramEntry.list_id == lst.id, ProgramEntry.excluded)).all())
@@ -200,7 +207,7 @@ def exclude(session: Session, actor, lst: ProgramList, firm: Firm, reason: str) 
     entry = _entry(session, lst, firm)
     reason = (reason or "").strip()
     if not reason:
-        raise ProgramError("give the reason for excluding the firm")
+        raise ProgramError(_l("Give the reason for excluding the firm."))
     entry.excluded, entry.exclusion_reason = True, reason
     _share_again(session, lst)
     audit.record(session, actor, "programs.reward.exclude", lst, firm_id=firm.id, reason=reason)
@@ -218,14 +225,14 @@ def _entry(session: Session, lst: ProgramList, firm: Firm, draft: bool = True) -
         raise ProgramError(_frozen_message(lst))
     entry = session.get(ProgramEntry, (lst.id, firm.id))
     if entry is None:
-        raise ProgramError("the firm is not on this list")
+        raise ProgramError(_l("The firm is not on this list."))
     return entry
 
 
 def approve(session: Session, admin, lst: ProgramList) -> None:
     """Freeze the draft: later filings and settings change nothing."""
     if lst.status != "draft" or lst.computed_at is None:
-        raise ProgramError("only a computed draft can be approved")
+        raise ProgramError(_l("Only a computed draft list can be approved."))
     lst.status, lst.decided_at, lst.decided_by = "approved", utcnow(), admin.id
     totals = reward_totals(session, lst)
     audit.record(session, admin, "programs.reward.approve", lst, year=lst.year,
@@ -235,9 +242,9 @@ def approve(session: Session, admin, lst: ProgramList) -> None:
 def start_notice(session: Session, actor, lst: ProgramList, start: dt.date, end: dt.date) -> None:
     """Put the approved list on public notice (公示) from start to end (inclusive)."""
     if lst.status != "approved":
-        raise ProgramError("only an approved list goes on public notice")
+        raise ProgramError(_l("Only an approved list goes on public notice."))
     if end < start:
-        raise ProgramError("the notice ends before it starts")
+        raise ProgramError(_l("The public notice ends before it starts."))
     lst.status, lst.notice_start, lst.notice_end = "public_notice", start, end
     audit.record(session, actor, "programs.reward.notice", lst, start=start.isoformat(), end=end.isoformat())
 
@@ -249,10 +256,10 @@ def payable(lst: ProgramList, today: dt.date) -> bool:
 
 def mark_paid(session: Session, actor, lst: ProgramList, firm: Firm, today: dt.date) -> None:
     if not payable(lst, today):
-        raise ProgramError("awards are paid after the public notice has ended")
+        raise ProgramError(_l("Awards are paid once the public notice has ended."))
     entry = _entry(session, lst, firm, draft=False)
     if not entry.eligible or entry.excluded:
-        raise ProgramError("the firm has no award on this list")
+        raise ProgramError(_l("The firm has no award on this list."))
     if entry.paid_at is None:
         entry.paid_at, entry.paid_by = utcnow(), actor.id
         audit.record(session, actor, "programs.reward.paid", lst, firm_id=firm.id, award=str(entry.award))
@@ -326,7 +333,7 @@ def district_ranking(session: Session, lst: ProgramList, district: str) -> TopRe
 
 def publish(session: Session, admin, lst: ProgramList) -> None:
     if lst.program != "rd_top" or lst.status != "draft" or lst.computed_at is None:
-        raise ProgramError("only a computed draft ranking can be published")
+        raise ProgramError(_l("Only a computed draft ranking can be published."))
     lst.status, lst.decided_at, lst.decided_by = "published", utcnow(), admin.id
     audit.record(session, admin, "programs.top.publish", lst, year=lst.year)
 

@@ -174,6 +174,21 @@ def new():
                            policy_year=base.policy_year, unit_labels=UNIT_LABELS), (422 if form.errors else 200)
 
 
+def _scenario_step(action, done: str | None = None, then=lambda _result: url_for("whatif.index")):
+    """Run a service action on a scenario: commit and go on to `then(result)`, or roll back and
+    say why the scenario does not apply."""
+    try:
+        result = action()
+    except whatif.ScenarioError as error:
+        db.session.rollback()
+        flash(_("Not applicable: %(reason)s", reason=message_text(error.message)), "danger")
+        return redirect(url_for("whatif.index"))
+    db.session.commit()
+    if done:
+        flash(done, "success")
+    return redirect(then(result))
+
+
 @bp.post("/<int:scenario_id>/copy")
 @requires(Permission.WHATIF_RUN)
 def copy(scenario_id: int):
@@ -182,38 +197,24 @@ def copy(scenario_id: int):
     if not form.validate_on_submit():
         flash(_("A copy needs a name."), "danger")
         return redirect(url_for("whatif.index"))
-    try:
-        whatif.copy_scenario(db.session, current_user, scenario, form.name.data)
-    except whatif.ScenarioError as error:
-        db.session.rollback()
-        flash(_("Not applicable: %(reason)s", reason=message_text(error.message)), "danger")
-        return redirect(url_for("whatif.index"))
-    db.session.commit()
-    flash(_("Scenario copied."), "success")
-    return redirect(url_for("whatif.index"))
+    return _scenario_step(lambda: whatif.copy_scenario(db.session, current_user, scenario, form.name.data),
+                          _("Scenario copied."))
 
 
 @bp.post("/<int:scenario_id>/delete")
 @requires(Permission.WHATIF_RUN)
 def delete(scenario_id: int):
-    whatif.delete_scenario(db.session, current_user, _scenario_or_404(scenario_id))
-    db.session.commit()
-    flash(_("Scenario deleted."), "success")
-    return redirect(url_for("whatif.index"))
+    scenario = _scenario_or_404(scenario_id)
+    return _scenario_step(lambda: whatif.delete_scenario(db.session, current_user, scenario),
+                          _("Scenario deleted."))
 
 
 @bp.post("/<int:scenario_id>/run")
 @requires(Permission.WHATIF_RUN)
 def run(scenario_id: int):
     scenario = _scenario_or_404(scenario_id)
-    try:
-        run_ = whatif.start_run(db.session, current_user, scenario)
-    except whatif.ScenarioError as error:
-        db.session.rollback()
-        flash(_("Not applicable: %(reason)s", reason=message_text(error.message)), "danger")
-        return redirect(url_for("whatif.index"))
-    db.session.commit()
-    return redirect(url_for("whatif.results", run_id=run_.id))
+    return _scenario_step(lambda: whatif.start_run(db.session, current_user, scenario),
+                          then=lambda run_: url_for("whatif.results", run_id=run_.id))
 
 
 # ---- runs -------------------------------------------------------------------------------------

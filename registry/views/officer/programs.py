@@ -135,16 +135,18 @@ def _back(year: int):
     return redirect(url_for("officer.reward_list", program_year=year, show=request.form.get("show") or None))
 
 
-def _done(message: str, year: int):
+def _step(action, done: str, back):
+    """Run one service action: commit and say it is done, or roll back and say why not (the
+    service's reason, in the reader's language); then go `back`."""
+    try:
+        action()
+    except ProgramError as error:
+        db.session.rollback()
+        flash(_("Not done: %(reason)s", reason=error.message), "danger")
+        return back
     db.session.commit()
-    flash(message, "success")
-    return _back(year)
-
-
-def _refused(error: ProgramError, year: int):
-    db.session.rollback()
-    flash(_("Not done: %(reason)s", reason=error.message), "danger")
-    return _back(year)
+    flash(done, "success")
+    return back
 
 
 @bp.post(f"/programs/rd-reward/<{YEAR}:program_year>/compute")
@@ -155,11 +157,8 @@ def reward_compute(program_year: int):
     if not form.validate_on_submit():
         flash(_("Budget: %(error)s", error="; ".join(map(str, form.budget.errors)) or _("try again")), "danger")
         return _back(program_year)
-    try:
-        programs.compute_reward(db.session, current_user, program_year, form.budget.data)
-    except ProgramError as error:
-        return _refused(error, program_year)
-    return _done(_("The reward list of %(year)s was computed.", year=program_year), program_year)
+    return _step(lambda: programs.compute_reward(db.session, current_user, program_year, form.budget.data),
+                 _("The reward list of %(year)s was computed.", year=program_year), _back(program_year))
 
 
 @bp.post(f"/programs/rd-reward/<{YEAR}:program_year>/firms/<{ID}:firm_id>/exclude")
@@ -170,33 +169,24 @@ def reward_exclude(program_year: int, firm_id: int):
     if not form.validate_on_submit():
         flash(_("Give the reason for excluding %(firm)s.", firm=firm.name), "danger")
         return _back(program_year)
-    try:
-        programs.exclude(db.session, current_user, lst, firm, form.reason.data)
-    except ProgramError as error:
-        return _refused(error, program_year)
-    return _done(_("%(firm)s was excluded.", firm=firm.name), program_year)
+    return _step(lambda: programs.exclude(db.session, current_user, lst, firm, form.reason.data),
+                 _("%(firm)s was excluded.", firm=firm.name), _back(program_year))
 
 
 @bp.post(f"/programs/rd-reward/<{YEAR}:program_year>/firms/<{ID}:firm_id>/restore")
 @requires(Permission.PROGRAMS_WORK)
 def reward_restore(program_year: int, firm_id: int):
     lst, firm = _reward_or_404(program_year), firm_or_404(firm_id)
-    try:
-        programs.restore(db.session, current_user, lst, firm)
-    except ProgramError as error:
-        return _refused(error, program_year)
-    return _done(_("%(firm)s is back on the list.", firm=firm.name), program_year)
+    return _step(lambda: programs.restore(db.session, current_user, lst, firm),
+                 _("%(firm)s is back on the list.", firm=firm.name), _back(program_year))
 
 
 @bp.post(f"/programs/rd-reward/<{YEAR}:program_year>/approve")
 @requires(Permission.PROGRAMS_APPROVE)
 def reward_approve(program_year: int):
     lst = _reward_or_404(program_year)
-    try:
-        programs.approve(db.session, current_user, lst)
-    except ProgramError as error:
-        return _refused(error, program_year)
-    return _done(_("The reward list of %(year)s is approved and frozen.", year=program_year), program_year)
+    return _step(lambda: programs.approve(db.session, current_user, lst),
+                 _("The reward list of %(year)s is approved and frozen.", year=program_year), _back(program_year))
 
 
 @bp.post(f"/programs/rd-reward/<{YEAR}:program_year>/notice")
@@ -208,22 +198,16 @@ def reward_notice(program_year: int):
         errors = [str(e) for field in (form.start, form.end) for e in field.errors]
         flash(_("Public notice: %(error)s", error="; ".join(errors)), "danger")
         return _back(program_year)
-    try:
-        programs.start_notice(db.session, current_user, lst, form.start.data, form.end.data)
-    except ProgramError as error:
-        return _refused(error, program_year)
-    return _done(_("The reward list is on public notice."), program_year)
+    return _step(lambda: programs.start_notice(db.session, current_user, lst, form.start.data, form.end.data),
+                 _("The reward list is on public notice."), _back(program_year))
 
 
 @bp.post(f"/programs/rd-reward/<{YEAR}:program_year>/firms/<{ID}:firm_id>/paid")
 @requires(Permission.PROGRAMS_WORK)
 def reward_paid(program_year: int, firm_id: int):
     lst, firm = _reward_or_404(program_year), firm_or_404(firm_id)
-    try:
-        programs.mark_paid(db.session, current_user, lst, firm, today_in_shanghai())
-    except ProgramError as error:
-        return _refused(error, program_year)
-    return _done(_("%(firm)s is marked paid.", firm=firm.name), program_year)
+    return _step(lambda: programs.mark_paid(db.session, current_user, lst, firm, today_in_shanghai()),
+                 _("%(firm)s is marked paid.", firm=firm.name), _back(program_year))
 
 
 @bp.get(f"/programs/rd-reward/<{YEAR}:program_year>/export.<fmt>")
@@ -293,15 +277,9 @@ def _top_rows(lst: ProgramList, district: str | None, size: int) -> list[dict]:
 @requires(Permission.PROGRAMS_WORK)
 def top_compute(program_year: int):
     _settings_or_404(program_year)
-    try:
-        programs.compute_top(db.session, current_user, program_year)
-    except ProgramError as error:
-        db.session.rollback()
-        flash(_("Not done: %(reason)s", reason=error.message), "danger")
-        return redirect(url_for("officer.top_list", program_year=program_year))
-    db.session.commit()
-    flash(_("The ranking of %(year)s was computed.", year=program_year), "success")
-    return redirect(url_for("officer.top_list", program_year=program_year))
+    return _step(lambda: programs.compute_top(db.session, current_user, program_year),
+                 _("The ranking of %(year)s was computed.", year=program_year),
+                 redirect(url_for("officer.top_list", program_year=program_year)))
 
 
 @bp.post(f"/programs/rd-top/<{YEAR}:program_year>/publish")
@@ -310,15 +288,9 @@ def top_publish(program_year: int):
     lst = _top_list(program_year)
     if lst is None:
         abort(404)
-    try:
-        programs.publish(db.session, current_user, lst)
-    except ProgramError as error:
-        db.session.rollback()
-        flash(_("Not done: %(reason)s", reason=error.message), "danger")
-        return redirect(url_for("officer.top_list", program_year=program_year))
-    db.session.commit()
-    flash(_("The ranking of %(year)s is published: the firms in it see their rank.", year=program_year), "success")
-    return redirect(url_for("officer.top_list", program_year=program_year))
+    return _step(lambda: programs.publish(db.session, current_user, lst),
+                 _("The ranking of %(year)s is published: the firms in it see their rank.", year=program_year),
+                 redirect(url_for("officer.top_list", program_year=program_year)))
 
 
 @bp.get(f"/programs/rd-top/<{YEAR}:program_year>/export.<fmt>")
