@@ -26,6 +26,7 @@ from registry.services.outreach import OUTREACH_LISTS
 from registry.services.outreach import STATUS_LABELS as OUTREACH_STATUS_LABELS
 from registry.services.spotchecks import RESULT_LABELS
 from registry.services.users import ROLE_LABELS
+from registry.views.display import profile_label
 from registry.views.officer import CANDIDATE_STATUS_LABELS, CERTIFICATE_STATUS_LABELS, tier_label
 
 OBJECT_LABELS = {
@@ -246,8 +247,8 @@ def setting_change_text(t: EventText, key: str, old, new) -> str:
     if family == "rules" and rest == "profiles":
         latest = (new or [{}])[-1]
         return _("Rule profiles from %(day)s: gazelle %(gazelle)s, leader %(leader)s.",
-                 day=latest.get("effective", "—"), gazelle=latest.get("gazelle", "—"),
-                 leader=latest.get("leader", "—"))
+                 day=latest.get("effective", "—"), gazelle=profile_label("gazelle", latest.get("gazelle")),
+                 leader=profile_label("leader", latest.get("leader")))
     if family == "programs":
         if not new:
             return _("Cleared the program numbers of %(year)s.", year=rest)

@@ -19,6 +19,15 @@ def rules_text(key: str, **params) -> str:
     return translate(key, params, current_locale())
 
 
+def profile_label(tier: str, name: str | None) -> str:
+    """A rule profile (registry/rules/params: gazelle.default, gazelle.shandong ...) by its name in
+    this language; a profile the catalog does not name yet reads as its key."""
+    if not name:
+        return "—"
+    text = rules_text(f"profile.{tier}.{name}")
+    return name if text == f"profile.{tier}.{name}" else text
+
+
 def show_gap(gap, unit: str | None) -> str:
     """How much more would pass, with its unit, as the engine's explanations say it."""
     return display.gap_text(gap, unit, current_locale())
@@ -69,7 +78,8 @@ def clause(text) -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(rules_text=rules_text, show_value=show_value,
-                                  show_gap=show_gap, flag_detail=flag_detail)
+                                  show_gap=show_gap, flag_detail=flag_detail,
+                                  profile_label=profile_label)
     app.jinja_env.filters["clause"] = clause
     app.jinja_env.globals.update(display_money=display_money, display_count=display_count,
                                  display_percent=display_percent)

@@ -35,7 +35,7 @@ from registry.rules.logic import STATUS_NAMES
 from registry.services import whatif
 from registry.views import MAX_ID
 from registry.views.dashboard import INDICATOR_LABELS, show_number
-from registry.views.display import message_text, rules_text
+from registry.views.display import message_text, profile_label, rules_text
 from registry.views.officer import district_names, tier_label, visible_districts
 from registry.views.officer.export import table_response, workbook_response
 
@@ -135,8 +135,8 @@ def _form(scenario: Scenario | None = None) -> tuple[ScenarioForm, whatif.Parame
     choices = whatif.profile_choices(base)
     for tier in ("gazelle", "leader"):
         field = getattr(form, tier)
-        field.choices = [("", _("The bureau's (%(name)s)", name=base.profiles[tier]))] + [
-            (key, key) for key in choices[tier]]
+        field.choices = [("", _("The bureau's (%(name)s)", name=profile_label(tier, base.profiles[tier])))] + [
+            (key, profile_label(tier, key)) for key in choices[tier]]
     if scenario is not None and request.method == "GET":
         form.name.data = scenario.name
         form.as_of.data = scenario.as_of

@@ -25,6 +25,7 @@ from registry.services import ServiceError, calendar, scans, settings, targets
 from registry.services.settings import BUREAU_VALUES, SettingsError
 from registry.views.admin import bp
 from registry.views.dashboard import INDICATOR_LABELS
+from registry.views.display import profile_label
 from registry.views.officer import tier_label
 
 BUREAU_LABELS = {
@@ -118,8 +119,8 @@ def _target_version(target: Target | None) -> dict | None:
 def _profiles_form(form: RuleProfilesForm | None = None) -> RuleProfilesForm:
     form = form or RuleProfilesForm(effective=today_in_shanghai())
     known = settings.known_profiles(today_in_shanghai().year)
-    form.gazelle.choices = [(name, name) for name in known["gazelle"]]
-    form.leader.choices = [(name, name) for name in known["leader"]]
+    form.gazelle.choices = [(name, profile_label("gazelle", name)) for name in known["gazelle"]]
+    form.leader.choices = [(name, profile_label("leader", name)) for name in known["leader"]]
     return form
 
 

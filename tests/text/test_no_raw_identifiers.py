@@ -1,0 +1,124 @@
+"""No internal identifier reaches a person (issue 15 point 6): every page each role reaches from
+its home, on a demo registry, in Chinese and in English, is crawled (same-site links, at most two
+URLs of each shape), and its text must hold no `= true/false`, Python lists or reprs, JSON, snake_case
+identifiers, district codes or money with more than two decimals.
+
+Two pages show identifiers on purpose, as the input syntax they document: the what-if form's
+parameter table (the dotted paths a scenario's changes are typed in) and the certificate import's
+column list (the header names a file may use). The admin's district table shows each district's
+code, which the admin defines there.
+"""
+from __future__ import annotations
+
+import html
+import re
+import time
+from collections import Counter
+
+import pytest
+from sqlalchemy import select
+
+from tests.demo.conftest import demo, load_args, migrated_app
+
+ROLES = ("firm", "officer", "manager", "admin")
+MAX_PER_SHAPE = 2
+SKIP = ("/lang/", "/logout", "/static/", "/healthz")
+# Pages that document an input syntax (see the module docstring): what is allowed there.
+# The what-if parameter table lists each parameter's path and value as they are typed (0.025 for
+# 2.5%), beside its name and unit.
+SYNTAX_PAGES = {"/whatif/new": re.compile(r"\b[a-z_]+(\.[a-z0-9_]+)+\b|\b0\.\d+\b"),
+                "/officer/certificates/import": re.compile(r"\b(credit_code|tech_sme)\b"),
+                "/admin/settings": None}
+FORBIDDEN = {
+    "true/false": re.compile(r"=\s*(true|false)\b|\b(True|False)\b"),
+    "Python list": re.compile(r"\[\s*'|\[\d+(,\s*\d+)+\]"),
+    "JSON": re.compile(r"\{\s*\"|\"\s*:\s*[\[{\"0-9]"),
+    "identifier": re.compile(r"(?<![@\w.-])[a-z][a-z0-9]*_[a-z0-9_]+\b(?![@\w.-]*@)"),
+    "money beyond cents": re.compile(r"(?<![\d.])\d{1,3}(,\d{3})*\.\d{3,}(?!\d)(?!\s*(倍|×))"),
+}
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory):
+    """A demo registry of 60 firms, scanned, and its users by role."""
+    app = migrated_app(f"sqlite:///{tmp_path_factory.mktemp('crawl') / 'crawl.db'}")
+    result = demo(app, *load_args(firms=60), "--reset")
+    assert result.exit_code == 0, result.output
+    scan = app.test_cli_runner().invoke(args=["scan", "run", "--inline", "--as-of", "2026-06-30"])
+    assert scan.exit_code == 0, scan.output
+    from registry.extensions import db
+    from registry.models import District, User
+    with app.app_context():
+        users = {}
+        for user in db.session.scalars(select(User).order_by(User.id)):
+            users.setdefault(user.role, user.get_id())
+        codes = set(db.session.scalars(select(District.code)))
+    return app, users, codes
+
+
+def _client(app, user_id: str, lang: str):
+    from registry.auth import sessions
+    client = app.test_client()
+    now = int(time.time())
+    with client.session_transaction() as session:
+        session.update({"_user_id": user_id, "_fresh": True, sessions.LOGIN_AT: now,
+                        sessions.SEEN_AT: now, "lang": lang})
+    return client
+
+
+def _text(page: str) -> str:
+    """What a person reads: the page without scripts, styles, tags and attributes."""
+    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.DOTALL)
+    return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+def _crawl(client):
+    """(url, page) of every HTML page reached from the home page, at most MAX_PER_SHAPE of each
+    URL shape (digits and query values aside)."""
+    queue, seen, shapes = ["/"], set(), Counter()
+    while queue:
+        url = queue.pop(0)
+        if url in seen or url.startswith(SKIP) or any(part in url for part in SKIP):
+            continue
+        seen.add(url)
+        shape = re.sub(r"\d+", "N", re.sub(r"=[^&]*", "=", url))
+        shapes[shape] += 1
+        if shapes[shape] > MAX_PER_SHAPE:
+            continue
+        response = client.get(url)
+        if response.status_code in (301, 302, 303):
+            queue.append(response.headers["Location"])
+            continue
+        assert response.status_code == 200, (url, response.status_code)
+        if response.mimetype != "text/html":
+            continue
+        page = response.get_data(as_text=True)
+        yield url, page
+        queue.extend(html.unescape(href) for href in re.findall(r'href="(/[^"#]*)"', page)
+                     if not href.startswith("//"))
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("role", ROLES)
+def test_no_page_shows_an_internal_identifier(registry, role, lang):
+    app, users, codes = registry
+    district_code = re.compile(r"(?<![\w.@-])(" + "|".join(sorted(codes)) + r")(?![\w@-])")
+    found, pages = [], 0
+    for url, page in _crawl(_client(app, users[role], lang)):
+        pages += 1
+        path = url.split("?")[0]
+        allowed = SYNTAX_PAGES.get(path, False)
+        text = _text(page)
+        if allowed:
+            text = allowed.sub(" ", text)
+        checks = dict(FORBIDDEN)
+        if allowed is False:
+            checks["district code"] = district_code
+        if lang == "zh":
+            checks["None"] = re.compile(r"\bNone\b")
+        for name, pattern in checks.items():
+            for match in pattern.finditer(text):
+                context = text[max(match.start() - 40, 0):match.end() + 40]
+                found.append(f"{url} [{name}] {' '.join(context.split())}")
+    assert pages > 5, pages
+    assert found == [], "\n".join(sorted(set(found))[:60])
