@@ -17,7 +17,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Self
 
 import numpy as np
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from registry.models import (
@@ -194,69 +194,103 @@ def _valid_on(day: dt.date):
     return and_(_counting(), Certificate.issued <= day, Certificate.expires >= day)
 
 
-def _holders(tier: str, *conditions):
-    """Firms with a certificate of `tier` meeting `conditions` (an uncorrelated IN, so
-    PostgreSQL hashes the certificates once instead of probing them per firm)."""
-    return Firm.id.in_(select(Certificate.firm_id).where(Certificate.tier == tier, *conditions))
+# ---- a firm's facts from one table: as an IN for a list, as grouped columns for the counts -------
+
+def firms_having(model, condition):
+    """Firms with a row of `model` (a table with `firm_id`) meeting `condition`, as an
+    uncorrelated IN, so PostgreSQL hashes the rows once instead of probing them per firm: the
+    form for one set at a time (the firms behind a number)."""
+    return Firm.id.in_(select(model.firm_id).where(condition))
 
 
-def _hnte_candidates(period: Period, statuses: tuple[str, ...]):
-    return Firm.id.in_(select(Candidate.firm_id).where(
-        Candidate.tier == "hnte", _candidates_of_year(period), Candidate.status.in_(statuses)))
+class GroupedFacts:
+    """`firms_having` for counting every set at once: each fact becomes a 0/1 column of one
+    `GROUP BY firm_id` subquery per table, LEFT JOINed to the firms, so each table is read once.
+    (One IN per set reads the table once per set, and at a million firms PostgreSQL cannot hash
+    the larger sets within work_mem and probes them per firm: 74 s for the counts.)"""
+
+    def __init__(self):
+        self._facts: dict[object, list[tuple[str, object]]] = {}
+
+    def __call__(self, model, condition):
+        name = f"fact_{sum(map(len, self._facts.values()))}"
+        self._facts.setdefault(model, []).append((name, condition))
+        return func.coalesce(literal_column(name), 0) == 1
+
+    def joined(self, query):
+        """`query` (selecting from firms) with every table's grouped facts joined."""
+        for model, facts in self._facts.items():
+            grouped = (select(model.firm_id, *(func.max(case((condition, 1), else_=0)).label(name)
+                                               for name, condition in facts))
+                       .group_by(model.firm_id).subquery())
+            query = query.outerjoin(grouped, grouped.c.firm_id == Firm.id)
+        return query
 
 
-def guishang_firms(period: Period):
+def _holders(having, tier: str, *conditions):
+    """Firms with a certificate of `tier` meeting `conditions`."""
+    return having(Certificate, and_(Certificate.tier == tier, *conditions))
+
+
+def _hnte_candidates(having, period: Period, statuses: tuple[str, ...]):
+    return having(Candidate, and_(Candidate.tier == "hnte", _candidates_of_year(period),
+                                  Candidate.status.in_(statuses)))
+
+
+def guishang_firms(period: Period, having=firms_having):
     """规上 industrial firms of FY F: `industrial` true and a counting FY F filing with revenue at
     least the policy year's threshold (facts export exports the years before as_of's only)."""
     params, _key = parameters_for(period.as_of)
     threshold = Decimal(params.root("flags").section("guishang_zero_rd").money("min_revenue")) / SCALE
-    return and_(Firm.industrial.is_(True), Firm.id.in_(select(Filing.firm_id).where(
+    return and_(Firm.industrial.is_(True), having(Filing, and_(
         Filing.fiscal_year == period.fiscal_year, Filing.fiscal_year < period.as_of.year,
         Filing.status.in_(COUNTING_STATUSES), Filing.revenue >= threshold)))
 
 
-def firm_sets(period: Period) -> dict[str, object]:
+def firm_sets(period: Period, having=firms_having) -> dict[str, object]:
     """Each set of firms an indicator (or a part of it) counts, as a WHERE clause on Firm: the
-    one definition the counts and the lists of the firms behind a number share."""
+    one definition the counts and the lists of the firms behind a number share. `having` reads
+    a firm's facts from a table (`firms_having`, or a `GroupedFacts` for the counts)."""
     day, year_start, year_end = period.as_of, period.year_start, period.year_end
-    sets = {f"{tier}_valid": _holders(tier, _valid_on(day)) for tier in TIERS}
+    sets = {f"{tier}_valid": _holders(having, tier, _valid_on(day)) for tier in TIERS}
     issued_in_year = and_(_counting(), Certificate.issued.between(year_start, day))
-    sets.update({ISSUED[tier]: _holders(tier, issued_in_year) for tier in TIERS})
-    earlier = _holders("hnte", _counting(), Certificate.issued < year_start)
+    sets.update({ISSUED[tier]: _holders(having, tier, issued_in_year) for tier in TIERS})
+    earlier = _holders(having, "hnte", _counting(), Certificate.issued < year_start)
     sets["hnte_new.first"] = and_(sets["hnte_new"], ~earlier)
     sets["hnte_new.renewed"] = and_(sets["hnte_new"], earlier)
-    sets["hnte_year_start"] = _holders("hnte", _valid_on(year_start - dt.timedelta(days=1)))
+    sets["hnte_year_start"] = _holders(having, "hnte", _valid_on(year_start - dt.timedelta(days=1)))
     # The latest valid certificate expires by 31 Dec: no valid one expires after it.
     sets["hnte_expiring"] = and_(sets["hnte_valid"], ~_holders(
-        "hnte", _valid_on(day), Certificate.expires > year_end))
+        having, "hnte", _valid_on(day), Certificate.expires > year_end))
     # The forecast's parts, per firm so nothing counts twice.
-    held = sets["forecast.held"] = _holders("hnte", _valid_on(year_end))
-    coming = _hnte_candidates(period, COMING)
-    pending = _hnte_candidates(period, PENDING)
+    held = sets["forecast.held"] = _holders(having, "hnte", _valid_on(year_end))
+    coming = _hnte_candidates(having, period, COMING)
+    pending = _hnte_candidates(having, period, PENDING)
     sets["forecast.coming"] = and_(~held, coming)
     sets["forecast.pipeline"] = and_(~held, ~coming, pending)
     sets["forecast.lapsing"] = and_(sets["hnte_valid"], ~held, ~coming, ~pending)
-    sets["guishang"] = guishang_firms(period)
+    sets["guishang"] = guishang_firms(period, having)
     # The ladder funnel: firms, filed FY Y-1, then per tier eligible (latest verdict),
     # candidates of the year, approved, certified this year.
     sets["funnel.firms"] = Firm.id.is_not(None)
-    sets["funnel.filed"] = Firm.id.in_(select(Filing.firm_id).where(
-        Filing.fiscal_year == day.year - 1, Filing.status.in_(COUNTING_STATUSES)))
+    sets["funnel.filed"] = having(Filing, and_(Filing.fiscal_year == day.year - 1,
+                                               Filing.status.in_(COUNTING_STATUSES)))
     for tier in TIERS:
         status = getattr(FirmVerdict, f"status_{tier}")
-        sets[f"funnel.{tier}.eligible"] = Firm.id.in_(select(FirmVerdict.firm_id).where(status == 1))
-        of_tier = select(Candidate.firm_id).where(Candidate.tier == tier, _candidates_of_year(period))
-        sets[f"funnel.{tier}.candidates"] = Firm.id.in_(of_tier.where(Candidate.status != "closed"))
-        sets[f"funnel.{tier}.approved"] = Firm.id.in_(of_tier.where(Candidate.status == "approved"))
+        sets[f"funnel.{tier}.eligible"] = having(FirmVerdict, status == 1)
+        of_tier = and_(Candidate.tier == tier, _candidates_of_year(period))
+        sets[f"funnel.{tier}.candidates"] = having(Candidate, and_(of_tier, Candidate.status != "closed"))
+        sets[f"funnel.{tier}.approved"] = having(Candidate, and_(of_tier, Candidate.status == "approved"))
     return sets
 
 
 def _firm_counts(session: Session, period: Period, district: str | None):
-    """Every firm set counted per district in one pass over the firms."""
-    sets = firm_sets(period)
-    rows = session.execute(select(Firm.district, *(func.count(case((condition, 1)))
-                                                   for condition in sets.values()))
-                           .where(exported_firms(district, period.as_of)).group_by(Firm.district))
+    """Every firm set counted per district in one pass over the firms, each table read once."""
+    facts = GroupedFacts()
+    sets = firm_sets(period, facts)
+    query = select(Firm.district, *(func.count(case((condition, 1))) for condition in sets.values()))
+    rows = session.execute(facts.joined(query).where(exported_firms(district, period.as_of))
+                           .group_by(Firm.district))
     for code, *counts in rows:
         yield from ((code, name, count) for name, count in zip(sets, counts))
 
