@@ -14,6 +14,7 @@ resubmission of a correction mails the district's officers.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 
 from flask import has_request_context, url_for
@@ -169,7 +170,7 @@ def submit(session: Session, filing: Filing, actor, figures: dict, *, confirmed=
     The filing becomes read-only until an officer returns it; the firm is re-evaluated once
     this transaction commits. A second submit of the same revision is refused (WrongStatus).
     """
-    _check_firm_actor(filing, actor)
+    _check_firm_actor(filing, actor, submitting=True)
     _check_editable(filing, expected_revision)
     _check_figures(filing, figures, submitting=True)
     warnings = warnings_for(session, filing, {**filing.figures(), **figures})
@@ -373,11 +374,16 @@ def _mail_officers(session: Session, filing: Filing, template: str, **context) -
 
 # --- Checks and records -----------------------------------------------------------------------
 
-def _check_firm_actor(filing: Filing, actor) -> None:
+def _check_firm_actor(filing: Filing, actor, *, submitting: bool = False) -> None:
+    """The firm's own active user; a firm awaiting approval prepares drafts but submits only
+    once approved."""
     firm = filing.firm
     if (getattr(actor, "role", None) != "firm" or actor.firm_id != firm.id or not actor.active
-            or firm.status != "active"):
+            or firm.status not in ("active", "pending")):
         raise NotAllowed()
+    if submitting and firm.status != "active":
+        raise NotAllowed(_l("Your registration awaits the bureau's approval: save your figures "
+                            "as a draft now and submit them once it is approved."))
     if filing.fiscal_year not in fiscal_years(firm):
         raise NotAllowed(_l("Filings cover the years from the founding year to last year."))
 
@@ -496,3 +502,34 @@ def last_reminders(session: Session, firm_ids: list[int], fiscal_year: int) -> d
         select(FilingReminder.firm_id, func.max(FilingReminder.sent_at))
         .where(FilingReminder.firm_id.in_(firm_ids), FilingReminder.fiscal_year == fiscal_year)
         .group_by(FilingReminder.firm_id)).all())
+
+
+# --- What a firm has left to file --------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ChecklistYear:
+    """A fiscal year the ladder reads: the firm's filing of it (or None) and the figures a
+    submission still needs (names of registry.figures), empty once it counts."""
+    year: int
+    filing: Filing | None
+    missing: list[str]
+
+
+def checklist(session: Session, firm: Firm, as_of: dt.date) -> list[ChecklistYear]:
+    """The years the verdicts read (the fiscal years of the HNTE window of the rules in force,
+    since the founding year) that have no counting filing yet, latest first, each with the figures
+    still missing. A returned filing is not listed: the ladder asks for its correction."""
+    from registry.services.scans import current_parameters
+    window = current_parameters(session, as_of)[0].tier("hnte").section("rd_ratio").integer("window")
+    years = [year for year in fiscal_years(firm, as_of) if year >= as_of.year - window]
+    filed = {filing.fiscal_year: filing for filing in session.scalars(
+        select(Filing).where(Filing.firm_id == firm.id, Filing.fiscal_year.in_(years)))}
+    items = []
+    for year in sorted(years, reverse=True):
+        filing = filed.get(year)
+        if filing is not None and (filing.counts or filing.status == "returned"):
+            continue
+        values = filing.figures() if filing is not None else {}
+        items.append(ChecklistYear(year, filing, [
+            name for name in missing_for_submission(values) if FIGURE_SPECS[name].asked_for(year)]))
+    return items

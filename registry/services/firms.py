@@ -63,7 +63,8 @@ def update_profile(session: Session, firm: Firm, actor, values: dict) -> list[Fi
     session.flush()
     audit.record(session, actor, "firm_profile_updated", firm,
                  fields=[change.field for change in changes])
-    if any(change.field not in CONTACT_FIELDS for change in changes):
+    # A firm awaiting approval prepares its profile; it is evaluated once approved.
+    if firm.status == "active" and any(change.field not in CONTACT_FIELDS for change in changes):
         from registry.services.evaluation import request_evaluation
         request_evaluation(session, firm.id)
     return changes
@@ -71,7 +72,7 @@ def update_profile(session: Session, firm: Firm, actor, values: dict) -> list[Fi
 
 def _may_edit(actor, firm: Firm) -> bool:
     if actor.role == "firm":
-        return may_see_firm(actor, firm) and firm.status == "active"
+        return may_see_firm(actor, firm) and firm.status in ("active", "pending")
     return has_permission(actor, Permission.FIRMS_MANAGE) and may_see_firm(actor, firm)
 
 

@@ -190,6 +190,8 @@ def register_firm(session: Session, *, credit_code: str, name: str, district: st
     session.flush()
     audit.record(session, user, "firm_registered", firm, credit_code=credit_code,
                  remote_addr=remote_addr)
+    mail.send(session, email, "account/mail/registration_received.txt", firm=firm,
+              login=url_for("public.login", _external=True))
     for officer in _district_officers(session, district):
         mail.send(session, officer.email, "account/mail/registration_to_review.txt", firm=firm,
                   link=url_for("onboarding.index", _external=True))
@@ -217,6 +219,9 @@ def approve_registration(session: Session, firm: Firm, officer) -> None:
     _check_registration(firm, officer)
     firm.status = "active"
     audit.record(session, officer, "registration_approved", firm)
+    # Evaluated at once: the ladder then shows what to file instead of "not evaluated".
+    from registry.services.evaluation import request_evaluation
+    request_evaluation(session, firm.id)
     for user in firms.firm_users(session, firm):
         mail.send(session, user.email, "account/mail/registration_approved.txt", firm=firm,
                   link=url_for("public.login", _external=True))

@@ -59,7 +59,8 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("public.home"))
     form = RegisterFirmForm()
-    form.district.choices = district_choices()
+    # No district is chosen for the registrant: the first one would be, silently.
+    form.district.choices = [SelectChoice("", _("Choose your district"))] + district_choices()
     if form.validate_on_submit():
         try:
             onboarding.register_firm(

@@ -5,10 +5,12 @@ year would close it."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
 
+from registry.models import District
 from registry.services import certificates, settings
 from registry.views.portal.ladder import for_the_firm
 from tests.factories import CertificateFactory, FilingFactory, UserFactory
@@ -110,3 +112,40 @@ def test_the_hnte_renewal_follows_the_rounds_not_the_engine_s_this_year(db_sessi
     shown = for_the_firm({"flags": [{"id": "hnte_renewal_due", "detail": "应于今年重新申请认定"}],
                           "incentives": []})
     assert shown["flags"] == []
+
+
+def test_after_approval_the_ladder_lists_what_to_file_instead_of_insufficient_data(
+        inline_jobs, logged_in, db_session, firm):
+    """Issue 15 point 5: which years (the HNTE window since the founding year) and which fields."""
+    from registry.extensions import db
+    from registry.services.evaluation import evaluate_firm
+    FilingFactory(firm=firm, fiscal_year=LAST_YEAR, status="draft", rd_expense=None,
+                  rd_domestic=None)
+    FilingFactory(firm=firm, fiscal_year=LAST_YEAR - 2, status="accepted")
+    with logged_in.application.app_context():
+        db.session.commit()
+        evaluate_firm(firm.id)
+    page = logged_in.get("/portal/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    listed = page[page.index('id="what-to-file"'):page.index("</section>", page.index('id="what-to-file"'))]
+    assert re.findall(r'data-file-year="(\d+)" data-status="(\w+)"', listed) == [
+        (str(LAST_YEAR), "draft"), (str(LAST_YEAR - 1), "none")]
+    draft = listed[listed.index(f'data-file-year="{LAST_YEAR}"'):listed.index(f'data-file-year="{LAST_YEAR - 1}"')]
+    assert "R&amp;D expenses" in draft and "of which R&amp;D in mainland China" in draft
+    assert "Sales revenue" not in draft
+    assert "Sales revenue" in listed[listed.index(f'data-file-year="{LAST_YEAR - 1}"'):]
+    overview = page[page.index('id="tiers-overview"'):page.index('id="next-step"')]
+    assert 'data-verdict="insufficient_data"' not in overview
+    assert 'data-verdict="to_file"' in overview
+
+
+def test_an_approval_evaluates_the_firm_at_once(app, db_session, firm):
+    from registry.jobs import sent_jobs
+    from registry.services import onboarding
+    firm.status = "pending"
+    officer = UserFactory(officer=True, email="approver@bureau.example",
+                          districts=[db_session.get(District, "haishu")])
+    with app.test_request_context():
+        sent_jobs().clear()
+        onboarding.approve_registration(db_session, firm, officer)
+        db_session.commit()
+        assert ("evaluate_firm", (firm.id,)) in sent_jobs()

@@ -102,11 +102,14 @@ def test_the_actor_is_checked(app, db_session, filing, firm_user, officer):
     assert filing.status == "accepted"
 
 
-def test_a_pending_firm_cannot_file(app, db_session, firm, firm_user):
+def test_a_pending_firm_prepares_drafts_but_submits_only_once_approved(app, db_session, firm,
+                                                                       firm_user):
     firm.status = "pending"
     filing = filings.new_filing(db_session, firm, LAST_YEAR)
+    assert filings.save_draft(db_session, filing, firm_user, FIGURES) is not None
     with pytest.raises(filings.NotAllowed):
-        filings.save_draft(db_session, filing, firm_user, FIGURES)
+        filings.submit(db_session, filing, firm_user, FIGURES)
+    assert filing.status == "draft"
 
 
 def test_years_outside_the_firm_s_range_are_refused(app, db_session, firm, firm_user):

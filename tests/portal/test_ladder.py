@@ -24,9 +24,9 @@ def _submit(client):
     return response
 
 
-def test_before_any_evaluation_the_page_says_so(logged_in, db_session):
+def test_before_any_evaluation_the_page_says_what_to_file(logged_in, db_session):
     page = logged_in.get("/portal/").get_data(as_text=True)
-    assert 'id="not-evaluated"' in page and 'id="file-last-year"' in page
+    assert 'id="what-to-file"' in page and 'id="file-last-year"' in page
 
 
 def test_after_submit_the_page_shows_evaluating_until_done(app, logged_in, db_session, firm):

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from registry.creditcode import make_credit_code
-from registry.models import AuditEvent, Firm, Invitation, OutboxMail, User
+from registry.models import AuditEvent, Filing, Firm, Invitation, OutboxMail, User
 from registry.models.base import utcnow
 from registry.services.onboarding import hash_token
 from tests.factories import DistrictFactory, FirmFactory, UserFactory
@@ -138,24 +138,63 @@ def _register(client, **overrides):
     return client.post("/account/register", data=data)
 
 
-def test_a_registered_firm_sees_nothing_until_approved(client, db_session, district, officer):
+def test_a_registered_firm_is_told_the_truth_and_prepares_until_approved(
+        client, db_session, district, officer):
+    """Issue 15 point 5: the success page says what happens, the registrant is mailed (received,
+    pending review), and the firm prepares its profile and drafts; it submits once approved."""
     response = _register(client)
-    assert response.status_code == 200 and 'id="registration-received"' in \
-        response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'id="registration-received"' in page
+    assert "我们已向您发送确认邮件" in page and "年度申报草稿" in page
     firm = db_session.query(Firm).filter_by(credit_code=NEW_CODE).one()
     assert firm.status == "pending"
     user = db_session.query(User).filter_by(email="li@selfreg.example").one()
     assert user.is_firm_admin
-    # The district's officers are told.
+    # The registrant is mailed that it is received and pending review; the district's officers
+    # are told.
+    received, = db_session.query(OutboxMail).filter_by(recipient="li@selfreg.example").all()
+    assert "自主注册有限公司" in received.body and "/login" in received.body
     assert db_session.query(OutboxMail).filter_by(recipient=officer.email).count() == 1
     login(client, user, "a long password")
-    for path in ("/portal/", "/portal/filings", "/portal/profile", "/portal/filings/2020"):
+    for path in ("/portal/", "/portal/colleagues"):
         page = client.get(path).get_data(as_text=True)
         assert 'id="pending-registration"' in page, path
-        assert "自主注册有限公司" in page
-    assert client.post("/portal/profile", data={"name": "改名"}).status_code == 200
+        assert "自主注册有限公司" in page and 'id="prepare"' in page
+    for path in ("/portal/profile", "/portal/filings", "/portal/filings/2020"):
+        page = client.get(path).get_data(as_text=True)
+        assert 'id="pending-registration"' not in page, path
+    form = client.get("/portal/filings/2020").get_data(as_text=True)
+    assert 'id="submit-filing"' not in form and 'id="submit-after-approval"' in form
+    profile = {"name": "自主注册有限公司", "founded": "2018-07-01", "industry_code": "C39",
+               "industrial": "yes", "tech_field": "electronic_information", "resident": "yes",
+               "industry_excluded": "no", "incidents": "no", "ip_class1": "2", "ip_class2": "3",
+               "rd_staff_fulltime": "", "core_product_share": "", "ic_or_mother_machine": "",
+               "advanced_manufacturing_list": "", "contact_name": "", "contact_phone": "",
+               "contact_email": ""}
+    assert client.post("/portal/profile", data=profile).status_code == 302
     db_session.refresh(firm)
-    assert firm.name == "自主注册有限公司"
+    assert (firm.ip_class1, firm.tech_field) == (2, "electronic_information")
+    figures = {"total_income": "1000", "revenue": "950", "hightech_income": "700",
+               "rd_expense": "60", "rd_domestic": "55", "employees": "50", "st_staff": "12",
+               "total_cost": "900", "total_assets": "1500", "net_assets": "800",
+               "taxable_income": "100", "input_vat": ""}
+    saved = client.post("/portal/filings/2020", data={**figures, "revision": "0", "action": "save"})
+    assert saved.status_code == 302
+    refused = client.post("/portal/filings/2020", data={**figures, "revision": "1",
+                                                          "action": "submit"})
+    assert refused.status_code == 200 and "尚待科技局审核" in refused.get_data(as_text=True)
+    assert db_session.query(Filing).filter_by(firm_id=firm.id).one().status == "draft"
+
+
+def test_the_district_has_no_silent_default(client, db_session, district):
+    page = client.get("/account/register").get_data(as_text=True)
+    select = page[page.index('name="district"'):]
+    select = select[:select.index("</select>")]
+    assert re.findall(r'<option value="([^"]*)"', select)[0] == "" and "selected" not in select
+    response = _register(client, district="")
+    assert response.status_code == 200 and 'id="registration-received"' not in \
+        response.get_data(as_text=True)
+    assert db_session.query(Firm).filter_by(credit_code=NEW_CODE).count() == 0
 
 
 def test_an_officer_approves_a_registration(client, db_session, district, officer):
@@ -166,7 +205,8 @@ def test_an_officer_approves_a_registration(client, db_session, district, office
     assert client.post(f"/onboarding/registrations/{firm.id}/approve").status_code == 302
     db_session.refresh(firm)
     assert firm.status == "active"
-    assert db_session.query(OutboxMail).filter_by(recipient="li@selfreg.example").count() == 1
+    # received, then approved
+    assert db_session.query(OutboxMail).filter_by(recipient="li@selfreg.example").count() == 2
     client.post("/logout")
     login(client, db_session.query(User).filter_by(email="li@selfreg.example").one(),
           "a long password")

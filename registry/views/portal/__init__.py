@@ -6,7 +6,7 @@ another firm's ids answer 404. A firm whose registration awaits approval sees no
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -26,9 +26,18 @@ def _firm_users_start_in_the_portal(state) -> None:
     state.app.config["HOME_ENDPOINTS"] = homes
 
 
+# What a firm awaiting approval may use: its profile and draft filings (submitting waits for
+# the approval, services.filings); every other page says the registration awaits approval.
+PENDING_ENDPOINTS = frozenset({
+    "portal.profile", "portal.filing_list", "portal.filing", "portal.autosave",
+    "portal.revisions", "portal.download_template", "portal.upload"})
+
+
 @bp.before_request
 def _only_approved_firms():
     if getattr(current_user, "role", None) == "firm" and current_user.firm.status != "active":
+        if current_user.firm.status == "pending" and request.endpoint in PENDING_ENDPOINTS:
+            return None
         return render_template("portal/pending.html", firm=current_user.firm)
     return None
 

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from registry.auth.permissions import Permission, requires
 from registry.extensions import db
+from registry.figures import FIGURE_SPECS
 from registry.i18n import current_locale
 from registry.models import Certificate, FirmVerdict
 from registry.rules.logic import as_bool
@@ -80,7 +81,8 @@ def ladder():
     return render_template(
         "portal/ladder.html", firm=firm, state=state, result=state["result"],
         programs=_programs(firm.id, today.year),
-        certificates=certificates, today=today, expiry_warnings=warnings, last_year=last_year, last_filing=last_filing,
+        certificates=certificates, today=today, expiry_warnings=warnings,
+        checklist=filings.checklist(db.session, firm, today), figure_specs=FIGURE_SPECS, last_year=last_year, last_filing=last_filing,
         can_file_last_year=last_year in filings.fiscal_years(firm, today),
         policies=INCENTIVE_POLICIES,
         profile_criteria=PROFILE_CRITERIA, certificate_criteria=CERTIFICATE_CRITERIA)
