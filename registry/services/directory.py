@@ -223,10 +223,14 @@ def queue_page(session: Session, user, filters: QueueFilters, after: str | None 
                size: int = PAGE_SIZE) -> Page:
     """A page of candidates with their firm's name and credit code."""
     keys, descending = QUEUE_SORTS.get(filters.sort, QUEUE_SORTS["newest"])
-    query = (select(Candidate, Firm.name, Firm.credit_code)
-             .join(Firm, Firm.id == Candidate.firm_id)
-             .where(*_conditions(filters, user)))
-    return keyset_page(session, query, keys, descending, after, size)
+    return keyset_page(session, queue_query(user, filters), keys, descending, after, size)
+
+
+def queue_query(user, filters: QueueFilters):
+    """The candidates of the filters with their firm's name and credit code (unordered)."""
+    return (select(Candidate, Firm.name, Firm.credit_code)
+            .join(Firm, Firm.id == Candidate.firm_id)
+            .where(*_conditions(filters, user)))
 
 
 def queue_counts(session: Session, user, filters: QueueFilters) -> dict[str, Counter]:

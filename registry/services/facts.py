@@ -44,16 +44,28 @@ def export_facts(session: Session, as_of: dt.date, identifiers: list[str] | None
         firms = session.scalars(query).all()
         if not firms:
             return
-        first_id, last_id = firms[0].id, firms[-1].id
-        filings = _by_firm(session.scalars(select(Filing).where(
-            Filing.firm_id.between(first_id, last_id), Filing.status.in_(COUNTING_STATUSES),
-            Filing.fiscal_year < as_of.year).order_by(Filing.fiscal_year)))
-        certificates = _by_firm(session.scalars(select(Certificate).where(
-            Certificate.firm_id.between(first_id, last_id),
-            Certificate.status.not_in(NOT_EXPORTED_CERTIFICATES)).order_by(Certificate.issued, Certificate.id)))
+        filings, certificates = _counting_records(session, firms[0].id, firms[-1].id, as_of)
         for firm in firms:
             yield firm_entry(firm, filings.get(firm.id, []), certificates.get(firm.id, []))
         session.expunge_all()
+
+
+def firm_facts(session: Session, firm: Firm, as_of: dt.date) -> dict:
+    """One firm's §7 input entry on `as_of` (what `export_facts` writes for it)."""
+    filings, certificates = _counting_records(session, firm.id, firm.id, as_of)
+    return firm_entry(firm, filings.get(firm.id, []), certificates.get(firm.id, []))
+
+
+def _counting_records(session: Session, first_id: int, last_id: int, as_of: dt.date):
+    """({firm id: filings}, {firm id: certificates}) of the firms first_id..last_id that the
+    facts carry: submitted or accepted filings of years before as_of's, exportable certificates."""
+    filings = _by_firm(session.scalars(select(Filing).where(
+        Filing.firm_id.between(first_id, last_id), Filing.status.in_(COUNTING_STATUSES),
+        Filing.fiscal_year < as_of.year).order_by(Filing.fiscal_year)))
+    certificates = _by_firm(session.scalars(select(Certificate).where(
+        Certificate.firm_id.between(first_id, last_id),
+        Certificate.status.not_in(NOT_EXPORTED_CERTIFICATES)).order_by(Certificate.issued, Certificate.id)))
+    return filings, certificates
 
 
 def _identified_by(identifiers: list[str]):

@@ -235,6 +235,29 @@ def defer(session: Session, candidate: Candidate, officer, until: dt.date, *, to
            until=until.isoformat(), reason=(reason or "").strip())
 
 
+def decide(session: Session, candidate: Candidate, officer, name: str, *, today: dt.date,
+           reason: str | None = None, valid_until: dt.date | None = None,
+           until: dt.date | None = None, filing_year: int | None = None):
+    """The officer's decision `name` (one of OFFICER_DECISIONS) with what it takes: the candidate
+    page and the API both decide through here."""
+    if name == "start_review":
+        return start_review(session, candidate, officer)
+    if name == "approve":
+        return approve(session, candidate, officer, today=today, valid_until=valid_until,
+                       reason=reason)
+    if name == "reject":
+        return reject(session, candidate, officer, reason)
+    if name == "return":
+        filing = next((f for f in returnable_filings(session, candidate)
+                       if f.fiscal_year == filing_year), None)
+        if filing is None:
+            raise ReviewError(_l("Choose a submitted filing of this firm to return."))
+        return return_to_firm(session, candidate, officer, reason, filing)
+    if name == "defer":
+        return defer(session, candidate, officer, until, today=today, reason=reason)
+    raise ReviewError(_l("This decision does not exist."))
+
+
 def reopen_due(session: Session, today: dt.date) -> int:
     """deferred -> open for the candidates whose date has come (the daily pass)."""
     due = list(session.scalars(select(Candidate).where(Candidate.status == "deferred",

@@ -196,7 +196,7 @@ FILING_ACTIONS = {
     "save": _l("Filing draft saved"), "autosave": _l("Filing draft saved automatically"),
     "import": _l("Filing imported from a workbook"), "submit": _l("Filing submitted"),
     "return": _l("Filing returned to the firm"), "accept": _l("Filing accepted"),
-    "reopen": _l("Filing reopened"),
+    "reopen": _l("Filing reopened"), "api": _l("Filing draft saved through the API"),
 }
 
 

@@ -232,3 +232,30 @@ def keyset(query, keys: tuple, descending: bool, args: dict):
     after = checked_cursor(args.get("cursor"), len(keys))
     page = keyset_page(db.session, query, keys, descending, after, args.get("limit", DEFAULT_LIMIT))
     return page.rows, page.next_cursor
+
+
+# --- Exports (CSV/XLSX through the formula-safe writer) -------------------------------------------
+
+EXPORT_CONTENT = {
+    "text/csv": {"schema": {"type": "string"}},
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+        "schema": {"type": "string", "contentEncoding": "binary"}},
+}
+
+
+class ExportArgs(ma.Schema):
+    format = ma.fields.String(required=True, validate=ma.validate.OneOf(("csv", "xlsx")),
+                              metadata={"description": "csv (UTF-8 with BOM) or xlsx"})
+
+
+def export_doc(blp):
+    """Document an export operation's two file types."""
+    return blp.doc(responses={"200": {"description": "The list as a file",
+                                      "content": EXPORT_CONTENT}})
+
+
+def export_response(name: str, columns: tuple[str, ...], rows, fmt: str):
+    """`rows` as name.csv or name.xlsx, headed by the JSON field names (stable for scripts),
+    written by the formula-safe writer (registry/services/export.py)."""
+    from registry.views.officer.export import table_response
+    return table_response(name, list(columns), rows, fmt)

@@ -155,24 +155,9 @@ def decide(candidate_id: int, name: str):
 
 
 def _apply_decision(candidate, name: str, form: DecisionForm) -> None:
-    session, today = db.session, today_in_shanghai()
-    reason = form.reason.data
-    if name == "start_review":
-        review.start_review(session, candidate, current_user)
-    elif name == "approve":
-        review.approve(session, candidate, current_user, today=today,
-                       valid_until=form.valid_until.data, reason=reason)
-    elif name == "reject":
-        review.reject(session, candidate, current_user, reason)
-    elif name == "return":
-        filing = next((f for f in review.returnable_filings(session, candidate)
-                       if f.fiscal_year == form.filing_year.data), None)
-        if filing is None:
-            raise review.ReviewError(_("Choose a submitted filing of this firm to return."))
-        review.return_to_firm(session, candidate, current_user, reason, filing)
-    elif name == "defer":
-        review.defer(session, candidate, current_user, form.until.data, today=today,
-                     reason=reason)
+    review.decide(db.session, candidate, current_user, name, today=today_in_shanghai(),
+                  reason=form.reason.data, valid_until=form.valid_until.data,
+                  until=form.until.data, filing_year=form.filing_year.data)
 
 
 @bp.post(f"/candidates/<{ID}:candidate_id>/assign")
