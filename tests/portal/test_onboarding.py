@@ -13,6 +13,7 @@ from registry.models.base import utcnow
 from registry.services.onboarding import hash_token
 from tests.factories import DistrictFactory, FirmFactory, UserFactory
 from tests.portal.conftest import login
+from tests.portal.test_profile import BASE as PROFILE
 
 NEW_CODE = make_credit_code("91330200MA2H00001")
 
@@ -165,12 +166,8 @@ def test_a_registered_firm_is_told_the_truth_and_prepares_until_approved(
         assert 'id="pending-registration"' not in page, path
     form = client.get("/portal/filings/2020").get_data(as_text=True)
     assert 'id="submit-filing"' not in form and 'id="submit-after-approval"' in form
-    profile = {"name": "自主注册有限公司", "founded": "2018-07-01", "industry_code": "C39",
-               "industrial": "yes", "tech_field": "electronic_information", "resident": "yes",
-               "industry_excluded": "no", "incidents": "no", "ip_class1": "2", "ip_class2": "3",
-               "rd_staff_fulltime": "", "core_product_share": "", "ic_or_mother_machine": "",
-               "advanced_manufacturing_list": "", "contact_name": "", "contact_phone": "",
-               "contact_email": ""}
+    profile = {**PROFILE, "name": "自主注册有限公司", "founded": "2018-07-01", "ip_class1": "2",
+               "ip_class2": "3"}
     assert client.post("/portal/profile", data=profile).status_code == 302
     db_session.refresh(firm)
     assert (firm.ip_class1, firm.tech_field) == (2, "electronic_information")
