@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import is_local_host
-from registry.auth import sessions
+from registry.auth import contacts, sessions
 from registry.extensions import csrf, db, limiter, login_manager
 
 
@@ -42,6 +42,8 @@ def init_app(app: Flask) -> None:
     _register_error_pages(app)
 
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+    app.jinja_env.globals["firm_contact"] = lambda firm: contacts.contact_of(current_user, firm)
+    app.jinja_env.globals["person"] = lambda user: contacts.person_label(current_user, user)
     app.after_request(_security_headers)
 
 

@@ -34,9 +34,14 @@ class Permission(StrEnum):
     PROGRAMS_WORK = "programs:work"        # compute program lists, exclude firms, mark paid
     PROGRAMS_APPROVE = "programs:approve"  # approve a reward list, publish a ranking
     AUDIT_VIEW = "audit:view"
+    # Firms' contact persons (names, phones, e-mails) in full, on pages and in exports (each
+    # export audited); without it they show masked (registry/auth/contacts.py).
+    CONTACTS_VIEW = "contacts:view"
 
 
-# A manager (a bureau leader) reads and exports within their districts but decides nothing.
+# A manager (a bureau leader) reads and exports within their districts but decides nothing, and
+# sees firms' contact persons masked: they do not call firms. Officers (within their districts)
+# and administrators see them in full.
 _MANAGER = {
     Permission.FIRMS_VIEW, Permission.CANDIDATES_VIEW, Permission.CERTIFICATES_VIEW,
     Permission.OUTREACH_VIEW, Permission.SCANS_VIEW, Permission.AUDIT_VIEW, Permission.WHATIF_VIEW,
@@ -46,7 +51,7 @@ _OFFICER = _MANAGER | {
     Permission.FIRMS_INVITE, Permission.FIRMS_MANAGE, Permission.FILINGS_REVIEW,
     Permission.CANDIDATES_DECIDE,
     Permission.CERTIFICATES_MANAGE, Permission.OUTREACH_WORK, Permission.WHATIF_RUN,
-    Permission.PROGRAMS_WORK,
+    Permission.PROGRAMS_WORK, Permission.CONTACTS_VIEW,
 }
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     "firm": frozenset({Permission.PORTAL_USE}),

@@ -111,3 +111,11 @@ def workbook_bytes(workbook: Workbook) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def record_contact_export(session, user, export_name: str, rows: int, fmt: str,
+                          remote_addr: str | None = None) -> None:
+    """Audit an export that carries firms' contact persons in full (personal data)."""
+    from registry.services import audit
+    audit.record(session, user, "contacts_exported", None, remote_addr=remote_addr,
+                 export=export_name, rows=rows, format=fmt)

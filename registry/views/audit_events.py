@@ -41,6 +41,8 @@ OBJECT_LABELS = {
     "whatifscenario": _l("What-if scenario"), "whatifrun": _l("What-if run"),
     "apitoken": _l("API token"),
 }
+EXPORT_LABELS = {"directory": _l("the firm directory"), "not_filed": _l("the not-filed list"),
+                 "outreach": _l("an outreach list"), "rd_priority": _l("the R&D priority list")}
 DIRECTION_LABELS = {"at_least": _l("at least"), "at_most": _l("at most")}
 
 
@@ -336,6 +338,10 @@ ACTIONS = {
     "token_created": (_l("API token created"), _token_created),
     "token_revoked": (_l("API token revoked"), _token_revoked),
     "login": (_l("Logged in"), lambda t, d, e: _login_sentence(d)),
+    "contacts_exported": (_l("Contact persons exported"), lambda t, d, e: _(
+        "Exported %(list)s with the contact persons of %(count)s firms (%(format)s).",
+        list=EXPORT_LABELS.get(d.get("export"), _("a list")), count=_count(d.get("rows")),
+        format=str(d.get("format") or "—").upper())),
     "password_accepted": (_l("Password accepted"), lambda t, d, e: _(
         "Gave the right password; the second step of the login was asked next.")),
     "second_factor_failed": (_l("Wrong two-step code"), lambda t, d, e: _(

@@ -9,6 +9,7 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from registry.auth.contacts import person_label
 from registry.auth.permissions import Permission, has_permission, requires
 from registry.extensions import db
 from registry.services import audit_log
@@ -75,7 +76,7 @@ def audit_export():
     events = list(audit_log.all_events(db.session, current_user, filters))
     text = EventText(db.session, events)
     rows = [[format_datetime(event.at, "yyyy-MM-dd HH:mm:ss"),
-             event.actor.email if event.actor else "", action_label(event.action),
+             person_label(current_user, event.actor, email=True), action_label(event.action),
              object_label(event.object_type), event.firm.name if event.firm else "",
              text.sentence(event), event.remote_addr or ""] for event in events]
     headers = [_("When"), _("Who"), _("Action"), _("Object"), _("Firm"), _("Details"),

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from registry.auth.contacts import contact_cells
 from registry.auth.permissions import Permission, requires
 from registry.auth.scope import firm_scope
 from registry.extensions import db
@@ -22,7 +23,7 @@ from registry.services.directory import (
     NotFiledFilters,
 )
 from registry.views.officer import bp, visible_districts
-from registry.views.officer.export import table_response
+from registry.views.officer.export import contact_table_response
 
 
 def _text_arg(name: str, length: int) -> str | None:
@@ -63,9 +64,10 @@ def directory_export(fmt: str):
     statuses = {"active": _("Onboarded"), "pending": _("Awaiting approval")}
     rows = ([firm.name, firm.credit_code or firm.external_ref, names.get(firm.district, firm.district),
              firm.industry_code, firm.founded, statuses.get(firm.status, firm.status),
-             firm.contact_name, firm.contact_phone, firm.contact_email]
+             *contact_cells(current_user, firm)]
             for firm in directory.directory_rows(db.session, current_user, filters, today))
-    return table_response(f"firms-{today.isoformat()}", headers, rows, fmt)
+    return contact_table_response(f"firms-{today.isoformat()}", headers, rows, fmt,
+                                  export_name="directory")
 
 
 def _fiscal_year(values) -> int:
@@ -131,7 +133,7 @@ def not_filed_export(fmt: str):
                _("Phone"), _("E-mail"), _("Fiscal year"), _("Deadline")]
     deadline = directory.filing_deadline(db.session, filters.fiscal_year)
     rows = ([firm.credit_code, firm.name, names.get(firm.district, firm.district),
-             firm.industry_code, firm.contact_name, firm.contact_phone, firm.contact_email,
-             filters.fiscal_year, deadline]
+             firm.industry_code, *contact_cells(current_user, firm), filters.fiscal_year, deadline]
             for firm in directory.not_filed_rows(db.session, current_user, filters))
-    return table_response(f"not-filed-{filters.fiscal_year}", headers, rows, fmt)
+    return contact_table_response(f"not-filed-{filters.fiscal_year}", headers, rows, fmt,
+                                  export_name="not_filed")

@@ -5,6 +5,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from registry.auth.contacts import contact_cells
 from registry.auth.permissions import Permission, requires
 from registry.extensions import db
 from registry.forms.officer import OutreachForm
@@ -15,7 +16,7 @@ from registry.services.directory import INDUSTRY_SECTIONS
 from registry.services.outreach import OUTREACH_LISTS, STATUS_LABELS, OutreachFilters
 from registry.views.display import flag_detail
 from registry.views.officer import ID, YEAR, bp, district_names, firm_or_404, visible_districts
-from registry.views.officer.export import table_response
+from registry.views.officer.export import contact_table_response
 
 
 def _cycle(cycles: list[int]) -> int:
@@ -91,6 +92,7 @@ def outreach_export(list_key: str, fmt: str):
         for source, firm, entry, status in outreach.list_rows(db.session, current_user, filters):
             detail = source.saving if item.source == "incentive" else flag_detail(source.detail)
             yield [firm.credit_code, firm.name, names.get(firm.district, firm.district),
-                   firm.industry_code, firm.contact_name, firm.contact_phone, firm.contact_email,
+                   firm.industry_code, *contact_cells(current_user, firm),
                    detail, str(STATUS_LABELS[status]), entry.notes if entry else ""]
-    return table_response(f"outreach-{list_key}-{filters.cycle}", headers, rows(), fmt)
+    return contact_table_response(f"outreach-{list_key}-{filters.cycle}", headers, rows(), fmt,
+                                  export_name="outreach")

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
+from registry.auth.contacts import contact_cells
 from registry.auth.permissions import Permission, has_permission, requires
 from registry.auth.scope import firm_scope, sees_every_district
 from registry.extensions import db
@@ -26,7 +27,7 @@ from registry.services import settings as bureau_settings
 from registry.services.programs import ProgramError
 from registry.services.settings import SettingsError
 from registry.views.officer import ID, YEAR, bp, district_names, firm_or_404, visible_districts
-from registry.views.officer.export import table_response
+from registry.views.officer.export import contact_table_response, table_response
 
 PAGE_SIZE = 100
 LIST_STATUS_LABELS = {"draft": _l("Draft"), "approved": _l("Approved (frozen)"),
@@ -344,9 +345,10 @@ def priority_export(program_year: int, fmt: str):
     headers = [_("Credit code"), _("Firm"), _("District"), _("R&D intensity"), _("Contact"), _("Phone"),
                _("E-mail")]
     rows = [[firm.credit_code or firm.external_ref, firm.name, names.get(firm.district, firm.district), share,
-             firm.contact_name, firm.contact_phone, firm.contact_email]
+             *contact_cells(current_user, firm)]
             for firm, share in _priority_rows(program_year, settings)]
-    return table_response(f"rd-priority-{program_year}", headers, rows, fmt)
+    return contact_table_response(f"rd-priority-{program_year}", headers, rows, fmt,
+                                  export_name="rd_priority")
 
 
 # ---- the bureau's own numbers per year ---------------------------------------------------------------
