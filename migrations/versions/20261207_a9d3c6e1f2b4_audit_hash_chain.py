@@ -1,5 +1,5 @@
 """audit hash chain: each event keeps its position, the previous event's hash and its own; the
-chain's head row; existing events chained in id order; actor and firm become plain ids
+chain's head row (made with the first event); existing events chained in id order; actor and firm become plain ids
 
 Revision ID: a9d3c6e1f2b4
 Revises: 5b7d2e9c1a40
@@ -62,7 +62,8 @@ def _chain_existing_events(chain):
         links = list(link(rows, seq, prev_hash))
         bind.execute(set_links, links)
         seq, prev_hash, after = links[-1]['b_seq'], links[-1]['b_hash'], rows[-1].id
-    bind.execute(chain.insert().values(id=1, seq=seq, last_hash=prev_hash))
+    if seq:  # an empty database stays empty: the first event makes the head
+        bind.execute(chain.insert().values(id=1, seq=seq, last_hash=prev_hash))
 
 
 def downgrade():

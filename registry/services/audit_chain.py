@@ -25,7 +25,8 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from registry.models.audit import GENESIS_HASH, AuditChain, AuditEvent
@@ -82,12 +83,15 @@ def chain_pending(session: Session) -> int:
     """Chain every event not yet chained, after the head; returns how many. Call it last in
     the transaction (the head stays locked until the commit)."""
     session.flush()
-    head = session.scalar(select(AuditChain).where(AuditChain.id == HEAD_ID).with_for_update()
-                          .execution_options(populate_existing=True))
-    if head is None:
-        head = AuditChain(id=HEAD_ID, seq=0, last_hash=GENESIS_HASH)
-        session.add(head)
-        session.flush()
+    head = _locked_head(session)
+    if head is None:  # the first event of an empty database (or one the demo loader emptied)
+        try:
+            with session.begin_nested():
+                session.execute(insert(AuditChain).values(id=HEAD_ID, seq=0,
+                                                          last_hash=GENESIS_HASH))
+        except IntegrityError:
+            pass  # another transaction made it first: lock theirs
+        head = _locked_head(session)
     rows = session.execute(select(*HASHED_COLUMNS).where(EVENTS.c.chain_seq.is_(None))
                            .order_by(EVENTS.c.id)).all()
     if not rows:
@@ -97,6 +101,11 @@ def chain_pending(session: Session) -> int:
     head.seq, head.last_hash = links[-1]["b_seq"], links[-1]["b_hash"]
     session.flush()
     return len(links)
+
+
+def _locked_head(session: Session) -> AuditChain | None:
+    return session.scalar(select(AuditChain).where(AuditChain.id == HEAD_ID).with_for_update()
+                          .execution_options(populate_existing=True))
 
 
 # --- Verification ---------------------------------------------------------------------------------
@@ -134,7 +143,9 @@ def verify(session: Session, batch: int = 5000) -> ChainReport:
             report.breaks.append(f"{where}: its content does not match its hash (edited)")
         expected, prev_hash, last_id = row.chain_seq + 1, row.hash, row.id
     head = session.get(AuditChain, HEAD_ID)
-    if head is not None and (head.seq, head.last_hash) != (expected - 1, prev_hash):
+    if head is None and report.events:
+        report.breaks.append("the chain's head row is missing")
+    elif head is not None and (head.seq, head.last_hash) != (expected - 1, prev_hash):
         if head.seq > expected - 1:
             report.breaks.append(f"the chain ends at position {expected - 1} but its head says "
                                  f"{head.seq}: the newest events were deleted")
