@@ -163,3 +163,17 @@ def test_the_near_miss_list_sorts_by_gap(client, db_session, officer, districts)
     assert export.status_code == 200
     listed = export.get_data(as_text=True)
     assert listed.index("差两万五科技") < listed.index("差十八万科技") < listed.index("差一百万科技")
+
+
+def test_the_officer_reads_the_r_and_d_gap_s_years_and_next_year_too(app, client, db_session,
+                                                                     officer, districts):
+    """The firm file explains a failed HNTE R&D ratio like the firm's ladder (issue 15 point 4):
+    3 x 3,000 of sales and 3 x 100 of R&D is 150 short of 5%; next year, with sales of 3,000
+    again, 5% x 9,000 - 200 = 250 of R&D closes it."""
+    firm = FirmFactory(name="差研发科技有限公司", district="haishu")
+    _evaluated_candidate(app, db_session, firm, rd_expense=Decimal(100), rd_domestic=Decimal(100))
+    login(client, officer)
+    page = client.get(f"/officer/firms/{firm.id}").get_data(as_text=True)
+    outlook = page[page.index('data-outlook="rd_ratio"'):]
+    assert f"Sums FY {LAST_YEAR - 2}–{LAST_YEAR}." in outlook[:400]
+    assert 'data-next-year-rd="250"' in outlook[:600]
