@@ -194,3 +194,14 @@ def test_audit_records_creation_and_revocation(db_session, officer, make_token):
     actions = db_session.scalars(select(AuditEvent.action).where(
         AuditEvent.object_type == "apitoken").order_by(AuditEvent.id)).all()
     assert actions == ["token_created", "token_revoked"]
+
+
+def test_every_operation_documents_its_scope(app, client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    operations = [(path, method, operation) for path, item in spec["paths"].items()
+                  for method, operation in item.items() if method in ("get", "put", "post")]
+    assert len(operations) >= 13
+    for path, method, operation in operations:
+        (requirement,) = operation["security"]
+        assert requirement["bearerAuth"][0] in ("read", "file", "decide"), (method, path)
+        assert "default" in operation["responses"], (method, path)
