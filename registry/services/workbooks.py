@@ -98,19 +98,18 @@ def _sheet(data: bytes, sheet_name: str | None, data_only: bool):
 # ---- the registry's row imports (certificates, calendars): a CSV or an XLSX with a header row ----
 
 def read_spreadsheet(filename: str, data: bytes, max_rows: int) -> tuple[list[list], object | None]:
-    """The first `max_rows` non-empty rows of an uploaded CSV (UTF-8) or XLSX (first sheet), or a
+    """The first `max_rows` non-empty rows of an uploaded CSV (UTF-8 or GBK) or XLSX (first sheet), or a
     file-level error to show (then no rows). Nothing after them is read; a workbook that would
     unpack into far too much is refused before parsing (`check_zip`)."""
     try:
         if filename.lower().endswith(".xlsx"):
             table = read_rows(data, max_rows, skip_blank=True)
         elif filename.lower().endswith(".csv"):
-            table = first_rows(csv.reader(io.StringIO(data.decode("utf-8-sig"))),
-                               max_rows, skip_blank=True)
+            table = first_rows(csv.reader(io.StringIO(csv_text(data))), max_rows, skip_blank=True)
         else:
             return [], _l("Upload a .csv or .xlsx file.")
     except UnicodeDecodeError:
-        return [], _l("The CSV file is not UTF-8 text.")
+        return [], _l("The CSV file is neither UTF-8 nor GBK text.")
     except UnsafeWorkbook:
         return [], _l("This file unpacks into far more data than a spreadsheet of its kind.")
     except Exception:  # untrusted bytes: any parser failure means "not a workbook we can read"
@@ -118,6 +117,15 @@ def read_spreadsheet(filename: str, data: bytes, max_rows: int) -> tuple[list[li
     if not table:
         return [], _l("The file is empty.")
     return table, None
+
+
+def csv_text(data: bytes) -> str:
+    """An uploaded CSV's text: UTF-8 (with or without a BOM), else GBK (GB18030, what Excel on
+    Chinese Windows saves); raises UnicodeDecodeError when it is neither."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("gb18030")
 
 
 def header_columns(cells: list, aliases: dict[str, tuple[str, ...]],

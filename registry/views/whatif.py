@@ -333,7 +333,8 @@ def export(run_id: int, kind: str, fmt: str):
              rules_text(f"status.{STATUS_NAMES[change.scenario_status]}"),
              rules_text(f"criterion.{change.criterion}") if change.criterion else "", *shown(change)]
             for change, firm in db.session.execute(query))
-    return table_response(f"whatif-{run.id}-{tier}-{kind}", headers, rows, fmt)
+    return table_response(f"whatif-{run.as_of.isoformat()}-{tier}-{kind}", headers, rows, fmt,
+                          title=f"{tier_label(tier)} {run.as_of.isoformat()}")
 
 
 @bp.get("/runs/<int:run_id>/results.xlsx")
@@ -368,7 +369,7 @@ def export_results(run_id: int):
                            _("Entitlement, base (10k yuan)"), _("Entitlement, scenario (10k yuan)")], reward),
         (_("Targets"), [_("Target"), _("Scope"), _("Target value"), _("Base"), _("Scenario")], targets),
     ]
-    return workbook_response(f"whatif-{run_id}-results", sheets)
+    return workbook_response(f"whatif-{data['run'].as_of.isoformat()}-results", sheets)
 
 
 @bp.get("/runs/<int:run_id>/firms/<int:firm_id>")

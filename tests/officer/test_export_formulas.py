@@ -46,7 +46,7 @@ def test_xlsx_text_is_never_a_formula():
     assert rows[0][0] == "=h"
     # (XML reads a lone carriage return back as a line feed)
     assert [row[0] for row in rows[1:]] == DANGEROUS[:-1] + ["\ncmd"]
-    assert rows[1][1:] == ("1.5", 7)
+    assert rows[1][1:] == (1.5, 7)   # numbers stay number cells
 
 
 def test_an_outreach_export_of_a_hostile_firm_name(client, officer, districts):

@@ -114,8 +114,12 @@ def test_export_csv_and_xlsx(client, officer, savings):
     sheet = load_workbook(io.BytesIO(response.data)).active
     values = list(sheet.iter_rows(values_only=True))
     assert values[0][1] in ("Firm", "企业")
-    assert [row[1] for row in values[1:]] == ["海曙1科技有限公司", "海曙3科技有限公司",
-                                              "海曙0科技有限公司", "海曙2科技有限公司"]
-    assert values[1][7] == "80.00000000" and values[4][7] in ("", None)
+    *listed, total = values[1:]
+    assert [row[1] for row in listed] == ["海曙1科技有限公司", "海曙3科技有限公司",
+                                          "海曙0科技有限公司", "海曙2科技有限公司"]
+    # the saving is a number cell (万元, two decimals shown), summed in a totals row
+    assert values[1][7] == 80 and values[4][7] in ("", None)
+    assert sheet.cell(row=2, column=8).number_format == "#,##0.00"
+    assert total[0] in ("Total", "合计") and total[7] == sum(row[7] or 0 for row in listed)
     assert values[1][8] in ("To contact", "待联系")
     assert client.get("/officer/outreach/rd_super_deduction/export.pdf").status_code == 404

@@ -170,7 +170,7 @@ def test_an_import_is_all_or_nothing_with_a_row_report(client, db_session, offic
 @pytest.mark.parametrize("name,data,message", [
     ("list.pdf", b"%PDF", "Upload a .csv or .xlsx file"),
     ("list.xlsx", b"not a workbook", "cannot be read as a spreadsheet"),
-    ("list.csv", "编号\n1\n".encode("gbk"), "not UTF-8"),
+    ("list.csv", b"\x80\xff,\xff\n", "neither UTF-8 nor GBK"),
     ("list.csv", b"credit_code,tier\n", "Missing columns: number, issued, expires"),
 ])
 def test_unreadable_files_are_reported(client, db_session, officer, name, data, message):

@@ -93,9 +93,12 @@ def test_the_reward_workflow(client, db_session, officer, admin, registry_firms)
 
     workbook = load_workbook(io.BytesIO(client.get(f"{REWARD}/export.xlsx").data))
     rows = list(workbook.active.iter_rows(values_only=True))
-    by_code = {row[0]: row for row in rows[1:]}
+    *listed, total = rows[1:]    # the awards are number cells, summed in a totals row
+    by_code = {row[0]: row for row in listed}
     assert by_code[f["five"].credit_code][3:5] == ("工商银行宁波分行", "6222 0210 0000 0001")
-    assert {code: Decimal(row[9]) for code, row in by_code.items()} == {
+    assert total[0] in ("Total", "合计") and Decimal(str(total[9])) == sum(
+        (award for award in frozen.values() if award is not None), Decimal(0))
+    assert {code: Decimal(str(row[9])) for code, row in by_code.items()} == {
         db_session.get(type(f["five"]), firm_id).credit_code: award for firm_id, award in frozen.items()
         if award is not None}
 

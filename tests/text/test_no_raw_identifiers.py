@@ -12,17 +12,11 @@ from __future__ import annotations
 
 import html
 import re
-import time
-from collections import Counter
 
 import pytest
-from sqlalchemy import select
 
-from tests.demo.conftest import demo, load_args, migrated_app
+from tests.text.conftest import ROLES, crawl, login_as
 
-ROLES = ("firm", "officer", "manager", "admin")
-MAX_PER_SHAPE = 2
-SKIP = ("/lang/", "/logout", "/static/", "/healthz")
 # Pages that document an input syntax (see the module docstring): what is allowed there.
 # The what-if parameter table lists each parameter's path and value as they are typed (0.025 for
 # 2.5%), beside its name and unit.
@@ -38,64 +32,10 @@ FORBIDDEN = {
 }
 
 
-@pytest.fixture(scope="module")
-def registry(tmp_path_factory):
-    """A demo registry of 60 firms, scanned, and its users by role."""
-    app = migrated_app(f"sqlite:///{tmp_path_factory.mktemp('crawl') / 'crawl.db'}")
-    result = demo(app, *load_args(firms=60), "--reset")
-    assert result.exit_code == 0, result.output
-    scan = app.test_cli_runner().invoke(args=["scan", "run", "--inline", "--as-of", "2026-06-30"])
-    assert scan.exit_code == 0, scan.output
-    from registry.extensions import db
-    from registry.models import District, User
-    with app.app_context():
-        users = {}
-        for user in db.session.scalars(select(User).order_by(User.id)):
-            users.setdefault(user.role, user.get_id())
-        codes = set(db.session.scalars(select(District.code)))
-    return app, users, codes
-
-
-def _client(app, user_id: str, lang: str):
-    from registry.auth import sessions
-    client = app.test_client()
-    now = int(time.time())
-    with client.session_transaction() as session:
-        session.update({"_user_id": user_id, "_fresh": True, sessions.LOGIN_AT: now,
-                        sessions.SEEN_AT: now, "lang": lang})
-    return client
-
-
 def _text(page: str) -> str:
     """What a person reads: the page without scripts, styles, tags and attributes."""
     page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.DOTALL)
     return html.unescape(re.sub(r"<[^>]+>", " ", page))
-
-
-def _crawl(client):
-    """(url, page) of every HTML page reached from the home page, at most MAX_PER_SHAPE of each
-    URL shape (digits and query values aside)."""
-    queue, seen, shapes = ["/"], set(), Counter()
-    while queue:
-        url = queue.pop(0)
-        if url in seen or url.startswith(SKIP) or any(part in url for part in SKIP):
-            continue
-        seen.add(url)
-        shape = re.sub(r"\d+", "N", re.sub(r"=[^&]*", "=", url))
-        shapes[shape] += 1
-        if shapes[shape] > MAX_PER_SHAPE:
-            continue
-        response = client.get(url)
-        if response.status_code in (301, 302, 303):
-            queue.append(response.headers["Location"])
-            continue
-        assert response.status_code == 200, (url, response.status_code)
-        if response.mimetype != "text/html":
-            continue
-        page = response.get_data(as_text=True)
-        yield url, page
-        queue.extend(html.unescape(href) for href in re.findall(r'href="(/[^"#]*)"', page)
-                     if not href.startswith("//"))
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -104,7 +44,10 @@ def test_no_page_shows_an_internal_identifier(registry, role, lang):
     app, users, codes = registry
     district_code = re.compile(r"(?<![\w.@-])(" + "|".join(sorted(codes)) + r")(?![\w@-])")
     found, pages = [], 0
-    for url, page in _crawl(_client(app, users[role], lang)):
+    for url, response in crawl(login_as(app, users[role], lang)):
+        if response.mimetype != "text/html":
+            continue
+        page = response.get_data(as_text=True)
         pages += 1
         path = url.split("?")[0]
         allowed = SYNTAX_PAGES.get(path, False)

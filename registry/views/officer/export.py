@@ -13,8 +13,10 @@ from registry.services import export
 FORMATS = ("csv", "xlsx")
 
 
-def table_response(name: str, headers: list[str], rows: Iterable[list], fmt: str) -> Response:
-    """`rows` as `name`.csv or `name`.xlsx, one header row first.
+def table_response(name: str, headers: list, rows: Iterable[list], fmt: str,
+                   title: str | None = None) -> Response:
+    """`rows` as `name`.csv or `name`.xlsx, one header row first; the workbook's sheet is named
+    `title` (what the list is, for reading, with its year), else `name`.
 
     The rows are read while the request's database session is open; the CSV text is then
     streamed out in 64 KiB pieces."""
@@ -25,7 +27,7 @@ def table_response(name: str, headers: list[str], rows: Iterable[list], fmt: str
     if fmt == "csv":
         return Response(export.csv_chunks(headers, list(rows)),
                         mimetype="text/csv; charset=utf-8", headers=disposition)
-    return Response(export.xlsx_bytes(name, headers, rows), mimetype=export.XLSX_MIMETYPE,
+    return Response(export.xlsx_bytes(title or name, headers, rows), mimetype=export.XLSX_MIMETYPE,
                     headers=disposition)
 
 
@@ -39,12 +41,12 @@ class _Counted:
             yield row
 
 
-def contact_table_response(name: str, headers: list[str], rows: Iterable[list], fmt: str, *,
-                           export_name: str) -> Response:
+def contact_table_response(name: str, headers: list, rows: Iterable[list], fmt: str, *,
+                           export_name: str, title: str | None = None) -> Response:
     """`table_response` for a list with firms' contact persons (`auth.contacts.contact_cells`):
     a reader who sees them in full leaves an audit event (which list, how many rows, format)."""
     counted = _Counted(rows)
-    response = table_response(name, headers, counted, fmt)  # reads every row
+    response = table_response(name, headers, counted, fmt, title)  # reads every row
     if sees_contacts(current_user):
         export.record_contact_export(db.session, current_user, export_name, counted.count, fmt,
                                      request.remote_addr)

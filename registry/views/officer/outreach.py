@@ -13,6 +13,7 @@ from registry.models.review import OUTREACH_STATUSES
 from registry.rules import today_in_shanghai
 from registry.services import outreach
 from registry.services.directory import INDUSTRY_SECTIONS
+from registry.services.export import Column
 from registry.services.outreach import OUTREACH_LISTS, STATUS_LABELS, OutreachFilters
 from registry.views.display import flag_detail
 from registry.views.officer import ID, YEAR, bp, district_names, firm_or_404, visible_districts
@@ -84,7 +85,8 @@ def outreach_export(list_key: str, fmt: str):
     filters, _cycles = _filters(list_key)
     item = OUTREACH_LISTS[list_key]
     names = district_names()
-    detail_header = _("Estimated saving (10k yuan)") if item.source == "incentive" else _("Detail")
+    detail_header = (Column(_("Estimated saving (10k yuan)"), total=True) if item.source == "incentive"
+                     else _("Detail"))
     headers = [_("Credit code"), _("Firm"), _("District"), _("Industry"), _("Contact"),
                _("Phone"), _("E-mail"), detail_header, _("Status"), _("Notes")]
 
@@ -95,4 +97,4 @@ def outreach_export(list_key: str, fmt: str):
                    firm.industry_code, *contact_cells(current_user, firm),
                    detail, str(STATUS_LABELS[status]), entry.notes if entry else ""]
     return contact_table_response(f"outreach-{list_key}-{filters.cycle}", headers, rows(), fmt,
-                                  export_name="outreach")
+                                  export_name="outreach", title=f"{item.title} {filters.cycle}")

@@ -24,6 +24,7 @@ from registry.rules.programs import rd_priority
 from registry.rules.units import from_fixed, tidy
 from registry.services import programs
 from registry.services import settings as bureau_settings
+from registry.services.export import PERCENT_FORMAT, Column, Number
 from registry.services.programs import ProgramError
 from registry.services.settings import SettingsError
 from registry.views.officer import ID, YEAR, bp, district_names, firm_or_404, visible_districts
@@ -219,8 +220,9 @@ def reward_export(program_year: int, fmt: str):
     lst = _reward_list(program_year)
     names = district_names()
     headers = [_("Credit code"), _("Firm"), _("District"), _("Bank"), _("Bank account"),
-               _("R&D (10k yuan)"), _("Revenue (10k yuan)"), _("Rate"), _("Entitlement (10k yuan)"),
-               _("Award (10k yuan)"), _("Paid")]
+               _("R&D (10k yuan)"), _("Revenue (10k yuan)"), _("Rate"),
+               Column(_("Entitlement (10k yuan)"), total=True), Column(_("Award (10k yuan)"), total=True),
+               _("Paid")]
 
     def rows():
         if lst is None:
@@ -228,7 +230,8 @@ def reward_export(program_year: int, fmt: str):
         query = _scoped_entries(lst).where(ProgramEntry.eligible.is_(True), ProgramEntry.excluded.is_(False))
         for entry, firm in db.session.execute(query.order_by(ProgramEntry.district, ProgramEntry.firm_id)):
             yield [firm.credit_code or firm.external_ref, firm.name, names.get(entry.district, entry.district),
-                   firm.bank_name, firm.bank_account, entry.rd_expense, entry.revenue, tidy(entry.rate),
+                   firm.bank_name, firm.bank_account, entry.rd_expense, entry.revenue,
+                   Number(tidy(entry.rate), PERCENT_FORMAT),
                    tidy(entry.entitlement), tidy(entry.award), entry.paid_at.date() if entry.paid_at else ""]
     draft = "" if lst is not None and lst.frozen else "-draft"
     return table_response(f"rd-reward-{program_year}{draft}", headers, rows(), fmt)

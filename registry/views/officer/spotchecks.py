@@ -138,7 +138,7 @@ def spot_check_export(check_id: int, fmt: str):
              (item.assigned_to.name or item.assigned_to.email) if item.assigned_to else "",
              str(RESULT_LABELS[item.result]), item.findings, item.recorded_at, check.seed]
             for item in items)
-    return table_response(f"spot-check-{check.id}", headers, rows, fmt)
+    return table_response(f"spot-check-{check.as_of.isoformat()}", headers, rows, fmt)
 
 
 @bp.post("/inspectors")
