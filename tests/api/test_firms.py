@@ -114,3 +114,28 @@ def test_export_csv_and_xlsx_are_formula_safe(client, officer, make_token):
     assert cell.value == "=HYPERLINK(\"http://x\")" and cell.data_type == "s"
     assert client.get("/api/v1/firms/export", headers=bearer(secret),
                       query_string={"format": "pdf"}).status_code == 422
+
+
+def test_contacts_are_masked_for_managers_and_full_exports_audited(client, db_session, officer,
+                                                                   manager, make_token):
+    from sqlalchemy import select
+
+    from registry.models import AuditEvent
+    firm = FirmFactory(district="haishu", contact_name="王小明", contact_phone="13812345678",
+                       contact_email="wang@firm.example")
+    manager_secret, officer_secret = make_token(manager, "read"), make_token(officer, "read")
+    masked = client.get(f"/api/v1/firms/{firm.id}", headers=bearer(manager_secret)).get_json()
+    assert (masked["contact_name"], masked["contact_phone"], masked["contact_email"]) == (
+        "王**", "138****5678", "w***@firm.example")
+    full = client.get(f"/api/v1/firms/{firm.id}", headers=bearer(officer_secret)).get_json()
+    assert full["contact_phone"] == "13812345678"
+    text = client.get("/api/v1/firms/export", headers=bearer(manager_secret),
+                      query_string={"format": "csv"}).get_data(as_text=True)
+    assert "13812345678" not in text and "138****5678" in text
+    assert db_session.scalar(select(AuditEvent).where(
+        AuditEvent.action == "contacts_exported")) is None
+    text = client.get("/api/v1/firms/export", headers=bearer(officer_secret),
+                      query_string={"format": "csv"}).get_data(as_text=True)
+    assert "13812345678" in text
+    event = db_session.scalar(select(AuditEvent).where(AuditEvent.action == "contacts_exported"))
+    assert event.actor_id == officer.id and event.details["export"] == "directory"

@@ -9,6 +9,7 @@ import marshmallow as ma
 from flask import Response
 from sqlalchemy import select
 
+from registry.auth.contacts import contact_cells
 from registry.auth.permissions import Permission
 from registry.auth.scope import firm_scope
 from registry.extensions import db
@@ -25,19 +26,20 @@ from registry.views.api.core import (
     PageArgs,
     current_token,
     export_doc,
-    export_response,
     keyset,
     needs,
     page_schema,
     problem,
 )
+from registry.views.officer.export import contact_table_response
 from registry.views.portal.ladder import for_the_firm
 
 blp = Blueprint("api_firms", __name__, description="Firms: the directory, details, ladders")
 
 LIST_COLUMNS = ("id", "credit_code", "name", "district", "industry_code", "status", "founded",
                 "deregistered_on")
-EXPORT_COLUMNS = LIST_COLUMNS + ("contact_name", "contact_phone", "contact_email")
+CONTACT_COLUMNS = ("contact_name", "contact_phone", "contact_email")
+EXPORT_COLUMNS = LIST_COLUMNS + CONTACT_COLUMNS
 
 
 class FirmFilterArgs(ma.Schema):
@@ -124,11 +126,14 @@ def list_firms(args):
 @blp.arguments(FirmExportArgs, location="query")
 @export_doc(blp)
 def export_firms(args):
-    """The directory with the same filters as a CSV or XLSX file (formula-safe)."""
-    firms = directory.directory_rows(db.session, current_token().user, _filters(args),
-                                     today_in_shanghai())
-    rows = ([getattr(firm, column) for column in EXPORT_COLUMNS] for firm in firms)
-    return export_response("firms", EXPORT_COLUMNS, rows, args["format"])
+    """The directory with the same filters as a CSV or XLSX file (formula-safe). Contact persons
+    are masked for a reader without contacts:view; an export with them in full is audited."""
+    user = current_token().user
+    firms = directory.directory_rows(db.session, user, _filters(args), today_in_shanghai())
+    rows = ([getattr(firm, column) for column in LIST_COLUMNS] + contact_cells(user, firm)
+            for firm in firms)
+    return contact_table_response("firms", list(EXPORT_COLUMNS), rows, args["format"],
+                                  export_name="directory")
 
 
 @blp.get("/firms/<int:firm_id>")
@@ -136,12 +141,18 @@ def export_firms(args):
 @blp.etag
 @blp.response(200, FirmDetailSchema)
 def get_firm(firm_id: int):
-    """One firm with its contact and its current facts. A firm's token reads its own firm."""
+    """One firm with its contact (masked for a reader without contacts:view) and its current
+    facts. A firm's token reads its own firm."""
     firm = scoped_firm(firm_id)
     today = today_in_shanghai()
     entry = facts.firm_facts(db.session, firm, today) \
         if firm.deregistered_on is None or firm.deregistered_on > today else None
-    return {**{column: getattr(firm, column) for column in EXPORT_COLUMNS},
+    user = current_token().user
+    # A firm reads its own contact as it gave it; the bureau's readers as auth.contacts says.
+    contact = (firm.contact_name, firm.contact_phone, firm.contact_email) \
+        if user.role == "firm" else contact_cells(user, firm)
+    return {**{column: getattr(firm, column) for column in LIST_COLUMNS},
+            **{column: value or None for column, value in zip(CONTACT_COLUMNS, contact)},
             "facts": _plain(entry)}
 
 
