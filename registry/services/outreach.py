@@ -152,6 +152,13 @@ def _keys(item: OutreachList, model, sort: str):
     return (model.firm_id,), False
 
 
+def ordered_query(user, filters: OutreachFilters):
+    """(query, sort keys, descending) of the list: what its pages and the API page through."""
+    item, model, query = _query(user, filters)
+    keys, descending = _keys(item, model, filters.sort)
+    return query, keys, descending
+
+
 def list_page(session: Session, user, filters: OutreachFilters, after: str | None = None) -> Page:
     """One page of the list, with the number of firms per outreach status."""
     item, model, query = _query(user, filters)

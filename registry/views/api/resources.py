@@ -1,4 +1,4 @@
 """The API's resource blueprints, registered in this order (and so documented)."""
-from registry.views.api import candidates, filings, firms, me, operations
+from registry.views.api import candidates, filings, firms, me, operations, outreach
 
-BLUEPRINTS = [me.blp, firms.blp, filings.blp, candidates.blp, operations.blp]
+BLUEPRINTS = [me.blp, firms.blp, filings.blp, candidates.blp, operations.blp, outreach.blp]
