@@ -27,9 +27,9 @@ def _operations(app):
             yield rule, method, view
 
 
-# Scans cover the whole registry and an outreach list is a kind of list, not an object: they
-# belong to no firm or district (their rows are scoped, tested with each resource).
-GLOBAL_OBJECTS = {"scan_id", "list_key"}
+# Scans cover the whole registry, an outreach list or a program is a kind of list, not an
+# object: they belong to no firm or district (their rows are scoped, tested with each resource).
+GLOBAL_OBJECTS = {"scan_id", "list_key", "program"}
 
 
 def _scenario_and_run(app, db_session, officer, district: str) -> tuple[int, int]:
@@ -49,7 +49,7 @@ def world(app, db_session, officer, other_officer, firm_user, firm, other_firm, 
     foreign = {"firm_id": other_firm.id, "year": year,
                "candidate_id": CandidateFactory(firm=other_firm).id}
     own = {"firm_id": firm.id, "year": year, "candidate_id": CandidateFactory(firm=firm).id,
-           "scan_id": 1, "list_key": "hnte_near_miss"}
+           "scan_id": 1, "list_key": "hnte_near_miss", "program": "rd_reward"}
     foreign["scenario_id"], foreign["run_id"] = _scenario_and_run(app, db_session, other_officer,
                                                                   "jiangbei")
     own["scenario_id"], own["run_id"] = _scenario_and_run(app, db_session, officer, "haishu")

@@ -1,4 +1,5 @@
 """The API's resource blueprints, registered in this order (and so documented)."""
-from registry.views.api import candidates, filings, firms, me, operations, outreach
+from registry.views.api import candidates, filings, firms, me, operations, outreach, programs
 
-BLUEPRINTS = [me.blp, firms.blp, filings.blp, candidates.blp, operations.blp, outreach.blp]
+BLUEPRINTS = [me.blp, firms.blp, filings.blp, candidates.blp, operations.blp, outreach.blp,
+              programs.blp]
