@@ -12,7 +12,7 @@ from sqlalchemy.exc import OperationalError
 
 from config import BASE_DIR
 from registry.extensions import db, migrate
-from registry.security import wants_json
+from registry.security import is_api_request, problem_response, wants_json
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +95,8 @@ def _busy_or_raise(error: OperationalError):
                 request.method, request.path)
     title = _l("The registry is busy. Nothing was saved: please try again in a moment.")
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    if is_api_request():
+        return problem_response(503, title, headers=headers)
     if wants_json():
         return jsonify(error=str(title), status=503), 503, headers
     return render_template("errors/error.html", code=503, title=title), 503, headers

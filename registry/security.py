@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import secrets
+from http import HTTPStatus
 
 from flask import Flask, abort, current_app, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
@@ -100,6 +101,34 @@ def _json_bodies_are_objects():
     if request.method in ("POST", "PUT", "PATCH") and request.is_json \
             and not isinstance(request.get_json(silent=True), dict):
         abort(400)
+
+
+PROBLEM_MIMETYPE = "application/problem+json"
+
+
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def problem_response(status: int, detail=None, errors=None, headers=None):
+    """An RFC 9457 problem (the API's every error): type, title (the status's phrase), status,
+    detail, instance (the path) and, for invalid input, `errors` naming each field."""
+    try:
+        title = HTTPStatus(status).phrase
+    except ValueError:
+        title = "Error"
+    body = {"type": "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = str(detail)
+    body["instance"] = request.path
+    if errors:
+        body["errors"] = errors
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = PROBLEM_MIMETYPE
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
 
 
 def wants_json() -> bool:

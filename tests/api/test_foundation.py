@@ -205,3 +205,20 @@ def test_every_operation_documents_its_scope(app, client):
         (requirement,) = operation["security"]
         assert requirement["bearerAuth"][0] in ("read", "file", "decide"), (method, path)
         assert "default" in operation["responses"], (method, path)
+
+
+def test_a_busy_database_is_a_503_problem(client, officer, make_token, monkeypatch):
+    """SQLite's lock outlasting every retry answers 503 with Retry-After, as a problem."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from registry.views.api import core
+
+    def locked(session, secret):
+        raise OperationalError("SELECT 1", {}, sqlite3.OperationalError("database is locked"))
+    secret = make_token(officer, "read")
+    monkeypatch.setattr(core.tokens, "authenticate", locked)
+    response = client.get("/api/v1/me", headers=bearer(secret))
+    assert response.status_code == 503 and response.mimetype == PROBLEM
+    assert int(response.headers["Retry-After"]) > 0

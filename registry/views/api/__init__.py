@@ -39,11 +39,11 @@ class Api(SmorestApi):
             response = {"description": status.phrase}
             if not (100 <= status < 200) and status not in (204, 304):
                 response["schema"] = self.ERROR_SCHEMA
-            prepare_response(response, self.spec, core.PROBLEM_MIMETYPE)
+            prepare_response(response, self.spec, security.PROBLEM_MIMETYPE)
             self.spec.components.response(status.name, response, lazy=True)
         response = {"description": "An error (RFC 9457 problem details)",
                     "schema": self.ERROR_SCHEMA}
-        prepare_response(response, self.spec, core.PROBLEM_MIMETYPE)
+        prepare_response(response, self.spec, security.PROBLEM_MIMETYPE)
         self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
 
 
@@ -99,7 +99,7 @@ def _register_problem_handlers(app: Flask) -> None:
 
     def handle_500(error):
         if _is_api_request():
-            return core.problem_response(500, "Something went wrong on our side.")
+            return security.problem_response(500, "Something went wrong on our side.")
         return security.render_error(error, 500)
 
     for code in security.ERROR_TITLES:

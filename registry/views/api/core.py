@@ -11,20 +11,19 @@ from __future__ import annotations
 
 import hashlib
 from functools import wraps
-from http import HTTPStatus
 
 import marshmallow as ma
-from flask import current_app, g, jsonify, request
+from flask import current_app, g, request
 from flask_smorest import Blueprint as SmorestBlueprint
 from werkzeug.exceptions import HTTPException
 
 from registry.auth.permissions import Permission, has_permission
 from registry.extensions import db, limiter
+from registry.security import problem_response
 from registry.services import tokens
 from registry.services.directory import decode_cursor, keyset_page
 
 PREFIX = "/api/v1"
-PROBLEM_MIMETYPE = "application/problem+json"
 DEFAULT_LIMIT, MAX_LIMIT = 50, 500
 SCOPE_DESCRIPTIONS = {
     "read": "reads (every GET)",
@@ -49,25 +48,6 @@ class ApiProblem(HTTPException):
 
 def problem(status: int, detail: str | None = None, errors: list | None = None):
     raise ApiProblem(status, detail, errors)
-
-
-def problem_response(status: int, detail=None, errors=None, headers=None):
-    try:
-        title = HTTPStatus(status).phrase
-    except ValueError:
-        title = "Error"
-    body = {"type": "about:blank", "title": title, "status": status}
-    if detail:
-        body["detail"] = str(detail)
-    body["instance"] = request.path
-    if errors:
-        body["errors"] = errors
-    response = jsonify(body)
-    response.status_code = status
-    response.mimetype = PROBLEM_MIMETYPE
-    for name, value in (headers or {}).items():
-        response.headers[name] = value
-    return response
 
 
 def field_errors(messages, location: str | None = None) -> list[dict]:

@@ -28,7 +28,7 @@ from registry.views.api.core import (
 blp = Blueprint("api_programs", __name__, description="Program lists: R&D reward, R&D top-N")
 
 PROGRAMS = ("rd_reward", "rd_top")
-PROGRAM = "any(rd_reward, rd_top):program"
+PROGRAM = "program"  # rd_reward or rd_top (any other answers 404)
 YEAR = "int(min=2000, max=9999):year"
 ENTRY_COLUMNS = ("firm_id", "credit_code", "name", "district", "revenue", "rd_expense",
                  "eligible", "failed", "rate", "entitlement", "award", "rank", "points",
@@ -81,7 +81,7 @@ class EntrySchema(ma.Schema):
 
 
 def _list_or_404(program: str, year: int):
-    lst = programs.program_list(db.session, program, year)
+    lst = programs.program_list(db.session, program, year) if program in PROGRAMS else None
     if lst is None:
         raise ApiProblem(404, "No list of this program and year.")
     return lst
