@@ -227,3 +227,20 @@ def test_a_busy_database_is_a_503_problem(app, client, officer, make_token, monk
     response = client.get("/api/v1/me", headers=bearer(secret))
     assert response.status_code == 503 and response.mimetype == PROBLEM
     assert int(response.headers["Retry-After"]) > 0
+
+
+def test_cli_revokes_by_prefix_and_the_audit_names_the_token(app, client, db_session, officer,
+                                                            admin):
+    from tests.officer.conftest import login
+    runner = app.test_cli_runner()
+    secret = runner.invoke(args=["tokens", "create", "--email", officer.email, "--scope", "read",
+                                 "--name", "district system"]).stdout.strip()
+    token = db_session.scalar(select(ApiToken).where(ApiToken.digest == tokens.digest(secret)))
+    result = runner.invoke(args=["tokens", "revoke", token.prefix])
+    assert result.exit_code == 0, result.output
+    assert client.get("/api/v1/me", headers=bearer(secret)).status_code == 401
+    assert runner.invoke(args=["tokens", "revoke", "yz_nothing"]).exit_code != 0
+    login(client, admin)
+    audit = client.get("/admin/audit").get_data(as_text=True)
+    assert "Created an API token “district system” for 王科长" in audit
+    assert "Revoked the API token “district system” of 王科长" in audit
