@@ -8,6 +8,8 @@ from __future__ import annotations
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 LENGTH = 18
+_VALUE = {ch: value for value, ch in enumerate(ALPHABET)}
+_ALLOWED = frozenset(ALPHABET)
 
 
 class CreditCodeError(ValueError):
@@ -16,7 +18,7 @@ class CreditCodeError(ValueError):
 
 def check_character(first17: str) -> str:
     """The GB 32100-2015 check character for the first 17 characters."""
-    total = sum(ALPHABET.index(ch) * weight for ch, weight in zip(first17, WEIGHTS))
+    total = sum(map(int.__mul__, map(_VALUE.__getitem__, first17), WEIGHTS))
     return ALPHABET[(31 - total % 31) % 31]
 
 
@@ -25,7 +27,7 @@ def normalise_credit_code(text: str) -> str:
     code = (text or "").strip().upper()
     if len(code) != LENGTH:
         raise CreditCodeError(f"a credit code has {LENGTH} characters, not {len(code)}")
-    bad = sorted({ch for ch in code if ch not in ALPHABET})
+    bad = sorted(set(code) - _ALLOWED)
     if bad:
         raise CreditCodeError("characters not allowed in a credit code: " + " ".join(bad))
     expected = check_character(code[:17])

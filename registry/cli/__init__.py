@@ -8,6 +8,7 @@ def register_commands(app: Flask) -> None:
     from registry.cli.demo import demo_cli
     from registry.cli.facts import facts_cli
     from registry.cli.indicators import indicators_cli
+    from registry.cli.official import official_cli
     from registry.cli.programs import programs_cli
     from registry.cli.rules import rules_cli
     from registry.cli.scan import scan_cli
@@ -25,3 +26,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(programs_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(tokens_cli)
+    app.cli.add_command(official_cli)

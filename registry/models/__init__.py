@@ -6,6 +6,7 @@ from registry.models.certificate import Certificate
 from registry.models.filing import Filing, FilingCorrection, FilingReminder, FilingRevision
 from registry.models.firm import District, Firm, FirmFactChange
 from registry.models.monitoring import IndicatorSnapshot, IndicatorSnapshotScope, Target
+from registry.models.official import OfficialFigure, OfficialImport
 from registry.models.onboarding import Invitation, OutboxMail, PasswordResetToken
 from registry.models.program import ProgramEntry, ProgramList
 from registry.models.review import (
@@ -46,3 +47,4 @@ __all__ += ["Scenario", "WhatifChange", "WhatifChunk", "WhatifDistrictTotal", "W
 __all__ += ["ProgramEntry", "ProgramList"]
 __all__ += ["ApiToken"]
 __all__ += ["RecoveryCode"]
+__all__ += ["OfficialFigure", "OfficialImport"]

@@ -27,6 +27,8 @@ Per-year columns, shape (n, 4), column j = FY Y-4+j (column 3 is FY Y-1), int64 
   input_vat, rd_expense_q4, net_assets, taxable_income
                                              yuan (1 万元 = 10,000 yuan); the last two may be negative
                                              (rd_expense_q4 is known in FY 2022 only)
+  rd_expense_official                        yuan: the statistics bureau's R&D figure of the year
+                                             (an official import, not the firm's filing)
   employees, st_staff                        persons x 10^4
 Per-year yes/no facts, shape (n, 4), int8 three-valued like the firm booleans:
   manufacturer, rd_survey
@@ -45,6 +47,7 @@ import numpy as np
 from .facts import (
     DIRECT_ROUTES,
     FIRM_BOOLEANS,
+    OFFICIAL_YEAR_FIGURES,
     OTHER_FIELD,
     TECH_FIELDS,
     TIERS,
@@ -117,6 +120,7 @@ class FirmColumns:
     taxable_income: Figure
     input_vat: Figure
     rd_expense_q4: Figure
+    rd_expense_official: Figure
     manufacturer: np.ndarray
     rd_survey: np.ndarray
 
@@ -181,7 +185,7 @@ COLUMN_SPEC: dict[str, tuple[type, bool, bool]] = {
     **{name: (np.bool_, False, False) for name in HOLDS},
     "hnte_expires": (np.int32, False, False),
     "tech_sme_tax_year": (np.bool_, False, False),
-    **{name: (np.int64, True, True) for name in YEAR_FIGURES},
+    **{name: (np.int64, True, True) for name in YEAR_FIGURES + OFFICIAL_YEAR_FIGURES},
     **{name: (np.int8, True, False) for name in YEAR_BOOLEANS},
 }
 
@@ -213,7 +217,7 @@ def _fill_row(columns: FirmColumns, row: int, firm: FirmFacts) -> None:
     _fill_certificates(columns, row, firm, columns.as_of)
     for column, fiscal_year in enumerate(columns.data_years):
         figures = firm.years.get(fiscal_year)
-        for name in YEAR_FIGURES:
+        for name in YEAR_FIGURES + OFFICIAL_YEAR_FIGURES:
             _set(getattr(columns, name), (row, column), getattr(figures, name, None))
         for name in YEAR_BOOLEANS:
             getattr(columns, name)[row, column] = _three_valued(getattr(figures, name, None))

@@ -14,7 +14,7 @@ import numpy as np
 
 from . import report
 from .columns import FirmColumns
-from .criteria import CRITERIA, Context, TechSmeScore, band_index, direct_route_available
+from .criteria import CRITERIA, Context, TechSmeScore, band_index, direct_route_available, terms
 from .facts import TIERS
 from .logic import FALSE, TRUE, UNKNOWN, all_of, truth
 from .outcome import Outcome
@@ -185,6 +185,17 @@ def hnte_near_miss(ctx: Context, tiers: dict[str, TierVerdicts], p: Section) -> 
         fixable_failed |= failed & (criterion_id in fixable)
         unknown |= outcome.passed == UNKNOWN
     return ~ctx.columns.holds_hnte & (failures == 1) & fixable_failed & ~unknown
+
+
+@flag("rd_mismatch")
+def rd_mismatch(ctx: Context, tiers: dict[str, TierVerdicts], p: Section) -> np.ndarray:
+    """FY Y-1 R&D as filed and the statistics bureau's figure are both known and differ by more
+    than `max_deviation` of the official figure (so an official 0 against a filed figure above 0
+    raises it): |reported - official| x d > n x official, exact in int64 (both <= 10^14 yuan)."""
+    reported, official = ctx.latest("rd_expense"), ctx.latest("rd_expense_official")
+    n, d = terms(p.ratio("max_deviation"))
+    difference = np.abs(reported.value - official.value)
+    return reported.known & official.known & (difference * d > official.value * n)
 
 
 # ---- incentives (rules.md §6, programs.md §H): savings exact, in 10^-8 万元 ---------------------

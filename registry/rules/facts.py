@@ -36,6 +36,9 @@ HEADCOUNT_FIGURES = ("employees", "st_staff")
 YEAR_FIGURES = ("revenue", "rd_expense", "rd_domestic", "employees", "st_staff", "total_income",
                 "hightech_income", "total_cost", "total_assets", "net_assets", "taxable_income",
                 "input_vat", "rd_expense_q4")
+# Per-year figures from official sources, not filed by the firm: the statistics bureau's R&D survey
+# figure (rules.md §5 `rd_mismatch`). Kept apart from YEAR_FIGURES, which are the filing's fields.
+OFFICIAL_YEAR_FIGURES = ("rd_expense_official",)
 # Per-year yes/no facts (programs.md §H, §R1): manufacturing is the main business (>= 50% of total
 # income) that year; the firm filed the R&D statistics survey for that year.
 YEAR_BOOLEANS = ("manufacturer", "rd_survey")
@@ -113,6 +116,7 @@ class YearFigures:
     taxable_income: Decimal | None = None
     input_vat: Decimal | None = None
     rd_expense_q4: Decimal | None = None      # FY 2022 only: R&D expensed 2022-10-01..12-31
+    rd_expense_official: Decimal | None = None  # the statistics bureau's R&D figure of the year
     manufacturer: bool | None = None
     rd_survey: bool | None = None
 
@@ -365,7 +369,7 @@ def _text(raw: Any) -> str:
     return raw
 
 
-_FIGURE_PARSERS = {**{name: _money for name in MONEY_FIGURES},
+_FIGURE_PARSERS = {**{name: _money for name in MONEY_FIGURES + OFFICIAL_YEAR_FIGURES},
                    **{name: _signed_money for name in SIGNED_MONEY_FIGURES},
                    **{name: _headcount for name in HEADCOUNT_FIGURES}}
 
@@ -385,7 +389,8 @@ def _years(fields: _FieldReader, raw: Any) -> Mapping[int, YearFigures]:
 
 
 def _year(figures: _FieldReader, year: int) -> YearFigures:
-    values = {name: figures.read(name, _FIGURE_PARSERS[name]) for name in YEAR_FIGURES}
+    values = {name: figures.read(name, _FIGURE_PARSERS[name])
+              for name in YEAR_FIGURES + OFFICIAL_YEAR_FIGURES}
     values.update({name: figures.read(name, _boolean) for name in YEAR_BOOLEANS})
     for name, only_year in SINGLE_YEAR_FIGURES.items():
         if year != only_year:

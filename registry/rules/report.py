@@ -160,11 +160,30 @@ def _flags(verdicts: BatchVerdicts, i: int, texts: Texts) -> list[dict]:
             entry["detail"] = texts("flag.hnte_near_miss.detail", {
                 "criterion": Message(f"criterion.{cid}"), "gap": display.amount_text(gap, unit),
                 "unit": Message(f"unit.{unit}")})
+        elif flag_id == "rd_mismatch":
+            entry.update(rd_mismatch_detail(verdicts, i))
+            entry["detail"] = texts("flag.rd_mismatch.detail", {
+                "year": entry["fiscal_year"], "reported": display.money(entry["reported"]),
+                "official": display.money(entry["official"]), "source": Message("source.statistics"),
+                "threshold": display.percent(_max_deviation(verdicts), None)})
         else:
             entry["detail"] = texts(f"flag.{flag_id}.detail",
                                     {"expires": _hnte_expires(verdicts, i)})
         flags.append(entry)
     return flags
+
+
+def rd_mismatch_detail(verdicts: BatchVerdicts, i: int) -> dict:
+    """Both figures of FY Y-1 behind an `rd_mismatch` flag (万元) and the official one's source."""
+    columns = verdicts.columns
+    return {"fiscal_year": columns.as_of.year - 1, "source": "statistics",
+            "reported": from_fixed(int(columns.rd_expense.value[i, Y_1])),
+            "official": from_fixed(int(columns.rd_expense_official.value[i, Y_1]))}
+
+
+def _max_deviation(verdicts: BatchVerdicts) -> Decimal:
+    tolerance = verdicts.params.root("flags").section("rd_mismatch").ratio("max_deviation")
+    return Decimal(tolerance.numerator) / tolerance.denominator
 
 
 def near_miss_criterion(verdicts: BatchVerdicts, i: int) -> str:

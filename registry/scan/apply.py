@@ -25,6 +25,7 @@ import base64
 import datetime as dt
 import json
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Self
 
 import numpy as np
@@ -39,7 +40,7 @@ from registry.rules.engine import BatchVerdicts, evaluate
 from registry.rules.facts import TIERS
 from registry.rules.logic import FALSE, STATUS_NAMES, TRUE, UNKNOWN
 from registry.rules.params import ParameterSet
-from registry.rules.report import margin, rd_intensity
+from registry.rules.report import margin, rd_intensity, rd_mismatch_detail
 from registry.scan.loader import fetch_ints, load_columns
 from registry.scan.snapshot import (
     failed_ids,
@@ -424,7 +425,12 @@ class _Batch:
         return texts
 
     def _flag_details(self, flag_id: str, rows: np.ndarray) -> list[str]:
-        """A flag's detail: the near miss's one failed criterion and its gap, else the HNTE expiry."""
+        """A flag's detail: the near miss's one failed criterion and its gap, the R&D mismatch's two
+        figures and the official one's source, else the HNTE expiry."""
+        if flag_id == "rd_mismatch":
+            return [json.dumps({key: str(value) if isinstance(value, Decimal) else value
+                                for key, value in rd_mismatch_detail(self.verdicts, i).items()})
+                    for i in rows.tolist()]
         if flag_id != "hnte_near_miss":
             days: dict[int, str] = {}
             for day in np.unique(self.verdicts.columns.hnte_expires[rows]).tolist():

@@ -1,10 +1,11 @@
-"""Read the engine's columns for a range of firm ids straight from SQL, in three queries.
+"""Read the engine's columns for a range of firm ids straight from SQL, in four queries.
 
 Every query returns only integers (nulls as 0 plus a known bit, or as MISSING for filing figures),
 so PostgreSQL can stream them with a binary COPY that numpy parses in place, without a Python
 object per value; SQLite (the embedded default) fetches the same rows with an ordinary cursor.
 Verdicts read, per firm and fiscal year, the filing row when it is submitted or accepted (drafts
-never; a returned filing is missing).
+never; a returned filing is missing), and the statistics bureau's figures imported for them
+(`rd_expense_official`; an imported survey row also confirms that year's `rd_survey`).
 """
 from __future__ import annotations
 
@@ -93,6 +94,13 @@ def filings_sql(first: int, last: int, as_of: date, statuses=COUNTING_STATUSES) 
             f"AND status IN {_in(statuses)}")
 
 
+def official_sql(first: int, last: int, as_of: date) -> str:
+    """Per statistics row of the window: firm, year and the official R&D figure (MISSING if null)."""
+    return (f"SELECT firm_id, fiscal_year, COALESCE(rd_expense, {MISSING}) FROM official_figures "
+            f"WHERE firm_id BETWEEN {int(first)} AND {int(last)} AND source = 'statistics' "
+            f"AND fiscal_year BETWEEN {as_of.year - YEARS} AND {as_of.year - 1}")
+
+
 def fetch_ints(connection: Connection, sql: str, width: int) -> np.ndarray:
     """Rows of `width` integers as an (n, width) int64 array."""
     if connection.dialect.name == "postgresql":
@@ -171,6 +179,8 @@ def load_columns(connection: Connection, first: int, last: int, as_of: date,
     filings = fetch_ints(connection, filings_sql(first, last, as_of, statuses),
                          2 + len(YEAR_FIGURES) + len(YEAR_BOOLEANS))
     _fill_years(columns, firm_ids, _of_loaded(filings, firm_ids), as_of)
+    official = fetch_ints(connection, official_sql(first, last, as_of), 3)
+    _fill_official(columns, firm_ids, _of_loaded(official, firm_ids), as_of)
     return firm_ids, _with_ids(columns, firm_ids)
 
 
@@ -222,3 +232,14 @@ def _fill_years(columns: FirmColumns, firm_ids: np.ndarray, filings: np.ndarray,
         figure.known[rows, years] = known
     for position, name in enumerate(YEAR_BOOLEANS, 2 + len(YEAR_FIGURES)):
         getattr(columns, name)[rows, years] = filings[:, position]
+
+
+def _fill_official(columns: FirmColumns, firm_ids: np.ndarray, official: np.ndarray,
+                   as_of: date) -> None:
+    """The statistics bureau's R&D figure per firm and year; its survey row confirms rd_survey."""
+    rows = np.searchsorted(firm_ids, official[:, 0])
+    years = official[:, 1] - (as_of.year - YEARS)
+    known = official[:, 2] != MISSING
+    columns.rd_expense_official.value[rows, years] = np.where(known, official[:, 2], 0)
+    columns.rd_expense_official.known[rows, years] = known
+    columns.rd_survey[rows, years] = 1

@@ -17,6 +17,7 @@ from registry.models.firm import DIRECT_ROUTES, active_on
 from registry.rules.facts import FIRM_BOOLEANS, FactsError, FactsErrors, FirmFacts, parse_document
 from registry.services import audit
 from registry.services.firms import fact_json
+from registry.services.official import official_facts
 
 # Certificates never exported: they cannot count for any verdict.
 NOT_EXPORTED_CERTIFICATES = ("public_notice", "revoked", "withdrawn")
@@ -45,15 +46,19 @@ def export_facts(session: Session, as_of: dt.date, identifiers: list[str] | None
         if not firms:
             return
         filings, certificates = _counting_records(session, firms[0].id, firms[-1].id, as_of)
+        official = official_facts(session, firms[0].id, firms[-1].id, as_of.year)
         for firm in firms:
-            yield firm_entry(firm, filings.get(firm.id, []), certificates.get(firm.id, []))
+            yield firm_entry(firm, filings.get(firm.id, []), certificates.get(firm.id, []),
+                             official.get(firm.id))
         session.expunge_all()
 
 
 def firm_facts(session: Session, firm: Firm, as_of: dt.date) -> dict:
     """One firm's §7 input entry on `as_of` (what `export_facts` writes for it)."""
     filings, certificates = _counting_records(session, firm.id, firm.id, as_of)
-    return firm_entry(firm, filings.get(firm.id, []), certificates.get(firm.id, []))
+    official = official_facts(session, firm.id, firm.id, as_of.year)
+    return firm_entry(firm, filings.get(firm.id, []), certificates.get(firm.id, []),
+                      official.get(firm.id))
 
 
 def _counting_records(session: Session, first_id: int, last_id: int, as_of: dt.date):
@@ -80,8 +85,13 @@ def _by_firm(rows) -> dict[int, list]:
     return grouped
 
 
-def firm_entry(firm: Firm, filings: list[Filing], certificates: list[Certificate]) -> dict:
-    """One firm in the §7 input shape."""
+def firm_entry(firm: Firm, filings: list[Filing], certificates: list[Certificate],
+               official: dict[int, dict] | None = None) -> dict:
+    """One firm in the §7 input shape; `official` adds, per fiscal year, what official imports
+    give (`services.official.official_facts`: the statistics R&D figure, the confirmed survey)."""
+    years = {f.fiscal_year: f.figures() for f in filings}
+    for year, facts in (official or {}).items():
+        years.setdefault(year, {}).update(facts)
     return {
         "id": firm.identifier,
         "founded": firm.founded.isoformat(),
@@ -93,7 +103,7 @@ def firm_entry(firm: Firm, filings: list[Filing], certificates: list[Certificate
         "core_product_share": firm.core_product_share,
         "certificates": [{"tier": c.tier, "number": c.number, "issued": c.issued.isoformat(),
                           "expires": c.expires.isoformat(), "status": c.status} for c in certificates],
-        "years": {str(f.fiscal_year): f.figures() for f in filings},
+        "years": {str(year): years[year] for year in sorted(years)},
     }
 
 

@@ -54,12 +54,13 @@ def check_zip(data: bytes, max_bytes: int = MAX_UNCOMPRESSED_BYTES,
 
 
 def read_rows(data: bytes, max_rows: int, max_col: int | None = None,
-              sheet_name: str | None = None, skip_blank: bool = False) -> list[list]:
+              sheet_name: str | None = None, skip_blank: bool = False,
+              max_bytes: int = MAX_UNCOMPRESSED_BYTES) -> list[list]:
     """The first `max_rows` rows of the sheet (`sheet_name`, else the active one) as values;
     with `skip_blank`, the first `max_rows` rows that are not blank. Nothing after them is read.
 
     Raises UnsafeWorkbook (see check_zip) or the parser's own error for a broken file."""
-    check_zip(data)
+    check_zip(data, max_bytes)
     with _sheet(data, sheet_name, data_only=True) as values, \
             _sheet(data, sheet_name, data_only=False) as formulas:
         merged = (_merge(value_row, formula_row) for value_row, formula_row in zip(
@@ -97,13 +98,14 @@ def _sheet(data: bytes, sheet_name: str | None, data_only: bool):
 
 # ---- the registry's row imports (certificates, calendars): a CSV or an XLSX with a header row ----
 
-def read_spreadsheet(filename: str, data: bytes, max_rows: int) -> tuple[list[list], object | None]:
-    """The first `max_rows` non-empty rows of an uploaded CSV (UTF-8 or GBK) or XLSX (first sheet), or a
-    file-level error to show (then no rows). Nothing after them is read; a workbook that would
+def read_spreadsheet(filename: str, data: bytes, max_rows: int, *,
+                     max_bytes: int = MAX_UNCOMPRESSED_BYTES) -> tuple[list[list], object | None]:
+    """The first `max_rows` non-empty rows of an uploaded CSV (UTF-8 or GBK) or XLSX (first sheet,
+    unpacking to at most `max_bytes`), or a file-level error to show (then no rows). Nothing after them is read; a workbook that would
     unpack into far too much is refused before parsing (`check_zip`)."""
     try:
         if filename.lower().endswith(".xlsx"):
-            table = read_rows(data, max_rows, skip_blank=True)
+            table = read_rows(data, max_rows, skip_blank=True, max_bytes=max_bytes)
         elif filename.lower().endswith(".csv"):
             table = first_rows(csv.reader(io.StringIO(csv_text(data))), max_rows, skip_blank=True)
         else:

@@ -1,5 +1,6 @@
 """Fuzzing every import parser (issue 16, item 11): the filing workbook, the certificate lists
-(CSV and XLSX) and the facts JSON answer any input with a report or their own error, never an
+(CSV and XLSX), the official statistics and tax files (CSV in UTF-8 or GBK, XLSX) and the facts
+JSON answer any input with a report or their own error, never an
 unhandled exception."""
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from openpyxl import Workbook
 
 from registry.models import Firm
 from registry.rules.facts import FactsError, parse_document
-from registry.services import certificates
+from registry.services import certificates, official
 from registry.services.xlsx import COLUMNS, read_upload
 
 FUZZ = settings(max_examples=60, deadline=None,
@@ -107,3 +108,53 @@ def test_the_facts_json_parser_answers_with_its_own_errors(document):
         parse_document(json.loads(json.dumps(document)))
     except FactsError:
         pass
+
+
+# ---- official figures (issue 14): statistics and tax files, CSV (UTF-8 or GBK) and XLSX ----------
+
+official_cells = st.one_of(cell_values, st.sampled_from(
+    ["1,234.5", "120万", "1e11", "-0", "NaN", "Infinity", "2024", "二〇二四", "0.00001", " 7 ",
+     "91330212000000001M", "credit_code", "fiscal_year", "tax_year"]))
+official_tables = st.lists(st.lists(official_cells, max_size=7), max_size=40)
+
+
+def _parse_official(kind: str, rows: list[list]) -> None:
+    parsed, error = official.parse_table(kind, [list(official.HEADERS[kind]), *rows], 2025)
+    assert error is None and len(parsed) == len(rows)
+    for row in parsed:
+        assert row.errors or (row.code_ok and row.year is not None)
+        for value in row.values.values():
+            assert value is None or 0 <= value <= 10**10
+
+
+@FUZZ
+@given(kind=st.sampled_from(["statistics", "tax"]), rows=official_tables)
+def test_the_official_row_parser_reports_never_crashes(kind, rows):
+    _parse_official(kind, rows)
+
+
+@FUZZ
+@given(kind=st.sampled_from(["statistics", "tax"]), rows=official_tables, header=st.booleans())
+def test_the_official_xlsx_reader_never_crashes(kind, rows, header):
+    if header:
+        rows = [list(official.HEADERS[kind]), *rows]
+    parsed, error = official.read_official(kind, "survey.xlsx", _workbook(rows, "Sheet"), 2025)
+    assert error is not None or len(parsed) <= len(rows) - 1    # blank rows are skipped
+
+
+@FUZZ
+@given(kind=st.sampled_from(["statistics", "tax"]), text=st.text(max_size=2000),
+       header=st.booleans(), encoding=st.sampled_from(["utf-8", "gbk", "utf-16"]))
+def test_the_official_csv_reader_never_crashes(kind, text, header, encoding):
+    if header:
+        text = ",".join(official.HEADERS[kind]) + "\n" + text
+    parsed, error = official.read_official(kind, "survey.csv",
+                                           text.encode(encoding, errors="replace"), 2025)
+    assert error is not None or all(isinstance(row.errors, list) for row in parsed)
+
+
+@FUZZ
+@given(data=st.binary(max_size=3000), name=st.sampled_from(["survey.csv", "survey.xlsx"]))
+def test_arbitrary_bytes_as_an_official_file(data, name):
+    parsed, error = official.read_official("statistics", name, data, 2025)
+    assert error is not None or isinstance(parsed, list)

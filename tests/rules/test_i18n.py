@@ -16,11 +16,11 @@ from registry.rules.logic import STATUS_NAMES
 KEYS = ([f"criterion.{cid}" for cid in CRITERIA] + [f"flag.{flag}.detail" for flag in FLAGS]
         + [f"incentive.{name}" for name in ("rd_super_deduction", "hnte_rate", "vat_credit")]
         + [f"tier.{tier}" for tier in TIERS] + [f"status.{name}" for name in STATUS_NAMES.values()]
-        + ["unit.万元", "unit.persons", "route.direct", "route.score"]
+        + ["unit.万元", "unit.persons", "route.direct", "route.score", "source.statistics"]
         + [f"explain.{name}"
            for name in ("passed", "failed", "failed_gap", "unknown", "not_evaluated")])
 PARAMS = {name: "" for name in ("label", "actual", "required", "gap", "unit", "gate", "criterion",
-                                "expires")}
+                                "expires", "year", "reported", "official", "source", "threshold")}
 
 
 @pytest.mark.parametrize("lang", LANGS)
