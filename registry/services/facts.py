@@ -45,8 +45,9 @@ def export_facts(session: Session, as_of: dt.date, identifiers: list[str] | None
         firms = session.scalars(query).all()
         if not firms:
             return
-        filings, certificates = _counting_records(session, firms[0].id, firms[-1].id, as_of)
-        official = official_facts(session, firms[0].id, firms[-1].id, as_of.year)
+        first_id, last_id = firms[0].id, firms[-1].id
+        filings, certificates = _counting_records(session, first_id, last_id, as_of)
+        official = official_facts(session, first_id, last_id, as_of.year)
         for firm in firms:
             yield firm_entry(firm, filings.get(firm.id, []), certificates.get(firm.id, []),
                              official.get(firm.id))
