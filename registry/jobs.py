@@ -37,6 +37,7 @@ JOB_QUEUES: dict[str, str] = {
     "whatif_reconcile": BULK,
     "certificate_pass": BULK,
     "monthly_snapshot": BULK,
+    "official_import": BULK,
 }
 
 _PENDING_KEY = "yanzhen_pending_jobs"
@@ -51,6 +52,7 @@ def job_functions() -> dict[str, Callable]:
         evaluation,
         health,
         mail,
+        official,
         onboarding,
         scans,
         snapshots,
@@ -69,6 +71,7 @@ def job_functions() -> dict[str, Callable]:
         "whatif_reconcile": whatif.reconcile,
         "certificate_pass": certificates.daily_pass_job,
         "monthly_snapshot": snapshots.monthly_snapshot,
+        "official_import": official.run_queued,
     }
 
 

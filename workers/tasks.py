@@ -93,3 +93,8 @@ def certificate_pass() -> dict:
 @_task()
 def monthly_snapshot() -> int:
     return job_function("monthly_snapshot")()
+
+
+@_task(**NO_RETRY)
+def official_import(import_id: int) -> None:
+    job_function("official_import")(import_id)

@@ -37,6 +37,7 @@ class Permission(StrEnum):
     # Firms' contact persons (names, phones, e-mails) in full, on pages and in exports (each
     # export audited); without it they show masked (registry/auth/contacts.py).
     CONTACTS_VIEW = "contacts:view"
+    OFFICIAL_IMPORT = "official:import"    # statistics and tax figures, the firm roster
 
 
 # A manager (a bureau leader) reads and exports within their districts but decides nothing, and
@@ -51,7 +52,7 @@ _OFFICER = _MANAGER | {
     Permission.FIRMS_INVITE, Permission.FIRMS_MANAGE, Permission.FILINGS_REVIEW,
     Permission.CANDIDATES_DECIDE,
     Permission.CERTIFICATES_MANAGE, Permission.OUTREACH_WORK, Permission.WHATIF_RUN,
-    Permission.PROGRAMS_WORK, Permission.CONTACTS_VIEW,
+    Permission.PROGRAMS_WORK, Permission.CONTACTS_VIEW, Permission.OFFICIAL_IMPORT,
 }
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     "firm": frozenset({Permission.PORTAL_USE}),

@@ -89,6 +89,14 @@ class CertificateImportForm(FlaskForm):
     file = FileField(_l("Certificate list (CSV or XLSX)"), validators=[FileRequired()])
 
 
+class OfficialImportForm(FlaskForm):
+    kind = SelectField(_l("What the file holds"), choices=[
+        SelectChoice("statistics", _l("Statistics bureau R&D survey (研发统计)")),
+        SelectChoice("tax", _l("Tax bureau super-deduction declarations")),
+        SelectChoice("roster", _l("Firm roster (creates firms, invites their contacts)"))])
+    file = FileField(_l("File (CSV in UTF-8 or GBK, or XLSX)"), validators=[FileRequired()])
+
+
 class ActionForm(FlaskForm):
     """A button that only needs the CSRF token (accept a filing, mark as read, ...)."""
 

@@ -29,7 +29,7 @@ from registry.models.base import utcnow
 from registry.models.certificate import TIERS
 from registry.rules import today_in_shanghai
 from registry.services import audit, review, settings, workbooks
-from registry.services.workbooks import cell_date, header_columns, read_spreadsheet
+from registry.services.workbooks import cell_date
 
 # --- The daily pass ----------------------------------------------------------------------------
 
@@ -233,21 +233,9 @@ def _report(row: ImportRow) -> dict:
 
 def read_table(filename: str, data: bytes) -> tuple[list[ImportRow], object | None]:
     """The rows of an uploaded CSV or XLSX keyed by IMPORT_COLUMNS, or a file-level error."""
-    # The header and one row more than allowed are enough to answer.
-    table, error = read_spreadsheet(filename, data, MAX_IMPORT_ROWS + 2)
-    if error is not None:
-        return [], error
-    columns, missing = header_columns(table[0], HEADER_ALIASES, IMPORT_COLUMNS)
-    if missing:
-        return [], _l("Missing columns: %(columns)s.", columns=", ".join(missing))
-    if len(table) - 1 > MAX_IMPORT_ROWS:
-        return [], _l("At most %(count)s rows per file.", count=MAX_IMPORT_ROWS)
-    rows = []
-    for number, raw in enumerate(table[1:], start=2):
-        values = {name: (raw[index] if index < len(raw) else None)
-                  for name, index in columns.items()}
-        rows.append(ImportRow(number, values))
-    return rows, None
+    records, error = workbooks.read_records(filename, data, HEADER_ALIASES, IMPORT_COLUMNS,
+                                            MAX_IMPORT_ROWS)
+    return [ImportRow(number, values) for number, values in records], error
 
 
 def _check_rows(session: Session, rows: list[ImportRow], scope) -> None:

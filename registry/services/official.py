@@ -30,7 +30,9 @@ from sqlalchemy import bindparam, column, select, table, text
 from sqlalchemy.orm import Session
 
 from registry import jobs
+from registry.auth.scope import firm_scope
 from registry.creditcode import CreditCodeError, normalise_credit_code
+from registry.extensions import db
 from registry.models import Firm, OfficialFigure, OfficialImport
 from registry.models.base import UTCDateTime, utcnow
 from registry.rules import today_in_shanghai
@@ -54,6 +56,9 @@ MISSING = -(2**62)
 UNIT_MARKS = ("元", "万", "亿", "千", "yuan", "rmb", "¥", "￥")
 
 
+Progress = Callable[[int, int], None]
+
+
 @dataclass
 class OfficialRow:
     """One data row of an official file: its line number, parsed values and errors."""
@@ -68,20 +73,22 @@ class OfficialRow:
 
 # ---- reading and checking (no database) -----------------------------------------------------
 
-def read_official(kind: str, filename: str, data: bytes,
-                  last_year: int) -> tuple[list[OfficialRow], object | None]:
+def read_official(kind: str, filename: str, data: bytes, last_year: int,
+                  progress: Progress | None = None) -> tuple[list[OfficialRow], object | None]:
     """The parsed rows of an uploaded file of `kind` (statistics or tax), or a file-level error.
     Years run from FIRST_YEAR to `last_year`."""
     table, error = workbooks.read_spreadsheet(filename, data, MAX_ROWS + 2,
                                               max_bytes=MAX_XLSX_BYTES)
     if error is not None:
         return [], error
-    return parse_table(kind, table, last_year)
+    return parse_table(kind, table, last_year, progress)
 
 
-def parse_table(kind: str, table: list[list], last_year: int) -> tuple[list[OfficialRow], object | None]:
+def parse_table(kind: str, table: list[list], last_year: int,
+                progress: Progress | None = None) -> tuple[list[OfficialRow], object | None]:
     """Check the header (exactly HEADERS[kind]) and parse every data row (`parse_row`), marking
-    the second and later rows of one firm and year as duplicates."""
+    the second and later rows of one firm and year as duplicates; `progress(done, total)` is
+    told every PROGRESS_EVERY rows."""
     header = HEADERS[kind]
     names = [str(cell if cell is not None else "").strip().lower().lstrip("\ufeff") for cell in table[0]]
     while names and not names[-1]:
@@ -100,6 +107,8 @@ def parse_table(kind: str, table: list[list], last_year: int) -> tuple[list[Offi
             else:
                 seen[key] = number
         rows.append(row)
+        if progress is not None and len(rows) % PROGRESS_EVERY == 0:
+            progress(len(rows), len(table) - 1)
     return rows, None
 
 
@@ -202,7 +211,7 @@ def queue_import(session: Session, actor, kind: str, filename: str, data: bytes)
 
 
 def import_official(session: Session, actor, kind: str, filename: str, data: bytes, scope=None,
-                    progress: Callable[[int, int], None] | None = None,
+                    progress: Progress | None = None,
                     record: OfficialImport | None = None, locale: str | None = None) -> OfficialImport:
     """Import a statistics or tax file all or nothing (see the module docstring); `scope` (a
     clause on firms) limits the firms its rows may name; the row report is written in `locale`
@@ -212,12 +221,13 @@ def import_official(session: Session, actor, kind: str, filename: str, data: byt
                                 digest=hashlib.sha256(data).hexdigest(),
                                 uploaded_by_id=getattr(actor, "id", None))
         session.add(record)
-    record.status = "running"
-    session.flush()
-    rows, file_error = read_official(kind, filename, data, today_in_shanghai().year - 1)
+    if record.status != "running":
+        record.status = "running"
+        session.flush()
+    rows, file_error = read_official(kind, filename, data, today_in_shanghai().year - 1, progress)
     record.rows = len(rows)
     if file_error is None:
-        _check_firms(session, rows, scope, progress)
+        _check_firms(session, rows, scope)
     bad = [row for row in rows if row.errors]
     record.checked = len(rows)
     if file_error is not None or bad:
@@ -238,6 +248,44 @@ def import_official(session: Session, actor, kind: str, filename: str, data: byt
     return record
 
 
+def run_queued(import_id: int) -> None:
+    """The "official_import" job: run a queued web upload as its uploader (their districts, their
+    language). The job is its transaction boundary: it commits the progress every PROGRESS_EVERY
+    rows read (the page shows it), then the import whole, or nothing of it."""
+    session = db.session
+    record = session.get(OfficialImport, import_id)
+    if record is None or record.status != "queued":
+        return
+    user = record.uploaded_by
+    record.status = "running"
+    session.commit()
+
+    def progress(done: int, total: int) -> None:
+        record.checked, record.rows = done, total
+        session.commit()
+
+    try:
+        import_official(session, user, record.kind, record.filename, record.data,
+                        scope=firm_scope(user) if user is not None else None, progress=progress,
+                        record=record, locale=(user.locale if user is not None else None))
+        session.commit()
+    except Exception:
+        session.rollback()   # nothing of the import is written; the page says it failed
+        record = session.get(OfficialImport, import_id)
+        record.status, record.data, record.finished_at = "rejected", None, utcnow()
+        record.report = [{"row": 0, "credit_code": "", "errors": ["internal error"]}]
+        session.commit()
+        raise
+
+
+def visible_imports(user):
+    """The imports a user may read: an administrator every one, others their own."""
+    query = select(OfficialImport).order_by(OfficialImport.id.desc())
+    if user.role != "admin":
+        query = query.where(OfficialImport.uploaded_by_id == user.id)
+    return query
+
+
 def _report(row: OfficialRow) -> dict:
     return {"row": row.row, "credit_code": row.credit_code,
             "errors": [str(error) for error in row.errors]}
@@ -250,8 +298,7 @@ def report_dict(record: OfficialImport) -> dict:
             "updated": record.updated, "unchanged": record.unchanged, "errors": record.report}
 
 
-def _check_firms(session: Session, rows: list[OfficialRow], scope,
-                 progress: Callable[[int, int], None] | None) -> None:
+def _check_firms(session: Session, rows: list[OfficialRow], scope) -> None:
     """Every row's credit code must name a firm of the registry within `scope`."""
     codes = sorted({row.credit_code for row in rows if row.code_ok})
     firms: dict[str, int] = {}
@@ -263,14 +310,12 @@ def _check_firms(session: Session, rows: list[OfficialRow], scope,
             query = query.where(scope)
         firms.update(session.execute(query).all())
         session.connection().exec_driver_sql("DROP TABLE IF EXISTS official_codes")
-    for position, row in enumerate(rows, 1):
+    for row in rows:
         if row.code_ok:
             row.firm_id = firms.get(row.credit_code)
             if row.firm_id is None:
                 row.errors.append(_l("No firm with this credit code in the registry (or in your "
                                      "districts)."))
-        if progress is not None and position % PROGRESS_EVERY == 0:
-            progress(position, len(rows))
 
 
 def _fixed(values: Iterable[Decimal | None]) -> np.ndarray:
@@ -317,6 +362,34 @@ def firm_figures(session: Session, firm_id: int) -> dict[tuple[int, str], Offici
         select(OfficialFigure).where(OfficialFigure.firm_id == firm_id))}
 
 
+@dataclass(frozen=True)
+class YearSources:
+    """One fiscal year's figures side by side: the firm's filing, the statistics bureau's survey
+    row and the tax bureau's declaration (each None when absent), for the officer's firm file."""
+    year: int
+    filing: object | None
+    statistics: OfficialFigure | None
+    tax: OfficialFigure | None
+
+    @property
+    def survey(self) -> str | None:
+        """The R&D survey: "confirmed" by a statistics import, "unverified" when only the firm
+        declared it, "declared_no" when the firm said no, None when nothing is known."""
+        if self.statistics is not None:
+            return "confirmed"
+        declared = getattr(self.filing, "rd_survey", None)
+        return None if declared is None else ("unverified" if declared else "declared_no")
+
+
+def provenance(session: Session, firm_id: int, filings: list) -> list[YearSources]:
+    """Every fiscal year with a filing or an official figure, the latest first."""
+    official = firm_figures(session, firm_id)
+    by_year = {filing.fiscal_year: filing for filing in filings}
+    years = sorted(set(by_year) | {year for year, _source in official}, reverse=True)
+    return [YearSources(year, by_year.get(year), official.get((year, "statistics")),
+                        official.get((year, "tax"))) for year in years]
+
+
 def official_facts(session: Session, first_id: int, last_id: int,
                    before_year: int) -> dict[int, dict[int, dict]]:
     """The §7 facts official imports give the firms with ids in [first_id, last_id], per firm and
@@ -330,7 +403,4 @@ def official_facts(session: Session, first_id: int, last_id: int,
     return facts
 
 
-def latest_imports(session: Session, limit: int = 20) -> list[OfficialImport]:
-    return list(session.scalars(select(OfficialImport).order_by(OfficialImport.id.desc())
-                                .limit(limit)))
 

@@ -48,6 +48,9 @@ OUTREACH_LISTS: dict[str, OutreachList] = {item.key: item for item in (
                  _l("One criterion short of HNTE; the gap says by how much.")),
     OutreachList("guishang_zero_rd", "flag", _l("Large industrial firms without R&D"),
                  _l("Industrial firms above 20 million yuan revenue that reported no R&D.")),
+    OutreachList("rd_mismatch", "flag", _l("R&D unlike the statistics bureau's"),
+                 _l("Last year's R&D as filed is beyond the rules' tolerance of the statistics "
+                    "bureau's survey figure: check the filing with the firm.")),
     OutreachList("rd_super_deduction", "incentive", _l("R&D super-deduction"),
                  _l("Firms that can deduct 100% (120%) extra of their R&D; estimated tax saving.")),
     OutreachList("hnte_rate", "incentive", _l("HNTE 15% tax rate"),

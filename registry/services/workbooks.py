@@ -121,6 +121,24 @@ def read_spreadsheet(filename: str, data: bytes, max_rows: int, *,
     return table, None
 
 
+def read_records(filename: str, data: bytes, aliases: dict[str, tuple[str, ...]], required,
+                 max_rows: int) -> tuple[list[tuple[int, dict]], object | None]:
+    """The data rows of an upload whose header names its columns by `aliases`, as (line number,
+    {column: cell}), or a file-level error (unreadable, a `required` column missing, more than
+    `max_rows` rows)."""
+    table, error = read_spreadsheet(filename, data, max_rows + 2)
+    if error is not None:
+        return [], error
+    columns, missing = header_columns(table[0], aliases, required)
+    if missing:
+        return [], _l("Missing columns: %(columns)s.", columns=", ".join(missing))
+    if len(table) - 1 > max_rows:
+        return [], _l("At most %(count)s rows per file.", count=max_rows)
+    return [(number, {name: (cells[index] if index < len(cells) else None)
+                      for name, index in columns.items()})
+            for number, cells in enumerate(table[1:], start=2)], None
+
+
 def csv_text(data: bytes) -> str:
     """An uploaded CSV's text: UTF-8 (with or without a BOM), else GBK (GB18030, what Excel on
     Chinese Windows saves); raises UnicodeDecodeError when it is neither."""

@@ -35,7 +35,8 @@ def show_gap(gap, unit: str | None) -> str:
 
 def flag_detail(detail: dict | None) -> str:
     """A flag's stored detail as one line in the reader's language: the criterion a near miss
-    fails and how much more would pass, or the day a certificate expires (never an id)."""
+    fails and how much more would pass, the day a certificate expires, or the R&D the firm filed
+    against the official figure and its source (never an id)."""
     detail = detail or {}
     if detail.get("criterion"):
         gap = detail.get("gap")
@@ -43,6 +44,11 @@ def flag_detail(detail: dict | None) -> str:
                  gap=show_gap(None if gap is None else Decimal(str(gap)), detail.get("unit")))
     if detail.get("expires"):
         return _("expires %(day)s", day=detail["expires"])
+    if detail.get("official") is not None:
+        return _("FY %(year)s: filed %(reported)s 万元, %(source)s %(official)s 万元",
+                 year=detail.get("fiscal_year"), source=rules_text(f"source.{detail.get('source')}"),
+                 reported=display_money(Decimal(str(detail.get("reported")))),
+                 official=display_money(Decimal(str(detail["official"]))))
     return ""
 
 

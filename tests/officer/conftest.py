@@ -14,6 +14,7 @@ from registry.models import (
     Inspector,
     NoticeBatch,
     Objection,
+    OfficialImport,
     PublicNotice,
     Scenario,
     SpotCheck,
@@ -110,7 +111,9 @@ def district_objects(session, firm, uploader) -> dict:
     item = SpotCheckItem(spot_check_id=check.id, firm_id=firm.id, rank=1, inspector_ids=[])
     batch = CertificateImport(filename=f"{firm.district}.csv", status="applied",
                               uploaded_by_id=uploader.id)
-    session.add_all([item, batch])
+    official_import = OfficialImport(kind="statistics", filename=f"{firm.district}-survey.csv",
+                                     digest="0" * 64, status="applied", uploaded_by_id=uploader.id)
+    session.add_all([item, batch, official_import])
     FirmFlagFactory(firm=firm, flag="hnte_near_miss")
     IncentiveOpportunityFactory(firm=firm)
     # A what-if scenario of the district with a finished run (pure parameters: no app context).
@@ -130,7 +133,7 @@ def district_objects(session, firm, uploader) -> dict:
             "certificate_id": certificate.id,
             "notice_id": notice.id, "objection_id": objection.id, "check_id": check.id,
             "item_id": item.id, "inspector_id": inspector.id, "batch_id": batch.id,
-            "notice_batch_id": notice_batch.id,
+            "notice_batch_id": notice_batch.id, "import_id": official_import.id,
             "year": 2024, "cycle": 2025}
 
 

@@ -44,7 +44,7 @@ OBJECTION_STATUS_LABELS = {"recorded": _l("Awaiting decision"), "upheld": _l("Up
 FLAG_LABELS = {
     "hnte_zero_rd": _l("HNTE with zero R&D"), "guishang_zero_rd": _l("Large industrial, no R&D"),
     "hnte_renewal_due": _l("HNTE renewal due"), "hnte_at_risk": _l("HNTE at risk"),
-    "hnte_near_miss": _l("HNTE near miss"),
+    "hnte_near_miss": _l("HNTE near miss"), "rd_mismatch": _l("R&D differs from statistics"),
 }
 
 
@@ -72,6 +72,16 @@ def district_or_404(code: str) -> str:
     if code not in visible_districts():
         abort(404)
     return code
+
+
+def uploaded_bytes(field, limit: int) -> bytes | None:
+    """The uploaded file of a form's FileField, or None (the error set beside the field) when it
+    is larger than `limit` bytes; nothing past the limit is read."""
+    data = field.data.read(limit + 1)
+    if len(data) > limit:
+        field.errors.append(_l("The file is larger than %(size)s MB.", size=limit // (1024 * 1024)))
+        return None
+    return data
 
 
 def firm_or_404(firm_id: int):
@@ -102,6 +112,7 @@ from registry.views.officer import (  # noqa: F401
     certificates,
     directory,
     firms,
+    official,
     outreach,
     programs,
     queue,
@@ -119,3 +130,4 @@ add_nav("officer.spot_checks", _l("Spot checks"), Permission.CERTIFICATES_VIEW, 
 add_nav("officer.programs_index", _l("Programs"), Permission.PROGRAMS_VIEW, order=27)
 add_nav("officer.certificate_import", _l("Import certificates"), Permission.CERTIFICATES_MANAGE,
         order=26)
+add_nav("officer.official_import", _l("Official data"), Permission.OFFICIAL_IMPORT, order=26)

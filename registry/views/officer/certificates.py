@@ -15,7 +15,7 @@ from registry.models.review import NOTICE_STATUSES
 from registry.rules import today_in_shanghai
 from registry.services import certificates, review
 from registry.services.calendar import missing_calendar_warnings
-from registry.views.officer import ID, bp, district_names, tier_label
+from registry.views.officer import ID, bp, district_names, tier_label, uploaded_bytes
 from registry.views.officer.export import table_response
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -178,13 +178,10 @@ def _imports_visible():
 def certificate_import():
     form = CertificateImportForm()
     if form.validate_on_submit():
-        upload = form.file.data
-        data = upload.read(MAX_UPLOAD_BYTES + 1)
-        if len(data) > MAX_UPLOAD_BYTES:
-            form.file.errors.append(_("The file is larger than 5 MB."))
-        else:
+        data = uploaded_bytes(form.file, MAX_UPLOAD_BYTES)
+        if data is not None:
             batch = certificates.import_certificates(db.session, current_user,
-                                                     upload.filename or "upload", data,
+                                                     form.file.data.filename or "upload", data,
                                                      firm_scope(current_user))
             db.session.commit()
             return redirect(url_for("officer.certificate_import_report", batch_id=batch.id))

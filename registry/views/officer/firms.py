@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
@@ -37,7 +38,7 @@ from registry.models import (
 from registry.models.certificate import TIERS
 from registry.rules import ParameterError, load_parameters, today_in_shanghai
 from registry.rules.params import first_policy_year
-from registry.services import evaluation, filings, firms, outreach, review, settings
+from registry.services import evaluation, filings, firms, official, outreach, review, settings
 from registry.views.officer import ID, YEAR, bp, district_names, firm_or_404
 
 AUDIT_LIMIT = 200
@@ -147,7 +148,13 @@ def render_firm(firm, *, deregister_form=None, reinstate_form=None, move_form=No
         revoke_form=ReasonForm(), audit_limit=AUDIT_LIMIT, today=today,
         deregister_form=deregister_form or DeregisterForm(formdata=None),
         reinstate_form=reinstate_form or ReasonForm(formdata=None),
-        move_form=_move_form(firm, move_form)), status
+        move_form=_move_form(firm, move_form),
+        sources=official.provenance(session, firm.id, firm_filings),
+        survey_labels=SURVEY_LABELS), status
+
+
+SURVEY_LABELS = {"confirmed": _l("yes, confirmed by the statistics bureau"),
+                 "unverified": _l("yes, self-declared (unverified)"), "declared_no": _l("no")}
 
 
 def district_choices() -> list[tuple[str, str]]:
