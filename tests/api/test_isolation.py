@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from registry.auth.permissions import has_permission
+from registry.models import OfficialImport
 from registry.rules import today_in_shanghai
 from registry.services import tokens as token_service
 from registry.services import whatif
@@ -41,6 +42,15 @@ def _scenario_and_run(app, db_session, officer, district: str) -> tuple[int, int
         return scenario.id, run.id
 
 
+def _official_import(db_session, uploader) -> int:
+    """An official data import, visible to its uploader (and administrators) only."""
+    record = OfficialImport(kind="statistics", filename="survey.csv", digest="0" * 64,
+                            status="applied", uploaded_by_id=uploader.id)
+    db_session.add(record)
+    db_session.flush()
+    return record.id
+
+
 @pytest.fixture
 def world(app, db_session, officer, other_officer, firm_user, firm, other_firm, other_firm_user):
     year = today_in_shanghai().year - 1
@@ -53,6 +63,8 @@ def world(app, db_session, officer, other_officer, firm_user, firm, other_firm, 
     foreign["scenario_id"], foreign["run_id"] = _scenario_and_run(app, db_session, other_officer,
                                                                   "jiangbei")
     own["scenario_id"], own["run_id"] = _scenario_and_run(app, db_session, officer, "haishu")
+    foreign["import_id"], own["import_id"] = (_official_import(db_session, other_officer),
+                                              _official_import(db_session, officer))
     return {"foreign": foreign, "own": own, "users": [officer, firm_user]}
 
 
