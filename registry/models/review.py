@@ -32,9 +32,10 @@ OUTREACH_STATUSES = ("to_contact", "contacted", "applied", "declined")
 SPOT_CHECK_RESULTS = ("pending", "compliant", "issues_found", "not_reachable")
 
 # Indexes for the officers' lists at registry scale (docs/officer.md, bench/queue_pages.py).
-# The queue's counts per filter: one index-only scan of a cycle's candidates.
+# The queue's counts per filter: one index-only scan of a cycle's candidates (firm_id rides along
+# on PostgreSQL: the counts leave out deregistered firms and join the firms' open flags by it).
 Index("ix_candidates_facets", Candidate.cycle, Candidate.status, Candidate.tier,
-      Candidate.district, Candidate.industry_code)
+      Candidate.district, Candidate.industry_code, postgresql_include=["firm_id"])
 # A district officer's queue, newest first.
 Index("ix_candidates_district_status", Candidate.district, Candidate.status, Candidate.id)
 # Partial: scans insert candidates unassigned and not deferred, and these indexes skip them.
