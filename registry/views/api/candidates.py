@@ -18,12 +18,11 @@ from registry.services.directory import QUEUE_SORTS, QueueFilters
 from registry.views.api.core import (
     ApiProblem,
     Blueprint,
-    ExportArgs,
-    PageArgs,
     current_token,
     export_doc,
     export_response,
     keyset,
+    list_args,
     needs,
     page_schema,
 )
@@ -53,12 +52,7 @@ class CandidateFilterArgs(ma.Schema):
     sort = ma.fields.String(load_default="newest", validate=ma.validate.OneOf(tuple(QUEUE_SORTS)))
 
 
-class CandidateListArgs(CandidateFilterArgs, PageArgs):
-    pass
-
-
-class CandidateExportArgs(CandidateFilterArgs, ExportArgs):
-    pass
+CandidateListArgs, CandidateExportArgs = list_args(CandidateFilterArgs, "Candidate")
 
 
 class CandidateSchema(ma.Schema):

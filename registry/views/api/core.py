@@ -191,6 +191,14 @@ class PageArgs(ma.Schema):
                               metadata={"description": f"Items per page, at most {MAX_LIMIT}"})
 
 
+class FirmRowSchema(ma.Schema):
+    """The firm a list's row is about."""
+    firm_id = ma.fields.Integer(required=True)
+    credit_code = ma.fields.String(allow_none=True, required=True)
+    name = ma.fields.String(required=True)
+    district = ma.fields.String(required=True)
+
+
 def page_schema(item_schema, name: str):
     """A page's schema: its items and the cursor of the next page (null on the last one)."""
     return ma.Schema.from_dict({
@@ -226,6 +234,13 @@ EXPORT_CONTENT = {
 class ExportArgs(ma.Schema):
     format = ma.fields.String(required=True, validate=ma.validate.OneOf(("csv", "xlsx")),
                               metadata={"description": "csv (UTF-8 with BOM) or xlsx"})
+
+
+def list_args(filters, name: str):
+    """The query schemas of a list and of its export: `filters` with the page's arguments, and
+    `filters` with the file's format."""
+    return (type(f"{name}ListArgs", (filters, PageArgs), {}),
+            type(f"{name}ExportArgs", (filters, ExportArgs), {}))
 
 
 def export_doc(blp):

@@ -22,11 +22,10 @@ from registry.services import directory, evaluation, facts
 from registry.services.directory import DIRECTORY_SORTS, DirectoryFilters
 from registry.views.api.core import (
     Blueprint,
-    ExportArgs,
-    PageArgs,
     current_token,
     export_doc,
     keyset,
+    list_args,
     needs,
     page_schema,
     problem,
@@ -54,12 +53,7 @@ class FirmFilterArgs(ma.Schema):
     sort = ma.fields.String(load_default="name", validate=ma.validate.OneOf(tuple(DIRECTORY_SORTS)))
 
 
-class FirmListArgs(FirmFilterArgs, PageArgs):
-    pass
-
-
-class FirmExportArgs(FirmFilterArgs, ExportArgs):
-    pass
+FirmListArgs, FirmExportArgs = list_args(FirmFilterArgs, "Firm")
 
 
 class FirmSchema(ma.Schema):

@@ -17,11 +17,11 @@ from registry.services.outreach import OUTREACH_LISTS, OutreachFilters
 from registry.views.api.core import (
     ApiProblem,
     Blueprint,
-    ExportArgs,
-    PageArgs,
+    FirmRowSchema,
     current_token,
     export_doc,
     keyset,
+    list_args,
     needs,
     page_schema,
 )
@@ -58,19 +58,10 @@ class OutreachFilterArgs(ma.Schema):
         "description": "saving (incentives), gap (near misses) or raised; default the list's own"})
 
 
-class OutreachPageArgs(OutreachFilterArgs, PageArgs):
-    pass
+OutreachPageArgs, OutreachExportArgs = list_args(OutreachFilterArgs, "Outreach")
 
 
-class OutreachExportArgs(OutreachFilterArgs, ExportArgs):
-    pass
-
-
-class OutreachRowSchema(ma.Schema):
-    firm_id = ma.fields.Integer(required=True)
-    credit_code = ma.fields.String(allow_none=True, required=True)
-    name = ma.fields.String(required=True)
-    district = ma.fields.String(required=True)
+class OutreachRowSchema(FirmRowSchema):
     industry_code = ma.fields.String(allow_none=True, required=True)
     detail = ma.fields.Dict(allow_none=True, required=True, metadata={
         "description": "The flag's detail (flag lists)"})

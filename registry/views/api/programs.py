@@ -15,12 +15,12 @@ from registry.services import programs
 from registry.views.api.core import (
     ApiProblem,
     Blueprint,
-    ExportArgs,
-    PageArgs,
+    FirmRowSchema,
     current_token,
     export_doc,
     export_response,
     keyset,
+    list_args,
     needs,
     page_schema,
 )
@@ -53,19 +53,10 @@ class EntryFilterArgs(ma.Schema):
     district = ma.fields.String(validate=ma.validate.Length(max=32))
 
 
-class EntryPageArgs(EntryFilterArgs, PageArgs):
-    pass
+EntryPageArgs, EntryExportArgs = list_args(EntryFilterArgs, "Entry")
 
 
-class EntryExportArgs(EntryFilterArgs, ExportArgs):
-    pass
-
-
-class EntrySchema(ma.Schema):
-    firm_id = ma.fields.Integer(required=True)
-    credit_code = ma.fields.String(allow_none=True, required=True)
-    name = ma.fields.String(required=True)
-    district = ma.fields.String(required=True)
+class EntrySchema(FirmRowSchema):
     revenue = ma.fields.String(allow_none=True, required=True)
     rd_expense = ma.fields.String(allow_none=True, required=True)
     eligible = ma.fields.Boolean(allow_none=True, required=True)
