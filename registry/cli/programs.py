@@ -15,6 +15,7 @@ from registry.rules.params import ParameterError
 from registry.rules.programs import fine_text, rd_priority, rd_reward, rd_top
 from registry.rules.units import to_fixed
 from registry.services.programs import load_firms, settings_for
+from registry.services.settings import program_district_budgets
 
 programs_cli = AppGroup("programs", help="Bureau programs: R&D reward, R&D top N, priority list.")
 
@@ -52,10 +53,14 @@ district_option = click.option("--district", metavar="CODE",
 @programs_cli.command("rd-reward")
 @year_option
 @district_option
-@click.option("--budget", callback=_budget, metavar="B", help="Budget in 万元 (awards shared pro rata).")
+@click.option("--budget", callback=_budget, metavar="B",
+              help="Budget in 万元 (awards shared pro rata); with --district, default: the district's own.")
 def reward(year: int, district: str | None, budget: Decimal | None) -> None:
-    """R&D post-subsidy reward (§R1): eligibility, rate, entitlement and award of every firm."""
+    """R&D post-subsidy reward (§R1): eligibility, rate, entitlement and award of every firm.
+    With --district and no --budget, the district's own budget of the bureau's settings (if any)."""
     firms, settings = _inputs(year, district)
+    if budget is None and district is not None:
+        budget = program_district_budgets(db.session, year).get(district)
     result = rd_reward(firms, settings, None if budget is None else to_fixed(budget))
     remainder = result.remainder
     click.echo(json.dumps({

@@ -12,6 +12,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -50,6 +51,9 @@ class ProgramList(Base):
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     notice_start: Mapped[dt.date | None] = mapped_column(Date)
     notice_end: Mapped[dt.date | None] = mapped_column(Date)
+    # A reward list's totals per district ({code: {"firms", "entitlement", "award", "paid"}}, money
+    # as decimal text), kept whenever the list changes so its pages do not add them up.
+    totals: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property
@@ -62,6 +66,10 @@ class ProgramEntry(Base):
     list keeps its eligible firms and those with unknown criteria; a ranking its eligible firms."""
 
     __tablename__ = "program_entries"
+    __table_args__ = (
+        # The reward list's pages: awarded (or excluded) firms by award, keyset-paged.
+        Index("ix_program_entries_page", "list_id", "eligible", "excluded", "award", "firm_id"),
+    )
 
     list_id: Mapped[int] = mapped_column(ForeignKey("program_lists.id", ondelete="CASCADE"), primary_key=True)
     firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id", ondelete="CASCADE"), primary_key=True,

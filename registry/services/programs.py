@@ -14,7 +14,7 @@ from decimal import Decimal
 
 import numpy as np
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import BigInteger, and_, delete, func, select, type_coerce
+from sqlalchemy import BigInteger, and_, delete, func, select, text, type_coerce
 from sqlalchemy.orm import Session
 
 from registry.models import Filing, Firm, ProgramEntry, ProgramList
@@ -36,8 +36,10 @@ from registry.rules.programs import (
 from registry.rules.units import SAVING_SCALE, from_fixed, to_fixed
 from registry.services import ServiceError, audit
 from registry.services import settings as bureau_settings
+from registry.services.directory import keyset_page
 
 INSERT_BATCH = 5000
+PAGE_SIZE = 100
 
 
 class ProgramError(ServiceError):
@@ -119,7 +121,11 @@ def _frozen_message(lst: ProgramList):
 
 
 def compute_reward(session: Session, actor, year: int, budget: Decimal | None) -> ProgramList:
-    """Compute (or recompute) the draft reward list of `year` from the registry; keeps exclusions."""
+    """Compute (or recompute) the draft reward list of `year` from the registry; keeps exclusions.
+
+    With a `budget` the city's firms share it; without one, each district the bureau gave a budget
+    of its own (settings) shares that among its firms, and the other districts' awards are their
+    entitlements."""
     if budget is not None and (budget < 0 or to_fixed(budget) != to_fixed(budget)):
         raise ProgramError(_l("The budget is an amount in 10k yuan of 0 or more."))
     lst = _draft(session, "rd_reward", year)
@@ -127,20 +133,44 @@ def compute_reward(session: Session, actor, year: int, budget: Decimal | None) -
                                 .where(ProgramEntry.list_id == lst.id, ProgramEntry.excluded)).all())
     firms, ids, districts = load_firms(session, year)
     settings = settings_for(session, year)
+    shares = {} if budget is not None else bureau_settings.program_district_budgets(session, year)
     excluded = np.isin(ids, np.array(list(kept), np.int64))
-    result = rd_reward(firms, settings, None if budget is None else to_fixed(budget), excluded)
+    result, award = _awards(firms, np.array(districts, dtype=object), settings, budget, shares, excluded)
     keep = np.flatnonzero(result.eligible >= UNKNOWN)
     session.execute(delete(ProgramEntry).where(ProgramEntry.list_id == lst.id))
-    rows = [_reward_row(lst.id, result, int(i), int(ids[i]), districts[i], kept.get(int(ids[i])))
+    rows = [_reward_row(lst.id, result, award, int(i), int(ids[i]), districts[i], kept.get(int(ids[i])))
             for i in keep.tolist()]
     for start in range(0, len(rows), INSERT_BATCH):
         session.execute(ProgramEntry.__table__.insert(), rows[start:start + INSERT_BATCH])
     lst.budget, lst.computed_at, lst.computed_by = budget, utcnow(), getattr(actor, "id", None)
-    lst.settings = settings_record(settings, "rd_reward")
+    lst.settings = {**settings_record(settings, "rd_reward"),
+                    "district_budgets": {code: str(amount) for code, amount in sorted(shares.items())}}
     session.flush()
+    if session.get_bind().dialect.name == "postgresql":
+        # The pages' keyset scan needs current statistics of the rows just written.
+        session.execute(text("ANALYZE program_entries"))
+    _keep_totals(session, lst)
     audit.record(session, actor, "programs.reward.compute", lst, year=year,
                  budget=None if budget is None else str(budget), firms=len(rows))
     return lst
+
+
+def district_budgets(lst: ProgramList) -> dict[str, Decimal]:
+    """The districts' own budgets a reward list was computed with (none under a city budget)."""
+    return {code: Decimal(value) for code, value in (lst.settings or {}).get("district_budgets", {}).items()}
+
+
+def _awards(firms: ProgramFirms, districts: np.ndarray, settings: ProgramSettings, budget: Decimal | None,
+            shares: dict[str, Decimal], excluded: np.ndarray) -> tuple[RewardResult, np.ndarray]:
+    """§R1 over the firms and each firm's award (10^-8 万元): under the city's `budget`, or with
+    each district of `shares` sharing its own budget among its firms (its own pro rata)."""
+    result = rd_reward(firms, settings, None if budget is None else to_fixed(budget), excluded)
+    award = result.award.copy()
+    for code, amount in shares.items():
+        mask = districts == code
+        if mask.any():
+            award[mask] = rd_reward(firms.take(mask), settings, to_fixed(amount), excluded[mask]).award
+    return result, award
 
 
 def settings_record(settings: ProgramSettings, program: str) -> dict:
@@ -162,7 +192,7 @@ def _fine(amount: int) -> Decimal:
     return from_fixed(int(amount), SAVING_SCALE)
 
 
-def _reward_row(list_id: int, result: RewardResult, i: int, firm_id: int, district: str,
+def _reward_row(list_id: int, result: RewardResult, award: np.ndarray, i: int, firm_id: int, district: str,
                 reason: str | None) -> dict:
     firms = result.firms
     eligible = result.eligible[i] == TRUE
@@ -174,7 +204,7 @@ def _reward_row(list_id: int, result: RewardResult, i: int, firm_id: int, distri
             "eligible": True if eligible else None, "failed": result.failed(i),
             "rate": None if rate is None else _decimal(rate),
             "entitlement": _fine(result.entitlement[i]) if eligible else None,
-            "award": _fine(result.award[i]) if eligible else None,
+            "award": _fine(award[i]) if eligible else None,
             "excluded": reason is not None, "exclusion_reason": reason}
 
 
@@ -189,18 +219,19 @@ def stored_firms(year: int, entries: list[ProgramEntry]) -> ProgramFirms:
 
 
 def _share_again(session: Session, lst: ProgramList) -> None:
-    """Share the budget again among the eligible, not excluded firms of a draft (set-based)."""
+    """Share the budget (the city's, or each district's own) again among the eligible, not
+    excluded firms of a draft, and keep its totals."""
     entries = session.scalars(select(ProgramEntry).where(ProgramEntry.list_id == lst.id,
                                                          ProgramEntry.eligible.is_(True))).all()
-    if not entries:
-        return
-    excluded = np.array([e.excluded for e in entries], np.bool_)
-    settings = settings_for(session, lst.year)
-    result = rd_reward(stored_firms(lst.year, entries), settings,
-                       None if lst.budget is None else to_fixed(lst.budget), excluded)
-    for i, entry in enumerate(entries):
-        entry.award = _fine(result.award[i])
-    session.flush()
+    if entries:
+        excluded = np.array([e.excluded for e in entries], np.bool_)
+        districts = np.array([e.district for e in entries], dtype=object)
+        _result, award = _awards(stored_firms(lst.year, entries), districts, settings_for(session, lst.year),
+                                 lst.budget, district_budgets(lst), excluded)
+        for i, entry in enumerate(entries):
+            entry.award = _fine(award[i])
+        session.flush()
+    _keep_totals(session, lst)
 
 
 def exclude(session: Session, actor, lst: ProgramList, firm: Firm, reason: str) -> None:
@@ -262,27 +293,74 @@ def mark_paid(session: Session, actor, lst: ProgramList, firm: Firm, today: dt.d
         raise ProgramError(_l("The firm has no award on this list."))
     if entry.paid_at is None:
         entry.paid_at, entry.paid_by = utcnow(), actor.id
+        totals = {code: dict(row) for code, row in (lst.totals or {}).items()}
+        if entry.district in totals:
+            totals[entry.district]["paid"] += 1
+            lst.totals = totals
         audit.record(session, actor, "programs.reward.paid", lst, firm_id=firm.id, award=str(entry.award))
 
 
-def reward_totals(session: Session, lst: ProgramList, scope=None) -> dict:
-    """Per district and in total: firms with an award, Σ entitlement, Σ award, excluded, paid."""
+def _district_sums(session: Session, lst: ProgramList) -> dict[str, dict]:
+    """Per district: firms with an award, Σ entitlement, Σ award, paid (one GROUP BY)."""
     query = (select(ProgramEntry.district, func.count(), func.sum(_raw(ProgramEntry.entitlement)),
                     func.sum(_raw(ProgramEntry.award)), func.count(ProgramEntry.paid_at))
              .where(ProgramEntry.list_id == lst.id, ProgramEntry.eligible.is_(True),
                     ProgramEntry.excluded.is_(False)).group_by(ProgramEntry.district))
-    if scope is not None:
-        query = query.join(Firm, Firm.id == ProgramEntry.firm_id).where(scope)
-    rows = {district: {"firms": n, "entitlement": _fine(ent or 0), "award": _fine(award or 0), "paid": paid}
+    return {district: {"firms": n, "entitlement": str(_fine(ent or 0)), "award": str(_fine(award or 0)),
+                       "paid": paid}
             for district, n, ent, award, paid in session.execute(query).all()}
+
+
+def _keep_totals(session: Session, lst: ProgramList) -> None:
+    """Store the list's totals per district with it (pages read them, never add them up)."""
+    lst.totals = _district_sums(session, lst)
+    session.flush()
+
+
+def reward_totals(session: Session, lst: ProgramList, districts=None) -> dict:
+    """Per district (only `districts` when given) and in total: firms with an award, Σ
+    entitlement, Σ award, paid, as kept with the list; each district's own budget and remainder
+    where it has one, and the city's remainder under a city budget."""
+    stored = lst.totals if lst.totals is not None else _district_sums(session, lst)
+    own = district_budgets(lst)
+    rows = {}
+    for code, row in stored.items():
+        if districts is not None and code not in districts:
+            continue
+        award = Decimal(row["award"])
+        rows[code] = {"firms": row["firms"], "entitlement": Decimal(row["entitlement"]), "award": award,
+                      "paid": row["paid"], "budget": own.get(code),
+                      "remainder": None if code not in own else own[code] - award}
+    for code, amount in own.items():   # a district with a budget and no firm awarded
+        if code not in rows and (districts is None or code in districts):
+            rows[code] = {"firms": 0, "entitlement": Decimal(0), "award": Decimal(0), "paid": 0,
+                          "budget": amount, "remainder": amount}
     total = {"firms": sum(r["firms"] for r in rows.values()),
              "entitlement": sum((r["entitlement"] for r in rows.values()), Decimal(0)),
              "award": sum((r["award"] for r in rows.values()), Decimal(0)),
              "paid": sum(r["paid"] for r in rows.values())}
     remainder = None
-    if lst.budget is not None and scope is None:
+    if lst.budget is not None and districts is None:
         remainder = lst.budget - total["award"]
     return {"districts": rows, "total": total, "remainder": remainder}
+
+
+def reward_page(session: Session, lst: ProgramList, show: str, scope, after: str | None,
+                size: int | None = None):
+    """One page of a reward list's entries with their firms' id, name and credit code, within
+    `scope` (a WHERE on Firm):
+    the awarded firms (`eligible`) or the excluded ones by award, highest first, or those whose
+    data is missing (`unknown`) by firm; keyset-paged (the index on list, eligibility, exclusion,
+    award and firm)."""
+    size = size or PAGE_SIZE
+    # The firm's name and code only: a whole Firm per row costs more than the page's query.
+    query = (select(ProgramEntry, Firm.id.label("firm_id"), Firm.name, Firm.credit_code)
+             .join(Firm, Firm.id == ProgramEntry.firm_id).where(ProgramEntry.list_id == lst.id, scope))
+    if show == "unknown":
+        query, keys = query.where(ProgramEntry.eligible.is_(None)), (ProgramEntry.firm_id,)
+        return keyset_page(session, query, keys, False, after, size)
+    query = query.where(ProgramEntry.eligible.is_(True), ProgramEntry.excluded.is_(show == "excluded"))
+    return keyset_page(session, query, (_raw(ProgramEntry.award), ProgramEntry.firm_id), True, after, size)
 
 
 # ---- rankings -------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ What other code reads:
     rule_profiles(session, as_of)              {"gazelle": ..., "leader": ...} in force on a date
     program_overrides(session, year)           the bureau's own program numbers of a year (dotted paths)
     program_budget(session, year)              the bureau's R&D reward budget of a year (万元), or None
+    program_district_budgets(session, year)    each district's own R&D reward budget of a year
     districts(session, active_only=False)      District rows by code
     district_names(session, locale)            {code: name in the locale}
 
@@ -350,10 +351,19 @@ def program_budget(session: Session, year: int) -> Decimal | None:
     return None if value is None else Decimal(value)
 
 
+def program_district_budgets(session: Session, year: int) -> dict[str, Decimal]:
+    """{district: R&D reward budget (万元)} the bureau set for `year`: each such district shares
+    its own budget among its firms."""
+    found = (stored(session, programs_key(year)) or {}).get("district_budgets") or {}
+    return {code: Decimal(value) for code, value in found.items()}
+
+
 def set_program_settings(session: Session, year: int, overrides: dict[str, str],
-                         budget: Decimal | None, actor) -> bool:
+                         budget: Decimal | None, actor,
+                         district_budgets: dict[str, Decimal] | None = None) -> bool:
     """Replace the bureau's program numbers of `year`: `overrides` maps `programs.*` paths of the
-    parameter file to decimals (checked against the file: path, unit, bands still ascending)."""
+    parameter file to decimals (checked against the file: path, unit, bands still ascending);
+    `budget` is the city's reward budget, `district_budgets` each district's that has one."""
     if any(not path.startswith("programs.") for path in overrides):
         raise SettingsError(_l("Only the programs' numbers can be set here."))
     try:
@@ -363,9 +373,18 @@ def set_program_settings(session: Session, year: int, overrides: dict[str, str],
                                "100%, amounts have at most 4 decimals.")) from None
     if budget is not None and budget < 0:
         raise SettingsError(_l("The budget cannot be negative."), "budget")
+    district_budgets = {code: amount for code, amount in (district_budgets or {}).items() if amount is not None}
+    known = {district.code for district in districts(session)}
+    for code, amount in district_budgets.items():
+        if code not in known:
+            raise SettingsError(_l("Choose one of the bureau's districts."), f"budget.{code}")
+        if amount < 0:
+            raise SettingsError(_l("The budget cannot be negative."), f"budget.{code}")
     value = {"overrides": {path: str(Decimal(raw)) for path, raw in sorted(overrides.items())},
              "budget": None if budget is None else str(budget)}
-    empty = not value["overrides"] and value["budget"] is None
+    if district_budgets:
+        value["district_budgets"] = {code: str(amount) for code, amount in sorted(district_budgets.items())}
+    empty = not value["overrides"] and value["budget"] is None and not district_budgets
     return change(session, programs_key(year), None if empty else value, actor,
                   default=stored(session, programs_key(year)))
 

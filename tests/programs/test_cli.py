@@ -99,3 +99,25 @@ def test_bad_arguments_are_usage_errors(demo_app):
         result = runner.invoke(args=["programs", *args])
         assert result.exit_code == 2, (args, result.output)
     assert runner.invoke(args=["programs", "rd-top", "--year", "2010"]).exit_code == 1
+
+
+def test_a_district_without_budget_uses_its_own_budget_of_the_settings(demo_app):
+    from registry.extensions import db
+    from registry.services import settings as bureau_settings
+    district = districts(demo_app)[0]
+    with demo_app.app_context():
+        bureau_settings.set_program_settings(db.session, YEAR, {}, None, None, {district: Decimal(50)})
+        db.session.commit()
+    try:
+        printed = run(demo_app, "programs", "rd-reward", "--year", str(YEAR), "--district", district)
+        assert printed["budget"] == "50"
+        expected = reference_reward(exported(demo_app, district), BANDS, "100", "50")
+        assert decimal_fields(printed) == expected
+        # An explicit --budget wins; the city without --budget has none.
+        assert run(demo_app, "programs", "rd-reward", "--year", str(YEAR), "--district", district,
+                   "--budget", "70")["budget"] == "70"
+        assert run(demo_app, "programs", "rd-reward", "--year", str(YEAR))["budget"] is None
+    finally:
+        with demo_app.app_context():
+            bureau_settings.set_program_settings(db.session, YEAR, {}, None, None)
+            db.session.commit()

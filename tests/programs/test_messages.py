@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 from tests.officer.conftest import login
-from tests.programs.test_pages import REWARD, TOP, filing, post
+from tests.programs.conftest import filing
+from tests.programs.test_pages import REWARD, TOP, post
 
 CODES = re.compile(r"rd_reward|rd_top|public_notice|firm_id|\bid\b|status")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from fractions import Fraction
+from typing import NamedTuple
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -30,7 +31,7 @@ from registry.services.settings import SettingsError
 from registry.views.officer import ID, YEAR, bp, district_names, firm_or_404, visible_districts
 from registry.views.officer.export import contact_table_response, table_response
 
-PAGE_SIZE = 100
+PAGE_SIZE = programs.PAGE_SIZE
 LIST_STATUS_LABELS = {"draft": _l("Draft"), "approved": _l("Approved (frozen)"),
                       "public_notice": _l("Public notice"), "published": _l("Published (frozen)")}
 CRITERION_LABELS = {
@@ -38,6 +39,13 @@ CRITERION_LABELS = {
     "no_incidents": _l("No incidents"), "intensity": _l("R&D intensity at least the lowest band"),
     "revenue": _l("Revenue at least the threshold (large firms)"),
 }
+
+
+class FirmName(NamedTuple):
+    """What a list row shows of its firm."""
+    id: int
+    name: str
+    credit_code: str | None
 
 
 def percent(value) -> str:
@@ -106,28 +114,22 @@ def _scoped_entries(lst: ProgramList):
 def reward_list(program_year: int):
     settings = _settings_or_404(program_year)
     lst = _reward_list(program_year)
-    page = max(request.args.get("page", 1, type=int), 1)
     show = request.args.get("show") if request.args.get("show") in ("eligible", "unknown", "excluded") \
         else "eligible"
-    rows, totals = [], None
+    after = request.args.get("after") or None
+    page, totals = None, None
     if lst is not None:
-        query = _scoped_entries(lst)
-        if show == "unknown":
-            query = query.where(ProgramEntry.eligible.is_(None))
-        else:
-            query = query.where(ProgramEntry.eligible.is_(True), ProgramEntry.excluded.is_(show == "excluded"))
-        rows = db.session.execute(query.order_by(ProgramEntry.award.desc(), ProgramEntry.firm_id)
-                                  .limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)).all()
+        page = programs.reward_page(db.session, lst, show, firm_scope(current_user), after)
         totals = programs.reward_totals(db.session, lst, None if sees_every_district(current_user)
-                                        else firm_scope(current_user))
+                                        else set(visible_districts()))
     compute = ComputeRewardForm(budget=lst.budget if lst is not None and lst.budget is not None
                                 else bureau_settings.program_budget(db.session, program_year))
-    notice = NoticeForm()
     return render_template(
         "officer/programs/reward.html", year=program_year, lst=lst, settings=settings,
-        rows=rows[:PAGE_SIZE], more=len(rows) > PAGE_SIZE, page=page, show=show, totals=totals,
-        districts=district_names(), compute=compute, notice=notice, exclude_form=ExcludeForm(),
-        payable=lst is not None and programs.payable(lst, today_in_shanghai()),
+        rows=[(row[0], FirmName(row.firm_id, row.name, row.credit_code)) for row in page.rows] if page else [], next_cursor=page.next_cursor if page else None, after=after,
+        show=show, totals=totals, districts=district_names(), compute=compute, notice=NoticeForm(),
+        exclude_form=ExcludeForm(), payable=lst is not None and programs.payable(lst, today_in_shanghai()),
+        district_budgets=bureau_settings.program_district_budgets(db.session, program_year),
         may_approve=has_permission(current_user, Permission.PROGRAMS_APPROVE),
         may_work=has_permission(current_user, Permission.PROGRAMS_WORK),
         intensity=intensity)
@@ -395,13 +397,16 @@ def program_settings(program_year: int):
     """The programs' numbers in force for the year; an admin changes them here."""
     _settings_or_404(program_year)
     budget = bureau_settings.program_budget(db.session, program_year)
+    own = bureau_settings.program_district_budgets(db.session, program_year)
     return _settings_page(program_year, _setting_fields(program_year), {},
-                          "" if budget is None else format(tidy(budget), "f"))
+                          "" if budget is None else format(tidy(budget), "f"),
+                          {code: format(tidy(amount), "f") for code, amount in own.items()})
 
 
-def _settings_page(year: int, fields: list[dict], errors: dict, budget: str):
+def _settings_page(year: int, fields: list[dict], errors: dict, budget: str, district_budgets: dict[str, str]):
     return render_template("officer/programs/settings.html", year=year, fields=fields, errors=errors,
-                           budget=budget, may_configure=has_permission(current_user, Permission.PROGRAMS_APPROVE)
+                           budget=budget, district_budgets=district_budgets, names=district_names(),
+                           may_configure=has_permission(current_user, Permission.PROGRAMS_APPROVE)
                            ), 400 if errors else 200
 
 
@@ -430,10 +435,17 @@ def program_settings_save(program_year: int):
         budget = parse_figure(budget_text, BUDGET)
     except FigureError as error:
         errors["budget"] = str(error)
+    district_texts, district_budgets = {}, {}
+    for code in district_names():
+        district_texts[code] = raw = (request.form.get(f"budget.{code}") or "").strip()
+        try:
+            district_budgets[code] = parse_figure(raw, BUDGET)
+        except FigureError as error:
+            errors[f"budget.{code}"] = str(error)
     if not errors:
         try:
             changed = bureau_settings.set_program_settings(db.session, program_year, overrides, budget,
-                                                           current_user)
+                                                           current_user, district_budgets)
         except SettingsError as error:
             db.session.rollback()
             errors[error.field or "form"] = str(error.message)
@@ -442,7 +454,7 @@ def program_settings_save(program_year: int):
             flash(_("The programs' settings of %(year)s are saved.", year=program_year) if changed
                   else _("Nothing changed."), "success" if changed else "info")
             return redirect(url_for("officer.program_settings", program_year=program_year))
-    return _settings_page(program_year, fields, errors, budget_text)
+    return _settings_page(program_year, fields, errors, budget_text, district_texts)
 
 
 def _setting_fields_of_file(year: int) -> list[dict]:
