@@ -61,12 +61,34 @@ def read_rows(data: bytes, max_rows: int, max_col: int | None = None,
 
     Raises UnsafeWorkbook (see check_zip) or the parser's own error for a broken file."""
     check_zip(data, max_bytes)
+    if not _may_hold_formulas(data):    # one pass: no cell can lack its computed value
+        with _sheet(data, sheet_name, data_only=True) as values:
+            return first_rows(values.iter_rows(max_col=max_col, values_only=True), max_rows,
+                              skip_blank)
     with _sheet(data, sheet_name, data_only=True) as values, \
             _sheet(data, sheet_name, data_only=False) as formulas:
         merged = (_merge(value_row, formula_row) for value_row, formula_row in zip(
             values.iter_rows(max_col=max_col, values_only=True),
             formulas.iter_rows(max_col=max_col, values_only=True), strict=False))
         return first_rows(merged, max_rows, skip_blank)
+
+
+def _may_hold_formulas(data: bytes) -> bool:
+    """Whether any worksheet of the zip may hold a formula: an element named f (a cell's formula)
+    or any element whose name starts with f, with or without a namespace prefix. Conservative:
+    a false alarm costs only the second pass that finds formulas without a value."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for member in archive.infolist():
+            if not member.filename.startswith("xl/worksheets/"):
+                continue
+            tail = b""
+            with archive.open(member) as stream:
+                while block := stream.read(1 << 20):
+                    text = tail + block
+                    if b"<f" in text or b":f" in text:
+                        return True
+                    tail = text[-8:]
+    return False
 
 
 def _merge(values: tuple, formulas: tuple) -> list:
