@@ -22,6 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.common import log_in, percentile, timed
+
 
 def median_seconds(fn, runs: int) -> float:
     fn()
@@ -31,11 +33,6 @@ def median_seconds(fn, runs: int) -> float:
         fn()
         times.append(time.perf_counter() - started)
     return statistics.median(times)
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def copy_floor(db) -> None:
@@ -120,25 +117,14 @@ def main() -> int:
         for _page in range(2):
             after = programs.reward_page(db.session, lst, "eligible", true(), after).next_cursor
         db.session.rollback()
-    from registry.auth import sessions
     client = app.test_client()
-    with client.session_transaction() as session:   # the session keys of registry/auth/sessions.py
-        now = int(time.time())
-        session["_user_id"], session["_fresh"] = admin_id, True
-        session[sessions.LOGIN_AT] = session[sessions.SEEN_AT] = now
+    log_in(client, admin_id)
     print(f"pages, {options.requests} requests after 2 warm-up (server time, ms): p50 / p95 / max")
     for name, url in (("reward list", f"/officer/programs/rd-reward/{year}"),
                       ("reward list, page 3", f"/officer/programs/rd-reward/{year}?after={after}"),
                       ("top list, city", f"/officer/programs/rd-top/{year}"),
                       ("programs index", f"/officer/programs?year={year}")):
-        times = []
-        for attempt in range(options.requests + 2):
-            started = time.perf_counter()
-            response = client.get(url)
-            elapsed = (time.perf_counter() - started) * 1000
-            assert response.status_code == 200, (url, response.status_code)
-            if attempt >= 2:
-                times.append(elapsed)
+        times = timed(client, url, options.requests)
         print(f"{name:42} {statistics.median(times):8.1f} {percentile(times, 0.95):8.1f} {max(times):8.1f}")
     with app.app_context():
         from registry.models import ProgramList
