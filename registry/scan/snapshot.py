@@ -85,8 +85,23 @@ def to_bytes(matrix: np.ndarray) -> list[bytes]:
     return [raw[i * size:(i + 1) * size] for i in range(len(little))]
 
 
+# Snapshots packed before `rd_expense_official` existed (issue 14) lack its 4 columns, which stand
+# just before the per-year yes/no facts; its known bits are the highest ones, so they read unknown.
+_OFFICIAL_AT = sum(_width(name) for name in list(COLUMN_SPEC)[:list(COLUMN_SPEC).index(
+    "rd_expense_official")])
+LEGACY_WIDTH = WIDTH - YEARS
+
+
 def from_bytes(values: list[bytes]) -> np.ndarray:
+    """The snapshot matrix of stored rows; a row of the layout before `rd_expense_official` is
+    read with that fact unknown (candidates opened before it keep their explanation)."""
+    values = [_upgraded(value) if len(value) == LEGACY_WIDTH * 8 else value for value in values]
     return np.frombuffer(b"".join(values), dtype="<i8").reshape(len(values), WIDTH).astype(np.int64)
+
+
+def _upgraded(value: bytes) -> bytes:
+    at = _OFFICIAL_AT * 8
+    return value[:at] + bytes(YEARS * 8) + value[at:]
 
 
 _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
