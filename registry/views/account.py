@@ -204,4 +204,4 @@ def confirm_email(token: str):
     return redirect(url_for("public.home"))
 
 
-add_nav("account.me", _l("My account"), order=90)
+add_nav("account.me", _l("My account"), order=90, group="account")

@@ -139,4 +139,4 @@ def revoke_in_scope(invitation_id: int, back: str):
     return redirect(back)
 
 
-add_nav("onboarding.index", _l("Onboarding"), Permission.FIRMS_INVITE, order=60)
+add_nav("onboarding.index", _l("Onboarding"), Permission.FIRMS_INVITE, order=60, group="admin")

@@ -15,7 +15,7 @@ from registry.services.scans import start_full_scan
 from registry.views import as_id, id_arg
 
 bp = Blueprint("scans", __name__, url_prefix="/scans")
-add_nav("scans.index", _l("Scans"), Permission.SCANS_VIEW, order=80)
+add_nav("scans.index", _l("Scans"), Permission.SCANS_VIEW, order=80, group="admin")
 PAGE_SIZE = 50
 
 

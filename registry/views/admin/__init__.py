@@ -21,6 +21,6 @@ def _labels():
 # The pages register their routes on `bp`.
 from registry.views.admin import audit, settings, users  # noqa: F401
 
-add_nav("admin.users", _l("Users"), Permission.USERS_ADMIN, order=80)
-add_nav("admin.settings_index", _l("Settings"), Permission.USERS_ADMIN, order=81)
-add_nav("admin.audit", _l("Audit log"), Permission.AUDIT_VIEW, order=82)
+add_nav("admin.users_index", _l("Users"), Permission.USERS_ADMIN, order=80, group="admin")
+add_nav("admin.settings_index", _l("Settings"), Permission.USERS_ADMIN, order=81, group="admin")
+add_nav("admin.audit", _l("Audit log"), Permission.AUDIT_VIEW, order=82, group="admin")

@@ -120,7 +120,7 @@ from registry.views.officer import (  # noqa: F401
 )
 
 add_nav("officer.queue", _l("Candidates"), Permission.CANDIDATES_VIEW, order=20)
-add_nav("officer.notices", _l("Public notices"), Permission.CERTIFICATES_VIEW, order=21)
+add_nav("officer.notices", _l("Notices"), Permission.CERTIFICATES_VIEW, order=21)
 add_nav("officer.outreach_index", _l("Outreach"), Permission.OUTREACH_VIEW, order=22)
 add_nav("officer.directory", _l("Directory"), Permission.FIRMS_VIEW, order=23)
 add_nav("officer.not_filed", _l("Not filed"), Permission.FIRMS_VIEW, order=24)
@@ -129,5 +129,6 @@ add_nav("officer.corrections", _l("Corrections"), Permission.FILINGS_REVIEW, ord
 add_nav("officer.spot_checks", _l("Spot checks"), Permission.CERTIFICATES_VIEW, order=25)
 add_nav("officer.programs_index", _l("Programs"), Permission.PROGRAMS_VIEW, order=27)
 add_nav("officer.certificate_import", _l("Import certificates"), Permission.CERTIFICATES_MANAGE,
-        order=26)
-add_nav("officer.official_import", _l("Official data"), Permission.OFFICIAL_IMPORT, order=26)
+        order=26, group="admin")
+add_nav("officer.official_import", _l("Official data"), Permission.OFFICIAL_IMPORT, order=26,
+        group="admin")
