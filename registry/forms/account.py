@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from registry.auth.passwords import MIN_PASSWORD_LENGTH, password_problem
 from registry.creditcode import CreditCodeError, normalise_credit_code
+from registry.forms import IsoDateField
 from registry.forms.auth import strip
 from registry.forms.portal import founded_in_the_past
 
@@ -52,7 +53,7 @@ class RegisterFirmForm(FlaskForm):
     firm_name = StringField(_l("Firm name"), filters=[strip],
                             validators=[DataRequired(), Length(max=200)])
     district = SelectField(_l("District"), validators=[DataRequired()])
-    founded = DateField(_l("Founded"), validators=[DataRequired(), founded_in_the_past])
+    founded = IsoDateField(_l("Founded"), validators=[DataRequired(), founded_in_the_past])
     name = StringField(_l("Your name"), filters=[strip],
                        validators=[DataRequired(), Length(max=100)])
     email = EmailField(_l("E-mail"), filters=[strip],
@@ -84,7 +85,7 @@ class InviteFirmForm(FlaskForm):
                             validators=[Optional(), Length(max=200)],
                             description=_l("Needed only for a firm not yet in the registry."))
     district = SelectField(_l("District"), validators=[Optional()])
-    founded = DateField(_l("Founded"), validators=[Optional(), founded_in_the_past])
+    founded = IsoDateField(_l("Founded"), validators=[Optional(), founded_in_the_past])
     email = EmailField(_l("E-mail of the firm's administrator"), filters=[strip],
                        validators=[DataRequired(), Email(), Length(max=254)])
 

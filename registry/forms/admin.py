@@ -7,7 +7,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
-    DateField,
     EmailField,
     IntegerField,
     PasswordField,
@@ -18,6 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from registry.forms import IsoDateField
 from registry.forms.auth import strip
 
 
@@ -71,7 +71,7 @@ class RoundDatesForm(YearForm):
 class RuleProfilesForm(FlaskForm):
     gazelle = SelectField(_l("Gazelle profile"), validators=[DataRequired()])
     leader = SelectField(_l("Tech leader profile"), validators=[DataRequired()])
-    effective = DateField(_l("In force from"), validators=[DataRequired()])
+    effective = IsoDateField(_l("In force from"), validators=[DataRequired()])
     queue_scan = BooleanField(_l("Queue a full scan now"), default=True)
 
 

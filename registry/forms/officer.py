@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from registry.forms import IsoDateField
 from registry.forms.auth import strip
 from registry.models.review import OUTREACH_STATUSES, SPOT_CHECK_RESULTS
 
@@ -19,9 +20,9 @@ class DecisionForm(FlaskForm):
     """One form for every decision on a candidate; which fields count depends on the decision."""
     reason = TextAreaField(_l("Reason"), filters=[strip], validators=[Length(max=REASON_MAX)],
                            description=_l("Required to reject or return; the firm reads it."))
-    valid_until = DateField(_l("Valid until"), validators=[Optional()],
+    valid_until = IsoDateField(_l("Valid until"), validators=[Optional()],
                             description=_l("For registrations without a fixed validity."))
-    until = DateField(_l("Deferred until"), validators=[Optional()])
+    until = IsoDateField(_l("Deferred until"), validators=[Optional()])
     filing_year = SelectField(_l("Filing to return"), coerce=int, choices=[],
                               validate_choice=False)
 
@@ -44,7 +45,7 @@ class ReasonForm(FlaskForm):
 
 
 class ObjectionForm(FlaskForm):
-    received_on = DateField(_l("Received on"), validators=[DataRequired()])
+    received_on = IsoDateField(_l("Received on"), validators=[DataRequired()])
     objector = StringField(_l("From (may stay anonymous)"), filters=[strip],
                            validators=[Length(max=200)])
     summary = TextAreaField(_l("What the objection says"), filters=[strip],
@@ -65,7 +66,7 @@ class OutreachForm(FlaskForm):
 class SpotCheckForm(FlaskForm):
     district = SelectField(_l("District"), choices=[], validators=[DataRequired()])
     tier = SelectField(_l("Certificates"), choices=[])
-    as_of = DateField(_l("Certified on"), validators=[DataRequired()])
+    as_of = IsoDateField(_l("Certified on"), validators=[DataRequired()])
     sample_size = IntegerField(_l("Sample size"), validators=[Optional(), NumberRange(min=1)],
                                description=_l("Empty: the bureau's share of the population."))
     seed = StringField(_l("Seed"), filters=[strip], validators=[Length(max=40)],
@@ -103,7 +104,7 @@ class ActionForm(FlaskForm):
 
 class DeregisterForm(FlaskForm):
     """注销: the day the firm ceased to exist and why."""
-    on = DateField(_l("Deregistered on"), validators=[DataRequired()])
+    on = IsoDateField(_l("Deregistered on"), validators=[DataRequired()])
     reason = TextAreaField(_l("Reason"), filters=[strip],
                            validators=[DataRequired(), Length(max=REASON_MAX)],
                            description=_l("For example: business licence cancelled."))

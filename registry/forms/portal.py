@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, EmailField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
@@ -16,6 +16,7 @@ from wtforms.validators import (
 )
 
 from registry.figures import Figure
+from registry.forms import IsoDateField
 from registry.forms.auth import strip
 from registry.forms.filing import FigureField
 from registry.models.firm import TECH_FIELDS
@@ -89,7 +90,7 @@ def founded_in_the_past(form, field) -> None:
 class ProfileForm(FlaskForm):
     name = StringField(_l("Firm name"), filters=[strip],
                        validators=[DataRequired(), Length(max=200)])
-    founded = DateField(_l("Founded"), validators=[DataRequired(), founded_in_the_past],
+    founded = IsoDateField(_l("Founded"), validators=[DataRequired(), founded_in_the_past],
                         description=_l("The date on the business licence."))
     industry_code = StringField(
         _l("Industry code (GB/T 4754)"), filters=[strip, lambda v: v.upper() if v else v],

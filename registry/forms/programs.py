@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, TextAreaField
+from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from registry.figures import Figure
+from registry.forms import IsoDateField
 from registry.forms.auth import strip
 from registry.forms.filing import FigureField
 from registry.forms.officer import REASON_MAX
@@ -25,8 +26,8 @@ class ExcludeForm(FlaskForm):
 
 
 class NoticeForm(FlaskForm):
-    start = DateField(_l("Notice from"), validators=[DataRequired()])
-    end = DateField(_l("Notice until"), validators=[DataRequired()])
+    start = IsoDateField(_l("Notice from"), validators=[DataRequired()])
+    end = IsoDateField(_l("Notice until"), validators=[DataRequired()])
 
     def validate_end(self, field) -> None:
         if self.start.data and field.data and field.data < self.start.data:

@@ -7,10 +7,11 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from registry.forms import IsoDateField
 from registry.forms.auth import strip
 
 CHANGES_MAX = 4000
@@ -45,7 +46,7 @@ def parse_changes(text: str) -> dict[str, str]:
 
 class ScenarioForm(FlaskForm):
     name = StringField(_l("Name"), filters=[strip], validators=[DataRequired(), Length(max=120)])
-    as_of = DateField(_l("Base date"), validators=[Optional()],
+    as_of = IsoDateField(_l("Base date"), validators=[Optional()],
                       description=_l("The date the rules are applied on; empty: today."))
     districts = MultiCheckboxField(_l("Districts"), choices=[],
                                    description=_l("None ticked: the whole city."))
