@@ -113,6 +113,36 @@ class Const:
         return self.value
 
 
+def _rows(values, rows: np.ndarray) -> np.ndarray:
+    return np.asarray(values)[rows] if np.ndim(values) else np.full(len(rows), values)
+
+
+RATIO_STEPS = 10_000  # 1 / RATIO_PLACES
+
+
+def approximate(measure, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """(float64 values, known) of a numeric measure at `rows`, for sorting and showing only,
+    never for a decision; ratios floored to 4 places like `Ratio.at`. None when the measure is
+    not a number (a day, a yes/no, a name)."""
+    if isinstance(measure, Amount):
+        values = _rows(measure.value, rows).astype(np.float64)
+        if measure.unit in UNIT_SCALES:
+            values = values / UNIT_SCALES[measure.unit]
+        return values, _rows(measure.known, rows).astype(bool)
+    if isinstance(measure, Ratio):
+        num, den = _rows(measure.num, rows).astype(np.int64), _rows(measure.den, rows).astype(np.int64)
+        known = _rows(measure.known, rows).astype(bool) & (den != 0)
+        floored = (num * RATIO_STEPS) // np.where(known, den, 1)  # |num| <= 10^15: exact in int64
+        return floored / RATIO_STEPS, known
+    if isinstance(measure, Exact):
+        num, den = _rows(measure.num, rows).astype(np.float64), _rows(measure.den, rows).astype(np.float64)
+        return num / den, _rows(measure.known, rows).astype(bool)
+    if isinstance(measure, Const) and isinstance(measure.value, (int, float, Decimal)) \
+            and not isinstance(measure.value, bool):
+        return np.full(len(rows), float(measure.value)), np.ones(len(rows), bool)
+    return None
+
+
 @dataclass(frozen=True)
 class Requirement:
     """What a criterion requires, rendered as "<op> <value>" (e.g. "<= 500")."""

@@ -10,13 +10,15 @@ from fractions import Fraction
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from . import display
 from .columns import Y_1, Y_2, Y_3
 from .criteria import rd_ratio_outlook
 from .facts import TIERS
 from .i18n import LANGS, Message, translate
 from .logic import FALSE, STATUS_NAMES, UNKNOWN, as_bool
-from .outcome import Ratio
+from .outcome import Ratio, approximate
 from .units import SAVING_SCALE, from_fixed
 
 if TYPE_CHECKING:   # the engine imports this module; types only, no cycle at run time
@@ -256,28 +258,31 @@ def _step_criterion(verdicts: BatchVerdicts, tier: str, cid: str, i: int) -> dic
 
 # ---- a candidate's margin and R&D intensity (the officers' queue sorts by them) ------------
 
-# The criterion whose slack is a tier's margin: how far above its requirement the firm stands.
+# The criterion whose slack is a tier's margin: how far above its requirement the firm stands
+# (score points, a ratio's difference, 万元 of FY Y-1 sales).
 MARGIN_CRITERIA = {"tech_sme": "score", "hnte": "rd_ratio", "gazelle": "rd_intensity",
-                   "leader": "rd_ratio_each_year"}
+                   "leader": "revenue"}
 
 
-def margin(verdicts: BatchVerdicts, tier: str, i: int) -> Decimal | None:
-    """Firm i's actual value of its tier's margin criterion minus the requirement (score points
-    for a tech SME, a ratio's difference otherwise); None when either is unknown or absent."""
+def margins(verdicts: BatchVerdicts, tier: str, rows: np.ndarray) -> list[float | None]:
+    """Each firm's (at `rows`) actual value of its tier's margin criterion minus the requirement
+    (score points for a tech SME, a ratio's difference otherwise), to 4 places; None when either
+    is unknown. Approximate (float64): for sorting and showing, never for a decision."""
     outcome = verdicts.tiers[tier].outcomes.get(MARGIN_CRITERIA[tier])
     if outcome is None or outcome.actual is None or outcome.required is None:
-        return None
-    actual, required = outcome.actual.at(i), outcome.required.measure.at(i)
-    if not isinstance(actual, (int, Decimal)) or not isinstance(required, (int, Decimal)) \
-            or isinstance(actual, bool) or isinstance(required, bool):
-        return None
-    return Decimal(actual) - Decimal(required)
+        return [None] * len(rows)
+    actual, required = approximate(outcome.actual, rows), approximate(outcome.required.measure, rows)
+    if actual is None or required is None:
+        return [None] * len(rows)
+    values, known = np.round(actual[0] - required[0], 4), actual[1] & required[1]
+    return [float(value) if is_known else None for value, is_known in zip(values.tolist(), known.tolist())]
 
 
-def rd_intensity(verdicts: BatchVerdicts, i: int) -> Decimal | None:
-    """FY Y-1 R&D expenses over sales revenue (floored to 4 places like every shown ratio)."""
+def rd_intensities(verdicts: BatchVerdicts, rows: np.ndarray) -> list[float | None]:
+    """FY Y-1 R&D expenses over sales revenue of the firms at `rows`, floored to 4 places."""
     rd, revenue = verdicts.context.latest("rd_expense"), verdicts.context.latest("revenue")
-    return Ratio(rd.value, revenue.value, rd.known & revenue.known).at(i)
+    values, known = approximate(Ratio(rd.value, revenue.value, rd.known & revenue.known), rows)
+    return [float(value) if is_known else None for value, is_known in zip(values.tolist(), known.tolist())]
 
 
 # ---- HNTE innovation score: an estimate range, never a decision ----------------------------

@@ -40,7 +40,7 @@ from registry.rules.engine import BatchVerdicts, evaluate
 from registry.rules.facts import TIERS
 from registry.rules.logic import FALSE, STATUS_NAMES, TRUE, UNKNOWN
 from registry.rules.params import ParameterSet
-from registry.rules.report import margin, rd_intensity, rd_mismatch_detail
+from registry.rules.report import margins, rd_intensities, rd_mismatch_detail
 from registry.scan.loader import fetch_ints, load_columns
 from registry.scan.snapshot import (
     failed_ids,
@@ -408,7 +408,11 @@ class _Batch:
         failed_json: dict[int, str] = {}
         texts = []
         snapshots = to_bytes(pack(self.verdicts.columns.take(rows)))
-        for i, snapshot in zip(rows.tolist(), snapshots):
+        # The queue shows and sorts by these two (numbers, null when unknown).
+        measures = [f'"margin": {_number(margin)}, "rd_intensity": {_number(intensity)}'
+                    for margin, intensity in zip(margins(self.verdicts, tier, rows),
+                                                 rd_intensities(self.verdicts, rows))]
+        for i, snapshot, measured in zip(rows.tolist(), snapshots, measures):
             mask = int(self.failed[tier][i])
             if mask not in failed_json:
                 failed_json[mask] = json.dumps(failed_ids(mask))
@@ -417,11 +421,8 @@ class _Batch:
                 route = ', "route": "direct"' if tv.route_direct[i] else ', "route": "score"'
                 if not tv.route_direct[i] and tv.score.decided[i]:
                     route += f', "score": {int(tv.score.total[i])}'
-            # The queue shows and sorts by these two (numbers, null when unknown).
-            measures = json.dumps({"margin": _number(margin(self.verdicts, tier, i)),
-                                   "rd_intensity": _number(rd_intensity(self.verdicts, i))})[1:-1]
             texts.append(f'{head}, "status": "{STATUS_NAMES[int(tv.status[i])]}", "failed": {failed_json[mask]}, '
-                         f'{dated}, {measures}, "snapshot": "{base64.b64encode(snapshot).decode("ascii")}"{route}}}')
+                         f'{dated}, {measured}, "snapshot": "{base64.b64encode(snapshot).decode("ascii")}"{route}}}')
         return texts
 
     def _flag_details(self, flag_id: str, rows: np.ndarray) -> list[str]:
@@ -471,6 +472,6 @@ def upsert(session: Session, table, rows: list[dict], keys: list[str]) -> None:
     session.execute(statement, rows)
 
 
-def _number(value) -> int | float | None:
-    """A Decimal for a JSON number the database can sort by."""
-    return None if value is None else (int(value) if value == int(value) else float(value))
+def _number(value: float | None) -> str:
+    """A finite number (or None) as JSON the database can sort by; a whole one without ".0"."""
+    return "null" if value is None else repr(int(value) if value == int(value) else value)

@@ -165,3 +165,22 @@ def test_innovation_estimate_is_a_range_never_a_decision():
     assert estimate["parts"] == {"net_asset_growth": {"min": 0, "max": 10}, "sales_growth": {"min": 5, "max": 6},
                                  "ip_quantity": {"min": 7, "max": 8}}
     assert (estimate["min"], estimate["max"], estimate["decided"]) == (12, 96, False)
+
+
+def test_margins_are_each_tier_s_slack_for_the_queue():
+    """The queue's margin and R&D intensity (approximate, for sorting): the tech-SME score over
+    60, the HNTE window ratio over its band, the gazelle intensity over 2.5%, the leader's sales
+    over 50,000 万元; unknown stays None."""
+    import numpy as np
+
+    from registry.rules.report import margins, rd_intensities
+    batch = verdicts(base_firm(), with_year(base_firm(), 2024, revenue=None))
+    rows = np.arange(2)
+    result = batch.firm_result(0, "en")
+    score = result["tiers"]["tech_sme"]["score"]
+    assert margins(batch, "tech_sme", rows)[0] == score - 60
+    rd_ratio = next(c for c in result["tiers"]["hnte"]["criteria"] if c["id"] == "rd_ratio")
+    assert margins(batch, "hnte", rows)[0] == float(rd_ratio["actual"] - Decimal("0.04"))
+    assert margins(batch, "leader", rows)[0] == 20000 - 50000
+    assert rd_intensities(batch, rows) == [0.1, None]  # 2,000 / 20,000; sales unknown
+    assert margins(batch, "hnte", rows)[1] is None
