@@ -5,7 +5,7 @@ identifiers, district codes or money with more than two decimals.
 
 Two pages show identifiers on purpose, as the input syntax they document: the what-if form's
 parameter table (the dotted paths a scenario's changes are typed in) and the certificate import's
-column list (the header names a file may use). The admin's district table shows each district's
+column list and the official data import's header rows (the header names a file may use). The admin's district table shows each district's
 code, which the admin defines there.
 """
 from __future__ import annotations
@@ -22,6 +22,8 @@ from tests.text.conftest import ROLES, crawl, login_as
 # 2.5%), beside its name and unit.
 SYNTAX_PAGES = {"/whatif/new": re.compile(r"\b[a-z_]+(\.[a-z0-9_]+)+\b|\b0\.\d+\b"),
                 "/officer/certificates/import": re.compile(r"\b(credit_code|tech_sme)\b"),
+                # the official data import lists the header row each file must have
+                "/officer/official": re.compile(r"\b[a-z_]+(,[a-z_]+)+\b"),
                 "/admin/settings": None}
 FORBIDDEN = {
     "true/false": re.compile(r"=\s*(true|false)\b|\b(True|False)\b"),
