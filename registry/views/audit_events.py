@@ -46,6 +46,11 @@ EXPORT_LABELS = {"directory": _l("the firm directory"), "not_filed": _l("the not
 DIRECTION_LABELS = {"at_least": _l("at least"), "at_most": _l("at most")}
 
 
+def _official_source(details: dict) -> str:
+    return str({"statistics": _l("statistics bureau R&D survey"),
+                "tax": _l("tax bureau super-deduction declarations")}.get(details.get("kind"), "—"))
+
+
 def _count(value) -> str:
     try:
         return display_count(int(value))
@@ -460,6 +465,23 @@ ACTIONS = {
         if d.get("status") != "rejected" else _(
         "Refused %(file)s (%(rows)s rows): nothing was imported.", file=d.get("filename") or "—",
         rows=_count(d.get("rows")))),
+    "official_import": (_l("Official figures imported"), lambda t, d, e: _(
+        "Imported %(file)s (%(source)s): %(rows)s rows, %(created)s figures added and "
+        "%(updated)s changed.", file=d.get("filename") or "—", source=_official_source(d),
+        rows=_count(d.get("rows")), created=_count(d.get("created")),
+        updated=_count(d.get("updated")))
+        if d.get("status") != "rejected" else _(
+        "Refused %(file)s (%(source)s, %(rows)s rows, %(errors)s with errors): nothing was "
+        "imported.", file=d.get("filename") or "—", source=_official_source(d),
+        rows=_count(d.get("rows")), errors=_count(d.get("errors")))),
+    "roster_import": (_l("Firm roster imported"), lambda t, d, e: _(
+        "Imported the firm roster %(file)s: %(rows)s rows, %(created)s firms created and their "
+        "contacts invited.", file=d.get("filename") or "—", rows=_count(d.get("rows")),
+        created=_count(d.get("created")))
+        if d.get("status") != "rejected" else _(
+        "Refused the firm roster %(file)s (%(rows)s rows, %(errors)s with errors): nothing was "
+        "imported.", file=d.get("filename") or "—", rows=_count(d.get("rows")),
+        errors=_count(d.get("errors")))),
     # Filings
     "filing_correction_request": (_l("Correction asked"), lambda t, d, e: _(
         "Asked to correct the filing for %(year)s. Reason: %(reason)s",

@@ -25,8 +25,12 @@ def test_the_firm_file_and_the_ladder_explain_a_2018_verdict(app, client, db_ses
     page = client.get(f"/officer/firms/{firm.id}").get_data(as_text=True)
     assert "As of 2018-06-30, 2018 parameters" in page
     assert re.search(r'id="rd-institution">\s*no<', page)
-    row = re.search(r'<tr data-year="2017">.*?</tr>', page, re.DOTALL).group(0)
-    assert '<td data-fact="manufacturer">Yes</td><td data-fact="rd_survey">Yes</td>' in row
+    # The year's row up to its facts (its status cell holds a table of its own, revisions).
+    row = re.search(r'<tr data-year="2017">.*?data-fact="rd_survey">[^<]*</td>', page,
+                    re.DOTALL).group(0)
+    # A survey the firm declared on its filing, no statistics import confirming it yet.
+    assert ('<td data-fact="manufacturer">Yes</td>'
+            '<td data-fact="rd_survey">yes, self-declared (unverified)</td>') in row
     login(client, firm_user)
     ladder = client.get("/portal/").get_data(as_text=True)
     assert "with the 2018 rules" in ladder
