@@ -28,6 +28,7 @@ from registry.services.export import (
     MONEY_FORMAT,
     PERCENT_FORMAT,
     XLSX_MIMETYPE,
+    Column,
     Number,
     xlsx_workbook_bytes,
 )
@@ -294,18 +295,23 @@ def export_sheets(board: dashboard.Dashboard, names: dict[str, str]) -> list[tup
                *[_number(values["funnel"]["tiers"][tier][step]) for tier in TIERS
                  for step, _label in FUNNEL_STEPS]]
               for code, values in board.districts.items()]
+    # Each sheet keeps the year it is about; several districts' funnels add up to a totals row.
+    year, summed = board.as_of.year, len(board.districts) > 1
     return [
-        (_("Targets"), [_("Indicator"), _("Value"), _("Target"), _("Progress"), _("Status"),
-                        _("Source")], cards),
-        (_("Forecast"), [_("Part"), _("Firms")],
+        (f"{_('Targets')} {year}", [_("Indicator"), _("Value"), _("Target"), _("Progress"),
+                                    _("Status"), _("Source")], cards),
+        (f"{_('Forecast')} {year}", [_("Part"), _("Firms")],
          [[str(SET_LABELS[f"forecast.{part}"]), _number(forecast[part])] for part in FORECAST_PARTS]
          + [[_("Approval rate"), _number(forecast["rate"], "ratio")],
             [_("Forecast on 31 December"), _number(forecast["value"])]]),
-        (_("Districts"), [_("Indicator"), _("District"), _("Value"), _("Target"),
-                          _("Share of target"), _("Rank")], districts),
-        (_("Trends"), [_("Indicator"), _("Year"), *month_labels()],
+        (f"{_('Districts')} {year}", [_("Indicator"), _("District"), _("Value"), _("Target"),
+                                      _("Share of target"), _("Rank")], districts),
+        (f"{_('Trends')} {year - 1}-{year}", [_("Indicator"), _("Year"), *month_labels()],
          trends),
-        (_("Funnel"), [_("District"), _("Firms"), _("Filed"),
-                       *[f"{rules_text('tier.' + tier)} {step_label}" for tier in TIERS
-                         for _step, step_label in FUNNEL_STEPS]], funnel),
+        (f"{_('Funnel')} {year}", [_("District"), Column(_("Firms"), total=summed),
+                                   Column(_("Filed"), total=summed),
+                                   *[Column(f"{rules_text('tier.' + tier)} {step_label}",
+                                            total=summed)
+                                     for tier in TIERS for _step, step_label in FUNNEL_STEPS]],
+         funnel),
     ]

@@ -119,15 +119,21 @@ def test_the_export_has_one_sheet_per_view(client, registry, admin):
     login(client, admin)
     response = client.get("/dashboard/export.xlsx")
     workbook = load_workbook(io.BytesIO(response.data))
-    assert workbook.sheetnames == ["Targets", "Forecast", "Districts", "Trends", "Funnel"]
-    cards = list(workbook["Targets"].iter_rows(min_row=2, values_only=True))
+    year = TODAY.year
+    assert workbook.sheetnames == [f"Targets {year}", f"Forecast {year}", f"Districts {year}",
+                                   f"Trends {year - 1}-{year}", f"Funnel {year}"]
+    targets_sheet = workbook[f"Targets {year}"]
+    cards = list(targets_sheet.iter_rows(min_row=2, values_only=True))
     assert ("Valid high-tech enterprises (HNTE)", 3, 4) == cards[0][:3]
-    assert workbook["Targets"]["F2"].data_type == "s"
+    assert targets_sheet["F2"].data_type == "s"
     # Numbers are number cells in the format people read them in.
-    progress = workbook["Targets"]["D2"]
+    progress = targets_sheet["D2"]
     assert progress.data_type == "n" and progress.value == 0.75 and progress.number_format == "0.0%"
-    assert workbook["Targets"]["B2"].number_format == "#,##0"
-    trends = workbook["Trends"]
+    assert targets_sheet["B2"].number_format == "#,##0"
+    # The districts' funnels add up: a totals row under them.
+    funnel = list(workbook[f"Funnel {year}"].iter_rows(min_row=2, values_only=True))
+    assert funnel[-1][1] == sum(row[1] for row in funnel[:-1]) > 0
+    trends = workbook[f"Trends {year - 1}-{year}"]
     assert [cell.value for cell in trends[1]][2:4] == ["Month 1", "Month 2"]
 
 
@@ -160,7 +166,7 @@ def test_the_export_shows_money_in_wan_and_shares_in_percent(client, db_session,
     targets.set_target(db_session, admin, indicator="guishang_rd_ratio", year=TODAY.year,
                        value="0.04")
     login(client, admin)
-    sheet = load_workbook(io.BytesIO(client.get("/dashboard/export.xlsx").data))["Targets"]
+    sheet = load_workbook(io.BytesIO(client.get("/dashboard/export.xlsx").data))[f"Targets {TODAY.year}"]
     rows = {row[0].value: row for row in sheet.iter_rows(min_row=2)}
     money = rows["Tax relief (10k yuan)"][2]
     assert money.value == 2500.5 and money.number_format == "#,##0.00"
