@@ -167,3 +167,19 @@ def test_a_deregistered_firm_is_in_no_program(client, db_session, admin, registr
     post(client, f"{REWARD}/compute", {"budget": ""})
     assert registry_firms["three"].id not in awards(db_session)
     assert registry_firms["five"].id in awards(db_session)
+
+
+def test_the_priority_export_holds_the_intensity_as_a_percentage(client, db_session, officer,
+                                                                 registry_firms):
+    above = FirmFactory(name="海曙优先有限公司", district="haishu")
+    filing(above, 1000, 63)                                       # 6.3%: above the 5% line
+    db_session.commit()
+    login(client, officer)
+    page = client.get(f"/officer/programs/rd-priority/{YEAR}").get_data(as_text=True)
+    assert "海曙优先有限公司" in page and "6.30%" in page
+    export = client.get(f"/officer/programs/rd-priority/{YEAR}/export.xlsx")
+    sheet = load_workbook(io.BytesIO(export.data)).active
+    rows = {row[1].value: row for row in sheet.iter_rows(min_row=2)}
+    cell = rows["海曙优先有限公司"][3]
+    assert cell.data_type == "n" and Decimal(str(cell.value)) == Decimal("0.063")
+    assert cell.number_format == "0.00%"

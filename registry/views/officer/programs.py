@@ -324,15 +324,16 @@ def top_export(program_year: int, fmt: str):
 def priority_list(program_year: int):
     settings = _settings_or_404(program_year)
     rows = _priority_rows(program_year, settings)
-    return render_template("officer/programs/priority.html", year=program_year, settings=settings, rows=rows[:PAGE_SIZE * 5],
+    shown = [(firm, percent(share)) for firm, share in rows[:PAGE_SIZE * 5]]
+    return render_template("officer/programs/priority.html", year=program_year, settings=settings, rows=shown,
                            total=len(rows), names=district_names())
 
 
-def _priority_rows(year: int, settings) -> list[tuple[Firm, str]]:
+def _priority_rows(year: int, settings) -> list[tuple[Firm, Fraction]]:
     """The firms in the officer's scope above the priority threshold, with their R&D intensity."""
     firms, ids, _districts = programs.load_firms(db.session, year, where=firm_scope(current_user))
     chosen = rd_priority(firms, settings).nonzero()[0]
-    shares = {int(ids[i]): percent(Fraction(int(firms.rd_expense.value[i]), int(firms.revenue.value[i])))
+    shares = {int(ids[i]): Fraction(int(firms.rd_expense.value[i]), int(firms.revenue.value[i]))
               for i in chosen.tolist()}
     found = []
     chosen_ids = list(shares)
@@ -342,6 +343,9 @@ def _priority_rows(year: int, settings) -> list[tuple[Firm, str]]:
     return [(firm, shares[firm.id]) for firm in found]
 
 
+INTENSITY_PLACES = Decimal("0.000001")
+
+
 @bp.get(f"/programs/rd-priority/<{YEAR}:program_year>/export.<fmt>")
 @requires(Permission.PROGRAMS_VIEW)
 def priority_export(program_year: int, fmt: str):
@@ -349,7 +353,10 @@ def priority_export(program_year: int, fmt: str):
     names = district_names()
     headers = [_("Credit code"), _("Firm"), _("District"), _("R&D intensity"), _("Contact"), _("Phone"),
                _("E-mail")]
-    rows = [[firm.credit_code or firm.external_ref, firm.name, names.get(firm.district, firm.district), share,
+    # The intensity as a number in a percentage cell (to the basis point's hundredth).
+    rows = [[firm.credit_code or firm.external_ref, firm.name, names.get(firm.district, firm.district),
+             Number((Decimal(share.numerator) / Decimal(share.denominator)).quantize(INTENSITY_PLACES),
+                    PERCENT_FORMAT),
              *contact_cells(current_user, firm)]
             for firm, share in _priority_rows(program_year, settings)]
     return contact_table_response(f"rd-priority-{program_year}", headers, rows, fmt,
