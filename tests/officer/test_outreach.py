@@ -6,6 +6,7 @@ import csv
 import io
 import re
 from decimal import Decimal
+from urllib.parse import unquote
 
 import pytest
 from openpyxl import load_workbook
@@ -109,8 +110,11 @@ def test_export_csv_and_xlsx(client, officer, savings):
 
     response = client.get("/officer/outreach/rd_super_deduction/export.xlsx?sort=saving")
     assert response.status_code == 200
-    assert "attachment; filename=outreach-rd_super_deduction-2025.xlsx" in \
-        response.headers["Content-Disposition"]
+    disposition = response.headers["Content-Disposition"]
+    assert "attachment; filename=outreach-rd_super_deduction-2025.xlsx" in disposition
+    # The reader's file is named for the list, not its key (RFC 6266 filename*).
+    named = unquote(disposition.split("filename*=UTF-8''", 1)[1])
+    assert named.endswith(" 2025.xlsx") and "rd_super_deduction" not in named
     sheet = load_workbook(io.BytesIO(response.data)).active
     values = list(sheet.iter_rows(values_only=True))
     assert values[0][1] in ("Firm", "企业")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from urllib.parse import quote
 
 from flask import Response, abort, request
 from flask_login import current_user
@@ -13,6 +14,14 @@ from registry.services import export
 FORMATS = ("csv", "xlsx")
 
 
+def attachment(name: str, fmt: str, title: str | None = None) -> str:
+    """A download's Content-Disposition: the file is named for the reader by `title` (what the
+    list is, in their language, RFC 6266's UTF-8 filename*), with `name` as the plain ASCII
+    name for the clients that read no other."""
+    plain = f"attachment; filename={name}.{fmt}"
+    return f"{plain}; filename*=UTF-8''{quote(f'{title}.{fmt}', safe='')}" if title else plain
+
+
 def table_response(name: str, headers: list, rows: Iterable[list], fmt: str,
                    title: str | None = None) -> Response:
     """`rows` as `name`.csv or `name`.xlsx, one header row first; the workbook's sheet is named
@@ -22,8 +31,7 @@ def table_response(name: str, headers: list, rows: Iterable[list], fmt: str,
     streamed out in 64 KiB pieces."""
     if fmt not in FORMATS:
         abort(404)
-    filename = f"{name}.{fmt}"
-    disposition = {"Content-Disposition": f"attachment; filename={filename}"}
+    disposition = {"Content-Disposition": attachment(name, fmt, title)}
     if fmt == "csv":
         return Response(export.csv_chunks(headers, list(rows)),
                         mimetype="text/csv; charset=utf-8", headers=disposition)
