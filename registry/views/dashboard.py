@@ -263,7 +263,7 @@ def _helpers():
 EXPORT_FORMATS = {"count": COUNT_FORMAT, "money": MONEY_FORMAT, "ratio": PERCENT_FORMAT}
 
 
-def _number(value, kind: str = "count", format_: str | None = None):
+def number_cell(value, kind: str = "count", format_: str | None = None):
     """A number cell in the format people read the kind in (counts with separators, 万元 with
     two decimals, fractions as percentages); blank when there is no number."""
     if value is None:
@@ -278,21 +278,21 @@ def export_sheets(board: dashboard.Dashboard, names: dict[str, str]) -> list[tup
         return str(INDICATOR_LABELS.get(indicator, indicator))
 
     share = "0.0%"
-    cards = [[label(c.target.indicator), _number(c.value, c.target.kind),
-              _number(c.target.value, c.target.kind), _number(c.progress, format_=share),
+    cards = [[label(c.target.indicator), number_cell(c.value, c.target.kind),
+              number_cell(c.target.value, c.target.kind), number_cell(c.progress, format_=share),
               str(STATUS_LABELS[c.status]), c.target.source] for c in board.cards]
     forecast = board.values["forecast"]
     districts = [[label(indicator), names.get(row.code, row.code),
-                  _number(row.value, indicator_kind(indicator)),
-                  _number(row.target.value, indicator_kind(indicator)) if row.target else None,
-                  _number(row.share, format_=share), _number(row.rank or None)]
+                  number_cell(row.value, indicator_kind(indicator)),
+                  number_cell(row.target.value, indicator_kind(indicator)) if row.target else None,
+                  number_cell(row.share, format_=share), number_cell(row.rank or None)]
                  for indicator, rows in board.tables.items() for row in rows]
     trends = [[label(indicator), year,
-               *(_number(value, indicator_kind(indicator)) for value in values)]
+               *(number_cell(value, indicator_kind(indicator)) for value in values)]
               for indicator, years in board.trends.items() for year, values in years.items()]
-    funnel = [[names.get(code, code), _number(values["funnel"]["firms"]),
-               _number(values["funnel"]["filed"]),
-               *[_number(values["funnel"]["tiers"][tier][step]) for tier in TIERS
+    funnel = [[names.get(code, code), number_cell(values["funnel"]["firms"]),
+               number_cell(values["funnel"]["filed"]),
+               *[number_cell(values["funnel"]["tiers"][tier][step]) for tier in TIERS
                  for step, _label in FUNNEL_STEPS]]
               for code, values in board.districts.items()]
     # Each sheet keeps the year it is about; several districts' funnels add up to a totals row.
@@ -301,9 +301,9 @@ def export_sheets(board: dashboard.Dashboard, names: dict[str, str]) -> list[tup
         (f"{_('Targets')} {year}", [_("Indicator"), _("Value"), _("Target"), _("Progress"),
                                     _("Status"), _("Source")], cards),
         (f"{_('Forecast')} {year}", [_("Part"), _("Firms")],
-         [[str(SET_LABELS[f"forecast.{part}"]), _number(forecast[part])] for part in FORECAST_PARTS]
-         + [[_("Approval rate"), _number(forecast["rate"], "ratio")],
-            [_("Forecast on 31 December"), _number(forecast["value"])]]),
+         [[str(SET_LABELS[f"forecast.{part}"]), number_cell(forecast[part])] for part in FORECAST_PARTS]
+         + [[_("Approval rate"), number_cell(forecast["rate"], "ratio")],
+            [_("Forecast on 31 December"), number_cell(forecast["value"])]]),
         (f"{_('Districts')} {year}", [_("Indicator"), _("District"), _("Value"), _("Target"),
                                       _("Share of target"), _("Rank")], districts),
         (f"{_('Trends')} {year - 1}-{year}", [_("Indicator"), _("Year"), *month_labels()],

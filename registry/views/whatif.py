@@ -33,8 +33,9 @@ from registry.rules import today_in_shanghai
 from registry.rules.facts import TIERS
 from registry.rules.logic import STATUS_NAMES
 from registry.services import whatif
+from registry.services.export import Column
 from registry.views import MAX_ID
-from registry.views.dashboard import INDICATOR_LABELS, show_number
+from registry.views.dashboard import INDICATOR_LABELS, number_cell
 from registry.views.display import message_text, profile_label, rules_text
 from registry.views.officer import district_names, tier_label, visible_districts
 from registry.views.officer.export import table_response, workbook_response
@@ -357,17 +358,24 @@ def export_results(run_id: int):
                [_("Budget needed to pay every entitlement (10k yuan)"), "", "", "", programs["needed"]]]
     targets = [[str(INDICATOR_LABELS.get(row["target"].indicator, row["target"].indicator)),
                 names.get(row["target"].district, row["target"].district) if row["target"].district
-                else _("Whole city"), show_number(row["target"].value, row["target"].indicator),
-                show_number(row["base"], row["target"].indicator),
-                show_number(row["scenario"], row["target"].indicator)] for row in data["targets"]]
+                else _("Whole city"), *(number_cell(value, row["target"].kind) for value in
+                                        (row["target"].value, row["base"], row["scenario"]))]
+               for row in data["targets"]]
+    # Each sheet keeps the run's date; the incentives' reliefs add up to the change's fiscal cost.
+    day = data["run"].as_of.isoformat()
     sheets = [
-        (_("Tiers"), [_("District"), _("Tier"), _("Eligible, base"), _("Eligible, scenario"), _("Winners"),
-                      _("Losers")], tiers),
-        (_("Tax relief"), [_("Incentive"), _("Firms, base"), _("Firms, scenario"), _("Relief, base (10k yuan)"),
-                           _("Relief, scenario (10k yuan)"), _("Fiscal cost of the change (10k yuan)")], incentives),
-        (_("R&D reward"), [_("District"), _("Eligible firms, base"), _("Eligible firms, scenario"),
-                           _("Entitlement, base (10k yuan)"), _("Entitlement, scenario (10k yuan)")], reward),
-        (_("Targets"), [_("Target"), _("Scope"), _("Target value"), _("Base"), _("Scenario")], targets),
+        (f"{_('Tiers')} {day}", [_("District"), _("Tier"), _("Eligible, base"), _("Eligible, scenario"),
+                                 _("Winners"), _("Losers")], tiers),
+        (f"{_('Tax relief')} {day}", [_("Incentive"), _("Firms, base"), _("Firms, scenario"),
+                                      Column(_("Relief, base (10k yuan)"), total=True),
+                                      Column(_("Relief, scenario (10k yuan)"), total=True),
+                                      Column(_("Fiscal cost of the change (10k yuan)"), total=True)],
+         incentives),
+        (f"{_('R&D reward')} {day}", [_("District"), _("Eligible firms, base"), _("Eligible firms, scenario"),
+                                      _("Entitlement, base (10k yuan)"), _("Entitlement, scenario (10k yuan)")],
+         reward),
+        (f"{_('Targets')} {day}", [_("Target"), _("Scope"), _("Target value"), _("Base"), _("Scenario")],
+         targets),
     ]
     return workbook_response(f"whatif-{data['run'].as_of.isoformat()}-results", sheets)
 

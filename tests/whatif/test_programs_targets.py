@@ -8,6 +8,7 @@ import io
 import json
 from decimal import Decimal
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
@@ -154,7 +155,13 @@ def test_targets_show_the_monitoring_forecast_under_the_scenario(demo_app):
             assert export.status_code == 200
             book = load_workbook(io.BytesIO(export.data))
             assert len(book.sheetnames) == 4
+            assert all(name.endswith(run.as_of.isoformat()) for name in book.sheetnames)  # the run's date
             assert len(list(book.worksheets[3].iter_rows(values_only=True))) == len(whatif.target_results(db.session, run)) + 1
+            # Target values are number cells; the reliefs end with their totals row.
+            assert all(cell.data_type == "n" for row in book.worksheets[3].iter_rows(min_row=2, min_col=3)
+                       for cell in row if cell.value is not None)
+            relief = list(book.worksheets[1].iter_rows(min_row=2, values_only=True))
+            assert relief[-1][3] == pytest.approx(sum(row[3] for row in relief[:-1]))
             compare = client.get(f"/whatif/compare?a={run_id}&b={run_id}")
             assert compare.get_data(as_text=True).count('id="programs"') == 2
         finally:
