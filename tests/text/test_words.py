@@ -56,3 +56,13 @@ def test_active_people_are_normal_not_on_duty(client, admin):
     login(client, admin)
     users = _zh(client, "/admin/users")
     assert "在岗" not in users and "正常" in users
+
+
+def test_the_criteria_name_revenue_as_the_rules_define_it():
+    """rules.md measures the tech-SME size, the HNTE R&D ratio and the leader's size by sales
+    revenue (销售收入); the gazelle's growth and the bureau programs by operating revenue (营业收入)."""
+    from registry.rules.i18n import translate
+    sales = ("criterion.size_revenue", "criterion.rd_ratio", "criterion.revenue")
+    operating = ("criterion.base_revenue", "criterion.revenue_cagr")
+    assert all("销售收入" in translate(key, None, "zh") for key in sales)
+    assert all("营业收入" in translate(key, None, "zh") for key in operating)
