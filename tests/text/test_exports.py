@@ -28,6 +28,11 @@ FILE_TYPES = ("text/csv", export.XLSX_MIMETYPE)
 NOT_TABLES = ("/portal/filings/",)
 
 
+# A snake_case key (rd_ratio, hnte_near_miss) where a person reads words; e-mail addresses and
+# file names aside (test_no_raw_identifiers.py has the same pattern for the pages).
+IDENTIFIER = re.compile(r"(?<![@\w.-])[a-z][a-z0-9]*_[a-z0-9_]+\b(?![@\w.-]*@)")
+
+
 def _exports(app, user_id: str, lang: str = "zh"):
     return [(url, response) for url, response in crawl(login_as(app, user_id, lang))
             if response.mimetype in FILE_TYPES and not url.startswith(NOT_TABLES)]
@@ -63,6 +68,8 @@ def _check_sheet(url: str, name: str, sheet) -> list[str]:
                 problems.append(f"{url} {cell.coordinate}: a time with its zone {value!r}")
             if isinstance(value, str) and value in ("True", "False", "true", "false"):
                 problems.append(f"{url} {cell.coordinate}: {value}")
+            if isinstance(value, str) and IDENTIFIER.search(value):
+                problems.append(f"{url} {cell.coordinate}: an internal identifier {value!r}")
             if isinstance(value, (int, float)) and not isinstance(value, bool) \
                     and cell.number_format == "General" and isinstance(value, float):
                 problems.append(f"{url} {cell.coordinate}: {value} without a number format")
