@@ -398,10 +398,7 @@ def not_filed_page(session: Session, user, filters: NotFiledFilters, after: str 
                    size: int = PAGE_SIZE) -> Page:
     """Active firms (founded by the end of the year) with no submitted or accepted filing for
     the fiscal year, with the status of the draft or returned filing they may have."""
-    draft = (select(Filing.status).where(Filing.firm_id == Firm.id,
-                                         Filing.fiscal_year == filters.fiscal_year)
-             .scalar_subquery())
-    query = select(Firm, draft.label("filing_status")).where(*not_filed_conditions(user, filters))
+    query = select(Firm, _filing_status(filters)).where(*not_filed_conditions(user, filters))
     page = keyset_page(session, query, (Firm.id,), False, after, size)
     page.counts = dict(session.execute(
         select(Firm.district, func.count()).where(*not_filed_conditions(user, filters))
@@ -411,7 +408,16 @@ def not_filed_page(session: Session, user, filters: NotFiledFilters, after: str 
 
 
 def not_filed_rows(session: Session, user, filters: NotFiledFilters):
-    """Every not-filed firm of the filter, for an export (streamed by id)."""
-    query = select(Firm).where(*not_filed_conditions(user, filters)).order_by(Firm.id)
-    return session.scalars(query.execution_options(yield_per=2000))
+    """Every not-filed firm of the filter with the status of its draft or returned filing, as
+    the page shows it, for an export (streamed by id)."""
+    query = (select(Firm, _filing_status(filters)).where(*not_filed_conditions(user, filters))
+             .order_by(Firm.id))
+    return session.execute(query.execution_options(yield_per=2000))
+
+
+def _filing_status(filters: NotFiledFilters):
+    """The status of the firm's filing for the fiscal year (a draft or a returned one; none)."""
+    return (select(Filing.status).where(Filing.firm_id == Firm.id,
+                                        Filing.fiscal_year == filters.fiscal_year)
+            .scalar_subquery().label("filing_status"))
 

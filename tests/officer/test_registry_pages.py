@@ -74,6 +74,9 @@ def test_not_filed_lists_firms_without_a_counting_filing(client, db_session, off
     rows = list(csv.reader(io.StringIO(export.get_data(as_text=True).lstrip("\ufeff"))))
     assert sorted(row[1] for row in rows[1:]) == sorted(["草稿有限公司", "退回有限公司", "未申报有限公司"])
     assert all(row[8] == deadline.isoformat() for row in rows[1:])
+    # The filing's status, as the page's badge shows it.
+    assert {row[1]: row[9] for row in rows[1:]} == {"草稿有限公司": "Draft", "退回有限公司": "Returned",
+                                                    "未申报有限公司": "Not started"}
     xlsx = client.get("/officer/not-filed/export.xlsx")
     sheet = load_workbook(io.BytesIO(xlsx.data)).active
     assert sheet.max_row == 4

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -124,16 +125,21 @@ def not_filed_remind():
     return redirect(url_for("officer.not_filed", year=year))
 
 
+# A not-filed firm's filing of the year, as the page's badge names it (portal/_macros.html).
+FILING_STATUS_LABELS = {"draft": _l("Draft"), "returned": _l("Returned"), None: _l("Not started")}
+
+
 @bp.get("/not-filed/export.<fmt>")
 @requires(Permission.FIRMS_VIEW)
 def not_filed_export(fmt: str):
     filters = _not_filed_filters()
     names = visible_districts()
     headers = [_("Credit code"), _("Firm"), _("District"), _("Industry"), _("Contact"),
-               _("Phone"), _("E-mail"), _("Fiscal year"), _("Deadline")]
+               _("Phone"), _("E-mail"), _("Fiscal year"), _("Deadline"), _("Filing")]
     deadline = directory.filing_deadline(db.session, filters.fiscal_year)
     rows = ([firm.credit_code, firm.name, names.get(firm.district, firm.district),
-             firm.industry_code, *contact_cells(current_user, firm), filters.fiscal_year, deadline]
-            for firm in directory.not_filed_rows(db.session, current_user, filters))
+             firm.industry_code, *contact_cells(current_user, firm), filters.fiscal_year, deadline,
+             str(FILING_STATUS_LABELS[status])]
+            for firm, status in directory.not_filed_rows(db.session, current_user, filters))
     return contact_table_response(f"not-filed-{filters.fiscal_year}", headers, rows, fmt,
                                   export_name="not_filed")
