@@ -115,20 +115,24 @@ def indicators(args):
 
 # --- Scans ---------------------------------------------------------------------------------------
 
-class ScanSchema(ma.Schema):
+class ChunkedWorkSchema(ma.Schema):
+    """What scans and what-if runs share (models.scan.ChunkedWork): status and progress."""
     id = ma.fields.Integer(required=True)
-    kind = ma.fields.String(required=True)
     status = ma.fields.String(required=True)
-    as_of = ma.fields.String(required=True, metadata={"format": "date"})
-    firms_total = ma.fields.Integer(allow_none=True, required=True)
-    firms_done = ma.fields.Integer(allow_none=True, required=True)
-    chunks_total = ma.fields.Integer(allow_none=True, required=True)
-    chunks_done = ma.fields.Integer(allow_none=True, required=True)
     progress = ma.fields.Float(required=True)
+    firms_done = ma.fields.Integer(allow_none=True, required=True)
+    firms_total = ma.fields.Integer(allow_none=True, required=True)
+    chunks_done = ma.fields.Integer(allow_none=True, required=True)
+    chunks_total = ma.fields.Integer(allow_none=True, required=True)
+    seconds = ma.fields.Float(allow_none=True, required=True)
+
+
+class ScanSchema(ChunkedWorkSchema):
+    kind = ma.fields.String(required=True)
+    as_of = ma.fields.String(required=True, metadata={"format": "date"})
     opened = ma.fields.Integer(allow_none=True, required=True)
     closed = ma.fields.Integer(allow_none=True, required=True)
     flags = ma.fields.Integer(allow_none=True, required=True)
-    seconds = ma.fields.Float(allow_none=True, required=True)
     error = ma.fields.String(allow_none=True, required=True)
 
 
@@ -185,15 +189,8 @@ class ScenarioListSchema(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(ScenarioSchema), required=True)
 
 
-class RunSchema(ma.Schema):
-    id = ma.fields.Integer(required=True)
-    status = ma.fields.String(required=True)
-    progress = ma.fields.Float(required=True)
-    firms_done = ma.fields.Integer(allow_none=True, required=True)
-    firms_total = ma.fields.Integer(allow_none=True, required=True)
-    chunks_done = ma.fields.Integer(allow_none=True, required=True)
-    chunks_total = ma.fields.Integer(allow_none=True, required=True)
-    seconds = ma.fields.Float(allow_none=True, required=True)
+class RunSchema(ChunkedWorkSchema):
+    """A what-if run's status and progress (its own name in the OpenAPI document)."""
 
 
 class RunResultsSchema(RunSchema):
