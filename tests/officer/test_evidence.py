@@ -128,6 +128,7 @@ def test_the_candidate_page_shows_the_figures_behind_each_criterion(app, client,
     login(client, officer)
     page = client.get(f"/officer/candidates/{candidate.id}").get_data(as_text=True)
     evidence = page[page.index('id="evidence"'):]
+    assert f"#{candidate.id}" not in page        # the breadcrumb names the firm and tier
     # each window year with its filing and whether it is accepted
     for year, status in ((LAST_YEAR - 2, "accepted"), (LAST_YEAR - 1, "accepted"),
                          (LAST_YEAR, "submitted")):

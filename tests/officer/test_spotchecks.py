@@ -96,6 +96,9 @@ def test_draw_record_and_export_through_the_client(client, db_session, officer, 
     check_id = int(re.search(r"/spot-checks/(\d+)", response.headers["Location"]).group(1))
     page = client.get(f"/officer/spot-checks/{check_id}").get_data(as_text=True)
     assert 'id="seed">42<' in page and 'class="alert alert-success mt-3" id="replay"' in page
+    # Named by district and date, not by its row id (the roster's inspector numbers stay: the
+    # published draw hashes them, so anyone can replay it).
+    assert f"Spot check #{check_id}" not in page and f'aria-current="page">#{check_id}' not in page
     item = db_session.scalar(select(SpotCheckItem).where(SpotCheckItem.spot_check_id == check_id,
                                                          SpotCheckItem.rank == 1))
     assert client.post(f"/officer/spot-checks/items/{item.id}",
