@@ -64,7 +64,7 @@ def test_totals_are_kept_with_the_list_not_added_up_per_request(client, db_sessi
     # The page shows what is kept (a marker value proves it is not recomputed).
     lst.totals = {**lst.totals, "haishu": {**lst.totals["haishu"], "firms": 4321}}
     db_session.commit()
-    assert "4321" in client.get(REWARD).get_data(as_text=True)
+    assert "4,321" in client.get(REWARD).get_data(as_text=True)
     # Changing the list keeps its totals again.
     post(client, f"{REWARD}/firms/{registry_firms['four'].id}/exclude", {"reason": "x"})
     db_session.expire_all()
