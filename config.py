@@ -74,6 +74,9 @@ class BaseConfig:
         "monthly_snapshot": {"at": "03:00", "day": 1},
         "whatif_reconcile": {"every": 60},
     }
+    # Connections a whole-registry read that answers one caller (a monitoring snapshot's fresh
+    # evaluation) reads its ranges on at once, on PostgreSQL (registry/services/readers.py).
+    PARALLEL_READERS = 2
 
     # How many reverse proxies stand in front of the app (0: none). Each sets X-Forwarded-For
     # and X-Forwarded-Proto; the client's address in rate limits and the audit trail comes

@@ -41,7 +41,7 @@ from registry.rules.facts import TIERS
 from registry.rules.logic import FALSE, STATUS_NAMES, TRUE, UNKNOWN
 from registry.rules.params import ParameterSet
 from registry.rules.report import margins, rd_intensities, rd_mismatch_detail
-from registry.scan.loader import fetch_ints, load_columns
+from registry.scan.loader import fetch_ints, load_columns, use_own_parallelism
 from registry.scan.snapshot import (
     failed_ids,
     failed_mask,
@@ -128,10 +128,7 @@ LIFECYCLES = (CANDIDATES, FLAGS, OPPORTUNITIES)
 def evaluate_range(session: Session, first: int, last: int, evaluation: Evaluation) -> Changes:
     """Evaluate firms with ids in [first, last] and write what changed (flushes, never commits)."""
     connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        # Workers are the parallelism: no parallel query; and compiling these statements to
-        # machine code costs more than it saves.
-        connection.exec_driver_sql("SET LOCAL jit = off; SET LOCAL max_parallel_workers_per_gather = 0")
+    use_own_parallelism(connection)
     firm_ids, columns = load_columns(connection, first, last, evaluation.as_of)
     if not len(firm_ids):
         return Changes()

@@ -6,18 +6,20 @@ Every count is of distinct firms among the firms `facts export` exports. Each qu
 firm's district, so one pass yields every district and the city is their sum (a firm is in one
 district, and every figure kept per scope is additive: counts and sums, ratios are derived last).
 `tax_relief` is a fresh evaluation of the rules engine as of the date (tax year Y−1), over the
-firms in id chunks as a scan reads them.
+firms in id ranges as a scan reads them, read alongside the counts (services/readers.py).
 """
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Self
 
 import numpy as np
-from sqlalchemy import and_, case, func, literal_column, select
+from flask import current_app
+from sqlalchemy import and_, case, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from registry.models import (
@@ -36,8 +38,9 @@ from registry.models.firm import active_on
 from registry.models.monitoring import CITY_SCOPE
 from registry.rules import SHANGHAI, evaluate
 from registry.rules.units import SAVING_SCALE, SCALE, from_fixed
-from registry.scan.loader import load_columns
+from registry.scan.loader import load_columns, load_districts, use_own_parallelism
 from registry.services.chunks import chunk_ranges, setting
+from registry.services.readers import ranges_read
 from registry.services.scans import parameters_for
 
 # The indicators of §I in the order pages show them.
@@ -164,11 +167,14 @@ def compute(session: Session, as_of: dt.date, *, fiscal_year: int | None = None,
     codes = [district] if district is not None else list(
         session.scalars(select(District.code).order_by(District.code)))
     per_district = {code: Figures() for code in codes}
-    for rows in (_firm_counts(session, period, district), _guishang(session, period, district),
-                 _pipeline(session, period, district), _decisions(session, period, district),
-                 _tax_relief(session, period, district) if tax_relief else ()):
-        for code, key, count in rows:
-            per_district.setdefault(code, Figures()).counts[key] += int(count or 0)
+    use_own_parallelism(session.connection())
+    # The fresh evaluation starts first: its ranges are read alongside the counts' queries.
+    with _tax_relief(session, period, district) if tax_relief else nullcontext(()) as relief:
+        for rows in (_firm_counts(session, period, district), _guishang(session, period, district),
+                     _pipeline(session, period, district), _decisions(session, period, district),
+                     relief):
+            for code, key, count in rows:
+                per_district.setdefault(code, Figures()).counts[key] += int(count or 0)
     if district is not None:
         return per_district
     city = Figures()
@@ -220,8 +226,10 @@ class GroupedFacts:
     def joined(self, query):
         """`query` (selecting from firms) with every table's grouped facts joined."""
         for model, facts in self._facts.items():
+            # Only rows meeting some fact are grouped: a firm with none is left out and reads 0.
             grouped = (select(model.firm_id, *(func.max(case((condition, 1), else_=0)).label(name)
                                                for name, condition in facts))
+                       .where(or_(*(condition for _name, condition in facts)))
                        .group_by(model.firm_id).subquery())
             query = query.outerjoin(grouped, grouped.c.firm_id == Firm.id)
         return query
@@ -361,27 +369,38 @@ def _decisions(session: Session, period: Period, district: str | None):
         yield code, "decided_365", decided
 
 
+@contextmanager
 def _tax_relief(session: Session, period: Period, district: str | None):
-    """Evaluate the firms as of d (the scan's loader and engine) and add up, per district, every
-    known saving, the firms with a known saving > 0 and those with an unknown one."""
+    """Evaluate the firms as of d (the scan's loader and engine), their ranges read on their own
+    connections (services/readers.py), and give per district every known saving added up, the
+    firms with a known saving > 0 and those with an unknown one."""
     params, _key = parameters_for(period.as_of)
-    connection = session.connection()
-    for first, last, _count in chunk_ranges(session, setting("SCAN_CHUNK_SIZE")):
-        scope = dict(session.execute(select(Firm.id, Firm.district).where(
-            Firm.id.between(first, last), exported_firms(district, period.as_of))).all())
-        if not scope:
+
+    def of_range(connection, first: int, last: int) -> list[tuple[str, str, int]]:
+        return _relief_of_range(connection, first, last, period.as_of, params, district)
+
+    ranges = chunk_ranges(session, setting("SCAN_CHUNK_SIZE"))
+    with ranges_read(session, ranges, of_range, current_app.config["PARALLEL_READERS"]) as results:
+        yield (row for rows in results for row in rows)
+
+
+def _relief_of_range(connection, first: int, last: int, as_of: dt.date, params,
+                     district: str | None) -> list[tuple[str, str, int]]:
+    firm_ids, columns = load_columns(connection, first, last, as_of)
+    if not len(firm_ids):
+        return []
+    districts = load_districts(connection, firm_ids, first, last, as_of)
+    incentives = evaluate(columns, params).incentives.values()
+    known = [i.applies & i.saving_known for i in incentives]
+    total = sum(np.where(k, i.saving, 0) for k, i in zip(known, incentives))
+    positive = np.logical_or.reduce([k & (i.saving > 0) for k, i in zip(known, incentives)])
+    unknown = np.logical_or.reduce([i.applies & ~i.saving_known for i in incentives])
+    rows = []
+    for code in np.unique(districts).tolist():
+        if code == "" or district not in (None, code):
             continue
-        firm_ids, columns = load_columns(connection, first, last, period.as_of)
-        incentives = evaluate(columns, params).incentives.values()
-        known = [i.applies & i.saving_known for i in incentives]
-        total = sum(np.where(k, i.saving, 0) for k, i in zip(known, incentives))
-        positive = np.logical_or.reduce([k & (i.saving > 0) for k, i in zip(known, incentives)])
-        unknown = np.logical_or.reduce([i.applies & ~i.saving_known for i in incentives])
-        scope_ids = np.fromiter(scope, np.int64, len(scope))
-        rows = np.searchsorted(firm_ids, scope_ids)
-        codes = np.array(list(scope.values()), dtype=object)
-        for code in set(scope.values()):
-            of_code = rows[codes == code]
-            yield code, "tax_total", int(total[of_code].sum())
-            yield code, "tax_firms", int(positive[of_code].sum())
-            yield code, "tax_unknown", int(unknown[of_code].sum())
+        of_code = districts == code
+        rows += [(code, "tax_total", int(total[of_code].sum())),
+                 (code, "tax_firms", int(positive[of_code].sum())),
+                 (code, "tax_unknown", int(unknown[of_code].sum()))]
+    return rows

@@ -36,7 +36,6 @@ from registry.models import (
     WhatifTierCount,
 )
 from registry.models.base import utcnow
-from registry.models.firm import active_on
 from registry.models.whatif import LOSER, WINNER
 from registry.rules import today_in_shanghai
 from registry.rules.engine import BatchVerdicts, TierVerdicts, evaluate
@@ -47,7 +46,7 @@ from registry.rules.logic import TRUE, UNKNOWN
 from registry.rules.params import PROFILE_TIERS, ParameterError, ParameterSet
 from registry.rules.programs import FINE_PER_YUAN, ProgramSettings, rd_priority, rd_reward, rd_top
 from registry.rules.units import SAVING_SCALE, from_fixed, to_fixed
-from registry.scan.loader import load_columns
+from registry.scan.loader import load_columns, load_districts, use_own_parallelism
 from registry.scan.stage import INT2, INT4, INT8, TEXT, insert_rows
 from registry.services import audit, chunks, indicators, programs
 from registry.services import settings as bureau_settings
@@ -293,28 +292,22 @@ class _Scope:
     districts: np.ndarray
 
 
-def _scope(session: Session, run: WhatifRun, firm_ids: np.ndarray, first: int, last: int) -> _Scope:
-    query = select(Firm.id, Firm.district).where(Firm.id.between(first, last), active_on(run.as_of))
-    if run.districts:
-        query = query.where(Firm.district.in_(run.districts))
-    found = session.execute(query.order_by(Firm.id)).all()
-    ids = np.array([firm_id for firm_id, _district in found], dtype=np.int64)
-    districts = np.array([district for _firm_id, district in found], dtype=object)
-    rows = np.searchsorted(firm_ids, ids)
-    present = (rows < len(firm_ids)) & (firm_ids[np.minimum(rows, len(firm_ids) - 1)] == ids)
-    return _Scope(rows[present], districts[present])
+def _scope(connection, run: WhatifRun, firm_ids: np.ndarray, first: int, last: int) -> _Scope:
+    districts = load_districts(connection, firm_ids, first, last, run.as_of)
+    wanted = np.isin(districts, run.districts) if run.districts else districts != ""
+    rows = np.flatnonzero(wanted)
+    return _Scope(rows, districts[rows])
 
 
 def _work(session: Session, run: WhatifRun, first: int, last: int) -> tuple[int, dict[str, int]]:
     """Evaluate a range under both parameter sets from one read of the facts; insert aggregates and
     changes. Returns (firms, {"changes": n})."""
     connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql("SET LOCAL jit = off; SET LOCAL max_parallel_workers_per_gather = 0")
+    use_own_parallelism(connection)
     firm_ids, columns = load_columns(connection, first, last, run.as_of)
     if not len(firm_ids):
         return 0, {}
-    scope = _scope(session, run, firm_ids, first, last)
+    scope = _scope(connection, run, firm_ids, first, last)
     if not len(scope.rows):
         return 0, {}
     if len(scope.rows) < len(firm_ids):
