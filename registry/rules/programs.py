@@ -21,7 +21,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from .columns import Figure
+from .columns import Figure, FirmColumns
 from .logic import FALSE, TRUE, all_of, as_bool, negate, truth
 from .params import ParameterSet
 from .units import SAVING_SCALE, SCALE, from_fixed, to_fixed
@@ -69,6 +69,16 @@ class ProgramFirms:
                    np.array([three[row[3]] for row in rows], np.int8),
                    np.array([three[row[4]] for row in rows], np.int8))
 
+
+    @classmethod
+    def from_columns(cls, columns: FirmColumns) -> ProgramFirms:
+        """The engine's columns at as_of read as the programs of year as_of.year: FY P−1 is the
+        columns' last data year, whose `rd_survey` is already the statistics bureau's when it
+        has a row and the firm's own declaration otherwise (§R1)."""
+        last = len(columns.data_years) - 1
+        return cls(columns.as_of.year, columns.ids, columns.revenue.column(last),
+                   columns.rd_expense.column(last), columns.rd_survey[:, last].astype(np.int8),
+                   columns.incidents.astype(np.int8))
 
 # ---- settings --------------------------------------------------------------------------------
 

@@ -15,12 +15,12 @@ from datetime import date
 import numpy as np
 import psycopg
 from psycopg.pq import ExecStatus
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.engine import Connection
 
 from registry.models.certificate import COUNTING_CERTIFICATE_STATUSES
 from registry.models.filing import COUNTING_STATUSES
-from registry.models.firm import active_on
+from registry.models.firm import Firm, active_on
 from registry.rules.columns import DIRECT_ROUTE_BITS, TECH_FIELD_CODES, YEARS, FirmColumns
 from registry.rules.facts import FIRM_BOOLEANS, TIERS, YEAR_BOOLEANS, YEAR_FIGURES
 from registry.scan.stage import copy_record
@@ -184,20 +184,25 @@ def load_columns(connection: Connection, first: int, last: int, as_of: date,
     return firm_ids, _with_ids(columns, firm_ids)
 
 
+def driver_rows(connection: Connection, statement) -> list[tuple]:
+    """The rows of a Core `statement` as the driver's own tuples, its values compiled inline: at a
+    million rows the ORM's and even Core's row objects cost more than the query. Values come as
+    the driver gives them (SQLite: booleans as 0/1)."""
+    sql = str(statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(sql)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
 def load_districts(connection: Connection, firm_ids: np.ndarray, first: int, last: int,
                    as_of: date) -> np.ndarray:
     """The district code of each firm of `firm_ids` (the sorted ids `load_columns` read for
-    [first, last] on as_of), '' for one no longer there. Read through the driver's own cursor:
-    at a million firms the ORM's row objects cost more than the query."""
-    counted = active_on(as_of).compile(dialect=connection.dialect,
-                                       compile_kwargs={"literal_binds": True})
-    cursor = connection.connection.cursor()
-    try:
-        cursor.execute(f"SELECT id, district FROM firms WHERE id BETWEEN {int(first)} AND {int(last)} "
-                       f"AND ({counted})")
-        rows = cursor.fetchall()
-    finally:
-        cursor.close()
+    [first, last] on as_of), '' for one no longer there."""
+    rows = driver_rows(connection, select(Firm.id, Firm.district)
+                       .where(Firm.id.between(first, last), active_on(as_of)))
     districts = np.full(len(firm_ids), "", dtype=object)
     if rows:
         ids = np.fromiter((firm_id for firm_id, _district in rows), np.int64, len(rows))

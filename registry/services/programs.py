@@ -14,10 +14,10 @@ from decimal import Decimal
 
 import numpy as np
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import BigInteger, and_, delete, func, select, text, type_coerce
+from sqlalchemy import BigInteger, and_, case, delete, func, select, text, true, type_coerce
 from sqlalchemy.orm import Session
 
-from registry.models import Filing, Firm, ProgramEntry, ProgramList
+from registry.models import Filing, Firm, OfficialFigure, ProgramEntry, ProgramList
 from registry.models.base import utcnow
 from registry.models.filing import COUNTING_STATUSES
 from registry.models.firm import active_on
@@ -34,6 +34,7 @@ from registry.rules.programs import (
     rd_top,
 )
 from registry.rules.units import SAVING_SCALE, from_fixed, to_fixed
+from registry.scan.loader import driver_rows
 from registry.services import ServiceError, audit
 from registry.services import settings as bureau_settings
 from registry.services.directory import keyset_page
@@ -70,27 +71,41 @@ def load_firms(session: Session, year: int, district: str | None = None,
     narrows the firms further (e.g. one firm)."""
     filing = and_(Filing.firm_id == Firm.id, Filing.fiscal_year == year - 1,
                   Filing.status.in_(COUNTING_STATUSES))
+    surveyed = and_(OfficialFigure.firm_id == Firm.id, OfficialFigure.fiscal_year == year - 1,
+                    OfficialFigure.source == "statistics")
+    # §R1: the statistics bureau's survey row when there is one, else the firm's own declaration.
+    survey = case((OfficialFigure.firm_id.is_not(None), true()), else_=Filing.rd_survey)
     query = (select(Firm.id, func.coalesce(Firm.credit_code, Firm.external_ref), Firm.district,
-                    Firm.incidents, _raw(Filing.revenue), _raw(Filing.rd_expense), Filing.rd_survey)
-             .outerjoin(Filing, filing).where(active_on(today_in_shanghai())).order_by(Firm.id))
+                    Firm.incidents, _raw(Filing.revenue), _raw(Filing.rd_expense), survey)
+             .outerjoin(Filing, filing).outerjoin(OfficialFigure, surveyed)
+             .where(active_on(today_in_shanghai())).order_by(Firm.id))
     if district is not None:
         query = query.where(Firm.district == district)
     if where is not None:
         query = query.where(where)
-    rows = session.execute(query).all()
-    return _columns(year, rows), np.array([row[0] for row in rows], np.int64), [row[2] for row in rows]
+    rows = driver_rows(session.connection(), query)
+    table = np.array(rows, dtype=object).reshape(len(rows), 7)
+    return _columns(year, table), table[:, 0].astype(np.int64), table[:, 2].tolist()
 
 
-def _columns(year: int, rows) -> ProgramFirms:
-    three = {None: 0, True: 1, False: -1}
+def _columns(year: int, table: np.ndarray) -> ProgramFirms:
+    """The programs' inputs from the rows of `load_firms` (an object array, a row per firm)."""
+    rows = len(table)
 
     def figure(position: int) -> Figure:
-        values = [row[position] for row in rows]
-        return Figure(np.array([0 if v is None else v for v in values], np.int64),
-                      np.array([v is not None for v in values], np.bool_))
-    return ProgramFirms(year, [row[1] for row in rows], figure(4), figure(5),
-                        np.array([three[row[6]] for row in rows], np.int8),
-                        np.array([three[row[3]] for row in rows], np.int8))
+        known = np.not_equal(table[:, position], None)
+        values = np.zeros(rows, np.int64)
+        values[known] = table[known, position].astype(np.int64)
+        return Figure(values, known)
+
+    def three_valued(position: int) -> np.ndarray:
+        """None, true, false (the driver's bool, or SQLite's 1/0) as 0, 1, -1."""
+        column, out = table[:, position], np.zeros(rows, np.int8)
+        known = np.not_equal(column, None)
+        out[known] = np.where(column[known].astype(bool), 1, -1)
+        return out
+    return ProgramFirms(year, table[:, 1].tolist(), figure(4), figure(5), three_valued(6),
+                        three_valued(3))
 
 
 # ---- reward lists -------------------------------------------------------------------------------

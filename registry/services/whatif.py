@@ -44,11 +44,18 @@ from registry.rules.i18n import Message
 from registry.rules.jsonout import dumps
 from registry.rules.logic import TRUE, UNKNOWN
 from registry.rules.params import PROFILE_TIERS, ParameterError, ParameterSet
-from registry.rules.programs import FINE_PER_YUAN, ProgramSettings, rd_priority, rd_reward, rd_top
+from registry.rules.programs import (
+    FINE_PER_YUAN,
+    ProgramFirms,
+    ProgramSettings,
+    rd_priority,
+    rd_reward,
+    rd_top,
+)
 from registry.rules.units import SAVING_SCALE, from_fixed, to_fixed
 from registry.scan.loader import load_columns, load_districts, use_own_parallelism
 from registry.scan.stage import INT2, INT4, INT8, TEXT, insert_rows
-from registry.services import audit, chunks, indicators, programs
+from registry.services import audit, chunks, indicators
 from registry.services import settings as bureau_settings
 from registry.services.scans import current_parameters, parameters_for
 
@@ -361,7 +368,7 @@ def _work(session: Session, run: WhatifRun, first: int, last: int) -> tuple[int,
            for key, values in incentive_rows.items() if key not in ("district", "incentive")}})
     totals = {f"{side}_tax_firms": per_district(_saving_firms(verdicts)) for side, verdicts in
               (("base", base), ("scenario", changed))}
-    totals.update(_program_totals(session, run, first, last, names))
+    totals.update(_program_totals(run, columns, district_codes, n_districts))
     insert_rows(connection, WhatifDistrictTotal.__table__, {
         "run_id": (INT4, run.id), "chunk_index": (INT4, chunk_index), "district": (TEXT, names.tolist()),
         **{key: (INT8 if key.endswith("entitlement") else INT4, values.astype(np.int64))
@@ -375,24 +382,18 @@ def _saving_firms(verdicts: BatchVerdicts) -> np.ndarray:
                                  for it in verdicts.incentives.values()])
 
 
-def _program_totals(session: Session, run: WhatifRun, first: int, last: int, names: np.ndarray
+def _program_totals(run: WhatifRun, columns, district_codes: np.ndarray, n_districts: int
                     ) -> dict[str, np.ndarray]:
-    """The programs of the run's year (FY year−1 data of the range's firms in scope, as the
-    `programs` commands read them) per district of `names`, under both parameter sets: reward
-    eligible and unknown firms, Σ entitlement (10^-8 万元), priority firms, top-N eligible firms."""
-    where = Firm.id.between(first, last)
-    if run.districts:
-        where = where & Firm.district.in_(run.districts)
-    firms, _ids, districts = programs.load_firms(session, run.as_of.year, where=where)
-    index = {name: i for i, name in enumerate(names.tolist())}
-    codes = np.array([index.get(code, -1) for code in districts], dtype=np.int64)
-    known = codes >= 0
+    """The programs of the run's year over the range's firms in scope, from the facts the run read
+    once (FY year−1 of `columns`), per district (`district_codes` index the run's district names),
+    under both parameter sets: reward eligible and unknown firms, Σ entitlement (10^-8 万元),
+    priority firms, top-N eligible firms."""
+    firms = ProgramFirms.from_columns(columns)
     out: dict[str, np.ndarray] = {}
 
     def add(key: str, mask: np.ndarray, weights: np.ndarray | None = None) -> None:
-        values = np.zeros(len(names), dtype=np.int64)
-        chosen = known & mask
-        np.add.at(values, codes[chosen], 1 if weights is None else weights[chosen])
+        values = np.zeros(n_districts, dtype=np.int64)
+        np.add.at(values, district_codes[mask], 1 if weights is None else weights[mask])
         out[key] = values
 
     for side, params in zip(("base", "scenario"), run_parameters(run)):
