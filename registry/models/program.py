@@ -69,6 +69,8 @@ class ProgramEntry(Base):
     __table_args__ = (
         # The reward list's pages: awarded (or excluded) firms by award, keyset-paged.
         Index("ix_program_entries_page", "list_id", "eligible", "excluded", "award", "firm_id"),
+        # A ranking's first N entries, by rank.
+        Index("ix_program_entries_rank", "list_id", "rank"),
     )
 
     list_id: Mapped[int] = mapped_column(ForeignKey("program_lists.id", ondelete="CASCADE"), primary_key=True)

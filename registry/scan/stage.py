@@ -11,7 +11,7 @@ integers and booleans, never null, or texts (JSON), which may be null.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -55,6 +55,20 @@ def stage(connection: Connection, table: str, columns: Columns) -> None:
         connection.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{table}")
         connection.exec_driver_sql(f"CREATE TEMPORARY TABLE {table} ({ddl})")
     _write(connection, table, columns)
+
+
+def copy_rows(connection: Connection, table: Table, names: Sequence[str], rows: Iterable[tuple]) -> None:
+    """Insert rows of plain values in their stored form (int, bool, str, None) into `table`: one
+    text COPY on PostgreSQL, the driver adapting each value (nulls allowed, which `insert_rows`'
+    fixed layout has no room for), else one executemany."""
+    if connection.dialect.name == "postgresql":
+        cursor = connection.connection.driver_connection.cursor()
+        with cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    connection.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(names)}) "
+                               f"VALUES ({', '.join('?' * len(names))})", list(rows))
 
 
 def _write(connection: Connection, table: str, columns: Columns, typed: Table | None = None) -> None:

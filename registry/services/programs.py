@@ -9,6 +9,8 @@ is computed and published (frozen, shown to the firms in it). Every step is audi
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections.abc import Iterable
 from dataclasses import replace
 from decimal import Decimal
 
@@ -23,7 +25,7 @@ from registry.models.filing import COUNTING_STATUSES
 from registry.models.firm import active_on
 from registry.rules import today_in_shanghai
 from registry.rules.columns import Figure
-from registry.rules.logic import TRUE, UNKNOWN
+from registry.rules.logic import FALSE, TRUE, UNKNOWN
 from registry.rules.params import load_parameters
 from registry.rules.programs import (
     ProgramFirms,
@@ -35,12 +37,14 @@ from registry.rules.programs import (
 )
 from registry.rules.units import SAVING_SCALE, from_fixed, to_fixed
 from registry.scan.loader import driver_rows
+from registry.scan.stage import copy_rows
 from registry.services import ServiceError, audit
 from registry.services import settings as bureau_settings
 from registry.services.directory import keyset_page
 
-INSERT_BATCH = 5000
 PAGE_SIZE = 100
+IN_BATCH = 5000   # firm ids per IN (...) list
+THREE_VALUED = np.array([None, True, False], dtype=object)   # indexed by the code: 0, 1, -1
 
 
 class ProgramError(ServiceError):
@@ -153,10 +157,8 @@ def compute_reward(session: Session, actor, year: int, budget: Decimal | None) -
     result, award = _awards(firms, np.array(districts, dtype=object), settings, budget, shares, excluded)
     keep = np.flatnonzero(result.eligible >= UNKNOWN)
     session.execute(delete(ProgramEntry).where(ProgramEntry.list_id == lst.id))
-    rows = [_reward_row(lst.id, result, award, int(i), int(ids[i]), districts[i], kept.get(int(ids[i])))
-            for i in keep.tolist()]
-    for start in range(0, len(rows), INSERT_BATCH):
-        session.execute(ProgramEntry.__table__.insert(), rows[start:start + INSERT_BATCH])
+    copy_rows(session.connection(), ProgramEntry.__table__, *_reward_entries(
+        lst.id, result, award, keep, ids, districts, kept))
     lst.budget, lst.computed_at, lst.computed_by = budget, utcnow(), getattr(actor, "id", None)
     lst.settings = {**settings_record(settings, "rd_reward"),
                     "district_budgets": {code: str(amount) for code, amount in sorted(shares.items())}}
@@ -166,7 +168,7 @@ def compute_reward(session: Session, actor, year: int, budget: Decimal | None) -
         session.execute(text("ANALYZE program_entries"))
     _keep_totals(session, lst)
     audit.record(session, actor, "programs.reward.compute", lst, year=year,
-                 budget=None if budget is None else str(budget), firms=len(rows))
+                 budget=None if budget is None else str(budget), firms=len(keep))
     return lst
 
 
@@ -207,24 +209,36 @@ def _fine(amount: int) -> Decimal:
     return from_fixed(int(amount), SAVING_SCALE)
 
 
-def _reward_row(list_id: int, result: RewardResult, award: np.ndarray, i: int, firm_id: int, district: str,
-                reason: str | None) -> dict:
-    firms = result.firms
-    eligible = result.eligible[i] == TRUE
-    rate = result.rate(i)
-    return {"list_id": list_id, "firm_id": firm_id, "district": district,
-            "revenue": from_fixed(firms.revenue.value[i]) if firms.revenue.known[i] else None,
-            "rd_expense": from_fixed(firms.rd_expense.value[i]) if firms.rd_expense.known[i] else None,
-            "rd_survey": _bool(firms.rd_survey[i]), "incidents": _bool(firms.incidents[i]),
-            "eligible": True if eligible else None, "failed": result.failed(i),
-            "rate": None if rate is None else _decimal(rate),
-            "entitlement": _fine(result.entitlement[i]) if eligible else None,
-            "award": _fine(award[i]) if eligible else None,
-            "excluded": reason is not None, "exclusion_reason": reason}
+def _reward_entries(list_id: int, result: RewardResult, award: np.ndarray, keep: np.ndarray,
+                    ids: np.ndarray, districts: list[str], kept: dict[int, str]) -> tuple[list[str], Iterable]:
+    """The entries of the firms at `keep` as column names and rows in their stored form (money in
+    yuan, amounts in 10^-8 万元, rates x 10^4), built column by column."""
+    firms, eligible = result.firms, result.eligible[keep] == TRUE
+    firm_ids = ids[keep].tolist()
+    rates = np.array([to_fixed(_decimal(band.rate)) for band in result.settings.bands] or [0], np.int64)
+    failed_bits = sum((result.criteria[name][keep] == FALSE).astype(np.int64) << bit
+                      for bit, name in enumerate(result.criteria))
+    failed_texts = [json.dumps([name for bit, name in enumerate(result.criteria) if code >> bit & 1])
+                    for code in range(1 << len(result.criteria))]
+    reasons = [kept.get(firm_id) for firm_id in firm_ids]
+    columns = {
+        "list_id": [list_id] * len(firm_ids), "firm_id": firm_ids, "district": [districts[i] for i in keep.tolist()],
+        "revenue": _or_none(firms.revenue.value[keep], firms.revenue.known[keep]),
+        "rd_expense": _or_none(firms.rd_expense.value[keep], firms.rd_expense.known[keep]),
+        "rd_survey": THREE_VALUED[firms.rd_survey[keep]].tolist(),
+        "incidents": THREE_VALUED[firms.incidents[keep]].tolist(),
+        "eligible": np.where(eligible, True, None).tolist(),
+        "failed": [failed_texts[code] for code in np.asarray(failed_bits).tolist()] if len(firm_ids) else [],
+        "rate": _or_none(rates[np.maximum(result.band[keep], 0)], eligible),
+        "entitlement": _or_none(result.entitlement[keep], eligible),
+        "award": _or_none(award[keep], eligible),
+        "excluded": [reason is not None for reason in reasons], "exclusion_reason": reasons,
+    }
+    return list(columns), zip(*columns.values())
 
 
-def _bool(code) -> bool | None:
-    return {1: True, 0: None, -1: False}[int(code)]
+def _or_none(values: np.ndarray, known: np.ndarray) -> list:
+    return [value if present else None for value, present in zip(values.tolist(), known.tolist())]
 
 
 def stored_firms(year: int, entries: list[ProgramEntry]) -> ProgramFirms:
@@ -389,19 +403,22 @@ def compute_top(session: Session, actor, year: int) -> ProgramList:
     last = _last_ranks(session, year)
     ranks = result.rank()
     session.execute(delete(ProgramEntry).where(ProgramEntry.list_id == lst.id))
-    rows = [{"list_id": lst.id, "firm_id": int(ids[i]), "district": districts[i],
-             "revenue": from_fixed(firms.revenue.value[i]), "rd_expense": from_fixed(firms.rd_expense.value[i]),
-             "rd_survey": True, "incidents": False, "eligible": True, "failed": [],
-             "rank": int(ranks[i]), "amount_rank": int(result.amount_rank[i]),
-             "intensity_rank": int(result.intensity_rank[i]), "points": from_fixed(result.points[i]),
-             "last_rank": last.get(int(ids[i])), "excluded": False}
-            for i in result.order.tolist()]
-    for start in range(0, len(rows), INSERT_BATCH):
-        session.execute(ProgramEntry.__table__.insert(), rows[start:start + INSERT_BATCH])
+    order = result.order
+    firm_ids = ids[order].tolist()
+    columns = {
+        "list_id": [lst.id] * len(order), "firm_id": firm_ids, "district": [districts[i] for i in order.tolist()],
+        "revenue": firms.revenue.value[order].tolist(), "rd_expense": firms.rd_expense.value[order].tolist(),
+        "rd_survey": [True] * len(order), "incidents": [False] * len(order), "eligible": [True] * len(order),
+        "failed": ["[]"] * len(order), "rank": ranks[order].tolist(),
+        "amount_rank": result.amount_rank[order].tolist(), "intensity_rank": result.intensity_rank[order].tolist(),
+        "points": result.points[order].tolist(), "last_rank": [last.get(firm_id) for firm_id in firm_ids],
+        "excluded": [False] * len(order),
+    }
+    copy_rows(session.connection(), ProgramEntry.__table__, list(columns), zip(*columns.values()))
     lst.computed_at, lst.computed_by = utcnow(), getattr(actor, "id", None)
     lst.settings = settings_record(settings, "rd_top")
     session.flush()
-    audit.record(session, actor, "programs.top.compute", lst, year=year, eligible=len(rows))
+    audit.record(session, actor, "programs.top.compute", lst, year=year, eligible=len(order))
     return lst
 
 
@@ -417,11 +434,18 @@ def _last_ranks(session: Session, year: int) -> dict[int, int]:
 
 
 def district_ranking(session: Session, lst: ProgramList, district: str) -> TopResult:
-    """The ranking among one district's eligible firms (its own N, ranks and points)."""
-    entries = session.scalars(select(ProgramEntry).where(ProgramEntry.list_id == lst.id,
-                                                         ProgramEntry.district == district)
-                              .order_by(ProgramEntry.firm_id)).all()
-    return rd_top(stored_firms(lst.year, entries), settings_for(session, lst.year))
+    """The ranking among one district's eligible firms (its own N, ranks and points), from the
+    ranking's stored entries: every one is eligible, its figures known, surveyed, without
+    incidents."""
+    rows = driver_rows(session.connection(), select(
+        ProgramEntry.firm_id, _raw(ProgramEntry.revenue), _raw(ProgramEntry.rd_expense))
+        .where(ProgramEntry.list_id == lst.id, ProgramEntry.district == district).order_by(ProgramEntry.firm_id))
+    table = np.array(rows, dtype=np.int64).reshape(len(rows), 3)
+    known = np.ones(len(rows), np.bool_)
+    firms = ProgramFirms(lst.year, [str(firm_id) for firm_id in table[:, 0].tolist()],
+                         Figure(table[:, 1].copy(), known), Figure(table[:, 2].copy(), known),
+                         np.full(len(rows), TRUE, np.int8), np.full(len(rows), FALSE, np.int8))
+    return rd_top(firms, settings_for(session, lst.year))
 
 
 def publish(session: Session, admin, lst: ProgramList) -> None:

@@ -337,8 +337,8 @@ def _priority_rows(year: int, settings) -> list[tuple[Firm, Fraction]]:
               for i in chosen.tolist()}
     found = []
     chosen_ids = list(shares)
-    for start in range(0, len(chosen_ids), programs.INSERT_BATCH):
-        found += db.session.scalars(select(Firm).where(Firm.id.in_(chosen_ids[start:start + programs.INSERT_BATCH]))
+    for start in range(0, len(chosen_ids), programs.IN_BATCH):
+        found += db.session.scalars(select(Firm).where(Firm.id.in_(chosen_ids[start:start + programs.IN_BATCH]))
                                     .order_by(Firm.id)).all()
     return [(firm, shares[firm.id]) for firm in found]
 
