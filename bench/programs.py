@@ -123,6 +123,7 @@ def main() -> int:
     for name, url in (("reward list", f"/officer/programs/rd-reward/{year}"),
                       ("reward list, page 3", f"/officer/programs/rd-reward/{year}?after={after}"),
                       ("top list, city", f"/officer/programs/rd-top/{year}"),
+                      ("top list, one district", f"/officer/programs/rd-top/{year}?district=yinzhou"),
                       ("programs index", f"/officer/programs?year={year}")):
         times = timed(client, url, options.requests)
         print(f"{name:42} {statistics.median(times):8.1f} {percentile(times, 0.95):8.1f} {max(times):8.1f}")

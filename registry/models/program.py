@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -80,6 +81,8 @@ class ProgramEntry(Base):
     revenue: Mapped[Decimal | None] = mapped_column(Money)
     rd_expense: Mapped[Decimal | None] = mapped_column(Money)
     rd_survey: Mapped[bool | None] = mapped_column(Boolean)
+    # The survey is the statistics bureau's row, not only the firm's word (shown as unverified).
+    survey_confirmed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     incidents: Mapped[bool | None] = mapped_column(Boolean)
     eligible: Mapped[bool | None] = mapped_column(Boolean)
     failed: Mapped[list] = mapped_column(JSON, default=list)

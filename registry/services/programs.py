@@ -75,8 +75,7 @@ def load_firms(session: Session, year: int, district: str | None = None,
     narrows the firms further (e.g. one firm)."""
     filing = and_(Filing.firm_id == Firm.id, Filing.fiscal_year == year - 1,
                   Filing.status.in_(COUNTING_STATUSES))
-    surveyed = and_(OfficialFigure.firm_id == Firm.id, OfficialFigure.fiscal_year == year - 1,
-                    OfficialFigure.source == "statistics")
+    surveyed = and_(OfficialFigure.firm_id == Firm.id, _statistics_row(year))
     # §R1: the statistics bureau's survey row when there is one, else the firm's own declaration.
     survey = case((OfficialFigure.firm_id.is_not(None), true()), else_=Filing.rd_survey)
     query = (select(Firm.id, func.coalesce(Firm.credit_code, Firm.external_ref), Firm.district,
@@ -90,6 +89,18 @@ def load_firms(session: Session, year: int, district: str | None = None,
     rows = driver_rows(session.connection(), query)
     table = np.array(rows, dtype=object).reshape(len(rows), 7)
     return _columns(year, table), table[:, 0].astype(np.int64), table[:, 2].tolist()
+
+
+def _statistics_row(year: int):
+    """An official figure that is the statistics bureau's survey row for FY year−1: it confirms
+    the firm's `rd_survey` (§R1)."""
+    return and_(OfficialFigure.fiscal_year == year - 1, OfficialFigure.source == "statistics")
+
+
+def _survey_confirmed(session: Session, year: int, firm_ids: np.ndarray) -> np.ndarray:
+    """Whether the statistics bureau confirmed each firm's survey of FY year−1."""
+    rows = driver_rows(session.connection(), select(OfficialFigure.firm_id).where(_statistics_row(year)))
+    return np.isin(firm_ids, np.array([firm_id for (firm_id,) in rows], np.int64))
 
 
 def _columns(year: int, table: np.ndarray) -> ProgramFirms:
@@ -157,8 +168,9 @@ def compute_reward(session: Session, actor, year: int, budget: Decimal | None) -
     result, award = _awards(firms, np.array(districts, dtype=object), settings, budget, shares, excluded)
     keep = np.flatnonzero(result.eligible >= UNKNOWN)
     session.execute(delete(ProgramEntry).where(ProgramEntry.list_id == lst.id))
+    confirmed = _survey_confirmed(session, year, ids[keep])
     copy_rows(session.connection(), ProgramEntry.__table__, *_reward_entries(
-        lst.id, result, award, keep, ids, districts, kept))
+        lst.id, result, award, keep, ids, districts, kept, confirmed))
     lst.budget, lst.computed_at, lst.computed_by = budget, utcnow(), getattr(actor, "id", None)
     lst.settings = {**settings_record(settings, "rd_reward"),
                     "district_budgets": {code: str(amount) for code, amount in sorted(shares.items())}}
@@ -210,9 +222,11 @@ def _fine(amount: int) -> Decimal:
 
 
 def _reward_entries(list_id: int, result: RewardResult, award: np.ndarray, keep: np.ndarray,
-                    ids: np.ndarray, districts: list[str], kept: dict[int, str]) -> tuple[list[str], Iterable]:
+                    ids: np.ndarray, districts: list[str], kept: dict[int, str], confirmed: np.ndarray
+                    ) -> tuple[list[str], Iterable]:
     """The entries of the firms at `keep` as column names and rows in their stored form (money in
-    yuan, amounts in 10^-8 万元, rates x 10^4), built column by column."""
+    yuan, amounts in 10^-8 万元, rates x 10^4), built column by column; `confirmed` says, per kept
+    firm, whether the statistics bureau confirmed its survey."""
     firms, eligible = result.firms, result.eligible[keep] == TRUE
     firm_ids = ids[keep].tolist()
     rates = np.array([to_fixed(_decimal(band.rate)) for band in result.settings.bands] or [0], np.int64)
@@ -225,7 +239,7 @@ def _reward_entries(list_id: int, result: RewardResult, award: np.ndarray, keep:
         "list_id": [list_id] * len(firm_ids), "firm_id": firm_ids, "district": [districts[i] for i in keep.tolist()],
         "revenue": _or_none(firms.revenue.value[keep], firms.revenue.known[keep]),
         "rd_expense": _or_none(firms.rd_expense.value[keep], firms.rd_expense.known[keep]),
-        "rd_survey": THREE_VALUED[firms.rd_survey[keep]].tolist(),
+        "rd_survey": THREE_VALUED[firms.rd_survey[keep]].tolist(), "survey_confirmed": confirmed.tolist(),
         "incidents": THREE_VALUED[firms.incidents[keep]].tolist(),
         "eligible": np.where(eligible, True, None).tolist(),
         "failed": [failed_texts[code] for code in np.asarray(failed_bits).tolist()] if len(firm_ids) else [],

@@ -86,7 +86,7 @@ def test_programs_officer_excludes_with_a_reason_admin_approves_and_exports_the_
     with open(download.value.path(), "rb") as handle:     # a temporary name without .xlsx
         workbook = load_workbook(io.BytesIO(handle.read()))
     rows = list(workbook.active.iter_rows(values_only=True))
-    awarded = {row[0]: (row[4], Decimal(str(row[9]))) for row in rows[1:] if row[0] in codes.values()}
+    awarded = {row[0]: (row[4], Decimal(str(row[10]))) for row in rows[1:] if row[0] in codes.values()}
     # Without the excluded firm, Σ 5.9 > 5: 5 × 5 ÷ 5.9 and 0.9 × 5 ÷ 5.9, floored to the yuan.
     assert awarded == {codes["宁波奉化芯片设计有限公司"]: ("6222 0000 0000 0000", Decimal("4.2372")),
                        codes["宁波奉化检测技术有限公司"]: ("6222 0000 0000 0002", Decimal("0.7627"))}

@@ -74,9 +74,9 @@ def test_the_reward_workflow(client, db_session, officer, admin, registry_firms)
     *listed, total = rows[1:]    # the awards are number cells, summed in a totals row
     by_code = {row[0]: row for row in listed}
     assert by_code[f["five"].credit_code][3:5] == ("工商银行宁波分行", "6222 0210 0000 0001")
-    assert total[0] in ("Total", "合计") and Decimal(str(total[9])) == sum(
+    assert total[0] in ("Total", "合计") and Decimal(str(total[10])) == sum(
         (award for award in frozen.values() if award is not None), Decimal(0))
-    assert {code: Decimal(str(row[9])) for code, row in by_code.items()} == {
+    assert {code: Decimal(str(row[10])) for code, row in by_code.items()} == {
         db_session.get(type(f["five"]), firm_id).credit_code: award for firm_id, award in frozen.items()
         if award is not None}
 

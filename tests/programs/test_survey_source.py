@@ -1,13 +1,19 @@
 """§R1: a firm's `rd_survey` is the statistics bureau's survey row when there is one, else the
 firm's own declaration, in the programs' lists as in the ladder's rules."""
+import io
+import re
 from decimal import Decimal
 
+from openpyxl import load_workbook
+from sqlalchemy import select
+
 from registry.extensions import db
-from registry.models import OfficialFigure, OfficialImport
+from registry.models import OfficialFigure, OfficialImport, ProgramEntry
 from registry.rules.logic import FALSE, TRUE, UNKNOWN
 from registry.rules.programs import rd_reward
 from registry.services import programs
 from tests.factories import FirmFactory
+from tests.officer.conftest import login
 from tests.programs.conftest import YEAR, filing
 
 
@@ -35,3 +41,23 @@ def test_a_statistics_row_confirms_the_survey_over_the_firms_declaration(db_sess
     eligible = dict(zip(ids.tolist(), rd_reward(firms, programs.settings_for(db.session, YEAR)).eligible))
     assert eligible[declared_no.id] == TRUE
     assert eligible[said_no.id] == FALSE
+
+
+def test_the_reward_list_marks_a_self_declared_survey_as_unverified(client, db_session, officer, admin,
+                                                                   registry_firms):
+    f = registry_firms
+    _surveyed(f["four"], admin)
+    login(client, officer)
+    client.post(f"/officer/programs/rd-reward/{YEAR}/compute", data={})
+    entries = {e.firm_id: e.survey_confirmed for e in db_session.scalars(select(ProgramEntry))}
+    assert entries[f["four"].id] is True and entries[f["five"].id] is False
+    page = client.get(f"/officer/programs/rd-reward/{YEAR}").get_data(as_text=True)
+    rows = dict(re.findall(r'<tr data-firm="(\d+)">(.*?)</tr>', page, re.DOTALL))
+    assert "survey-unverified" in rows[str(f["five"].id)]
+    assert "survey-unverified" not in rows[str(f["four"].id)]
+    sheet = load_workbook(io.BytesIO(client.get(f"/officer/programs/rd-reward/{YEAR}/export.xlsx").data)).active
+    header = [cell.value for cell in next(sheet.iter_rows(max_row=1))]
+    column = header.index("R&D survey")
+    survey = {row[1]: row[column] for row in sheet.iter_rows(min_row=2, values_only=True) if row[1]}
+    assert survey[f["four"].name] == "yes, confirmed by the statistics bureau"
+    assert survey[f["five"].name] == "yes, self-declared (unverified)"

@@ -30,6 +30,7 @@ from registry.services.programs import ProgramError
 from registry.services.settings import SettingsError
 from registry.views.officer import ID, YEAR, bp, district_names, firm_or_404, visible_districts
 from registry.views.officer.export import contact_table_response, table_response
+from registry.views.officer.firms import SURVEY_LABELS
 
 PAGE_SIZE = programs.PAGE_SIZE
 LIST_STATUS_LABELS = {"draft": _l("Draft"), "approved": _l("Approved (frozen)"),
@@ -222,7 +223,7 @@ def reward_export(program_year: int, fmt: str):
     lst = _reward_list(program_year)
     names = district_names()
     headers = [_("Credit code"), _("Firm"), _("District"), _("Bank"), _("Bank account"),
-               _("R&D (10k yuan)"), _("Revenue (10k yuan)"), _("Rate"),
+               _("R&D (10k yuan)"), _("Revenue (10k yuan)"), _("R&D survey"), _("Rate"),
                Column(_("Entitlement (10k yuan)"), total=True), Column(_("Award (10k yuan)"), total=True),
                _("Paid")]
 
@@ -233,6 +234,7 @@ def reward_export(program_year: int, fmt: str):
         for entry, firm in db.session.execute(query.order_by(ProgramEntry.district, ProgramEntry.firm_id)):
             yield [firm.credit_code or firm.external_ref, firm.name, names.get(entry.district, entry.district),
                    firm.bank_name, firm.bank_account, entry.rd_expense, entry.revenue,
+                   str(SURVEY_LABELS["confirmed" if entry.survey_confirmed else "unverified"]),
                    Number(tidy(entry.rate), PERCENT_FORMAT),
                    tidy(entry.entitlement), tidy(entry.award), entry.paid_at.date() if entry.paid_at else ""]
     draft = "" if lst is not None and lst.frozen else "-draft"
