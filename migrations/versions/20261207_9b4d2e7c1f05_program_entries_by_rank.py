@@ -1,5 +1,5 @@
-"""programs: a ranking's first N entries are read by rank through an index (the top-50 page read
-every entry of the list to sort them)
+"""programs: a ranking's first N entries are read by rank, and a district's entries by district,
+through indexes (the top-50 pages read every entry of the list)
 
 Revision ID: 9b4d2e7c1f05
 Revises: 7d3a9b52e8f4
@@ -18,8 +18,10 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table('program_entries', schema=None) as batch_op:
         batch_op.create_index('ix_program_entries_rank', ['list_id', 'rank'], unique=False)
+        batch_op.create_index('ix_program_entries_district', ['list_id', 'district'], unique=False)
 
 
 def downgrade():
     with op.batch_alter_table('program_entries', schema=None) as batch_op:
+        batch_op.drop_index('ix_program_entries_district')
         batch_op.drop_index('ix_program_entries_rank')

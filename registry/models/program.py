@@ -70,8 +70,10 @@ class ProgramEntry(Base):
     __table_args__ = (
         # The reward list's pages: awarded (or excluded) firms by award, keyset-paged.
         Index("ix_program_entries_page", "list_id", "eligible", "excluded", "award", "firm_id"),
-        # A ranking's first N entries, by rank.
+        # A ranking's first N entries, by rank; a district's entries (a ranking writes them
+        # grouped by district, so they lie together).
         Index("ix_program_entries_rank", "list_id", "rank"),
+        Index("ix_program_entries_district", "list_id", "district"),
     )
 
     list_id: Mapped[int] = mapped_column(ForeignKey("program_lists.id", ondelete="CASCADE"), primary_key=True)

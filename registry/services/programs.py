@@ -417,7 +417,8 @@ def compute_top(session: Session, actor, year: int) -> ProgramList:
     last = _last_ranks(session, year)
     ranks = result.rank()
     session.execute(delete(ProgramEntry).where(ProgramEntry.list_id == lst.id))
-    order = result.order
+    # Written grouped by district, by rank within it: a district's page reads its entries together.
+    order = result.order[np.argsort(np.array(districts, dtype=object)[result.order], kind="stable")]
     firm_ids = ids[order].tolist()
     columns = {
         "list_id": [lst.id] * len(order), "firm_id": firm_ids, "district": [districts[i] for i in order.tolist()],
