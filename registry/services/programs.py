@@ -175,13 +175,17 @@ def compute_reward(session: Session, actor, year: int, budget: Decimal | None) -
     lst.settings = {**settings_record(settings, "rd_reward"),
                     "district_budgets": {code: str(amount) for code, amount in sorted(shares.items())}}
     session.flush()
-    if session.get_bind().dialect.name == "postgresql":
-        # The pages' keyset scan needs current statistics of the rows just written.
-        session.execute(text("ANALYZE program_entries"))
+    _analyze_entries(session)
     _keep_totals(session, lst)
     audit.record(session, actor, "programs.reward.compute", lst, year=year,
                  budget=None if budget is None else str(budget), firms=len(keep))
     return lst
+
+
+def _analyze_entries(session: Session) -> None:
+    """The pages' index scans need current statistics of the entries just written."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("ANALYZE program_entries"))
 
 
 def district_budgets(lst: ProgramList) -> dict[str, Decimal]:
@@ -433,6 +437,7 @@ def compute_top(session: Session, actor, year: int) -> ProgramList:
     lst.computed_at, lst.computed_by = utcnow(), getattr(actor, "id", None)
     lst.settings = settings_record(settings, "rd_top")
     session.flush()
+    _analyze_entries(session)
     audit.record(session, actor, "programs.top.compute", lst, year=year, eligible=len(order))
     return lst
 
