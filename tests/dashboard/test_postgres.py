@@ -6,20 +6,15 @@ import threading
 
 import pytest
 
-from tests.conftest import require_service, scratch_postgres
-from tests.whatif.conftest import AS_OF, demo_registry
+from tests.whatif.conftest import AS_OF, demo_registry_on_postgres
 
 pytestmark = pytest.mark.postgres_only
 
 
 @pytest.fixture(scope="module")
 def pg_app():
-    with scratch_postgres(require_service("DATABASE_URL", "PostgreSQL"), "yz_readers_test") as url:
-        app = demo_registry(url)
+    with demo_registry_on_postgres("yz_readers_test") as app:
         yield app
-        from registry.extensions import db
-        with app.app_context():
-            db.engine.dispose()
 
 
 def _figures(app, readers: int) -> dict:

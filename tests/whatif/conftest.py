@@ -1,8 +1,11 @@
 """What-if tests run on a demo registry of their own (SQLite file, migrated, loaded by `demo load`)."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import pytest
 
+from tests.conftest import require_service, scratch_postgres
 from tests.demo.conftest import AS_OF, demo, load_args, migrated_app
 
 __all__ = ["AS_OF"]
@@ -18,6 +21,17 @@ def demo_registry(url: str):
     result = app.test_cli_runner().invoke(args=["scan", "run", "--inline", "--as-of", AS_OF.isoformat()])
     assert result.exit_code == 0, result.output
     return app
+
+
+@contextmanager
+def demo_registry_on_postgres(database: str):
+    """`demo_registry` in a scratch PostgreSQL database of its own (CI's server)."""
+    with scratch_postgres(require_service("DATABASE_URL", "PostgreSQL"), database) as url:
+        app = demo_registry(url)
+        yield app
+        from registry.extensions import db
+        with app.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture(scope="module")

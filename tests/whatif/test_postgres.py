@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import require_service, scratch_postgres
-from tests.whatif.conftest import demo_registry
+from tests.whatif.conftest import demo_registry_on_postgres
 from tests.whatif.test_runs import CAGR, _changes, _digest, _rules_check, _run
 
 pytestmark = pytest.mark.postgres_only
@@ -13,12 +12,8 @@ pytestmark = pytest.mark.postgres_only
 
 @pytest.fixture(scope="module")
 def pg_app():
-    with scratch_postgres(require_service("DATABASE_URL", "PostgreSQL"), "yz_whatif_test") as url:
-        app = demo_registry(url)
+    with demo_registry_on_postgres("yz_whatif_test") as app:
         yield app
-        from registry.extensions import db
-        with app.app_context():
-            db.engine.dispose()
 
 
 def test_a_run_on_postgresql_equals_rules_check_and_writes_nothing_live(pg_app):
