@@ -9,8 +9,8 @@ load when no full scan is done yet), it starts gunicorn with `--web-workers` pro
 127.0.0.1 and the Celery workers of the README's split layout, then logs in half the users as
 the demo's firm users (firm1..firm5, reused) and half as district officers (one per district,
 in the order of registry/params/districts.toml) through the login form, as browsers do. Each
-user requests its pages one after another without pause (a closed loop) for `--duration`
-seconds: a firm user its ladder (/portal/) and its filings; an officer the default queue, its
+user requests its pages one after another (a closed loop, with `--pause` seconds between two
+requests of a user, none by default) for `--duration` seconds: a firm user its ladder (/portal/) and its filings; an officer the default queue, its
 counts and the HNTE filter. After `(1 - scan_share) x duration` seconds a full scan is queued.
 
 Prints, per page and for all of them, in each phase (no scan / scan running): the requests
@@ -178,6 +178,8 @@ def main() -> None:
                         help="the share of the duration with a full scan queued or running")
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--pause", type=float, default=0,
+                        help="seconds each user reads a page before asking for the next (0: none)")
     args = parser.parse_args()
     for name in ("DATABASE_URL", "REDIS_URL"):
         if not os.environ.get(name):
@@ -201,7 +203,7 @@ def main() -> None:
                             ACCESS_FORMAT, "registry:create_app()"], cwd=REPO,
                            env=dict(os.environ))
     workers = start_workers("split")
-    figures: dict = {"firms": firms, "users": args.users, "duration_s": args.duration,
+    figures: dict = {"firms": firms, "users": args.users, "duration_s": args.duration, "pause_s": args.pause,
                      "web_workers": args.web_workers, "load_before": os.getloadavg()[0]}
     try:
         _wait_for(args.port)
@@ -228,6 +230,8 @@ def main() -> None:
                     finished = time.monotonic()
                     with lock:
                         samples.append((name, finished, (time.perf_counter() - started) * 1000, ok))
+                    if args.pause and stop.wait(args.pause):
+                        return
 
         threads = [threading.Thread(target=run, args=pair, daemon=True) for pair in browsers]
         began = time.monotonic()
