@@ -2,7 +2,7 @@
 concurrent users, with a full scan running for part of the time (figures in docs/performance.md).
 
     DATABASE_URL=postgresql://postgres@127.0.0.1/yz_load REDIS_URL=redis://127.0.0.1:6379/8 \\
-        python bench/load.py [--users 16] [--duration 60] [--scan-share 0.5] [--web-workers 2]
+        python bench/load.py [--users 16] [--duration 60] [--scan-share 0.5] [--web-workers 2] [--pause 0]
 
 On a database loaded with `flask demo load` (and scanned once: the first run scans it before the
 load when no full scan is done yet), it starts gunicorn with `--web-workers` processes on
@@ -10,8 +10,8 @@ load when no full scan is done yet), it starts gunicorn with `--web-workers` pro
 the demo's firm users (firm1..firm5, reused) and half as district officers (one per district,
 in the order of registry/params/districts.toml) through the login form, as browsers do. Each
 user requests its pages one after another (a closed loop, with `--pause` seconds between two
-requests of a user, none by default) for `--duration` seconds: a firm user its ladder (/portal/) and its filings; an officer the default queue, its
-counts and the HNTE filter. After `(1 - scan_share) x duration` seconds a full scan is queued.
+requests of a user, none by default) for `--duration` seconds: a firm user its ladder
+(/portal/) and its filings; an officer the default queue, its counts and the HNTE filter. After `(1 - scan_share) x duration` seconds a full scan is queued.
 
 Prints, per page and for all of them, in each phase (no scan / scan running): the requests
 answered, their rate, p50/p95/p99 in ms and the errors (any answer but 200, or a failed
