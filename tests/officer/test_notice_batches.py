@@ -62,7 +62,7 @@ def test_ending_a_batch_issues_its_certificates_now_and_waits_for_objections(
     certificates.end_notice_batch(db_session, batch, [clear, disputed], officer, AFTER)
     assert batch.ended_on == AFTER and batch.ended_by_id == officer.id
     actions = db_session.scalars(select(AuditEvent.action).where(
-        AuditEvent.object_type == "noticebatch")).all()
+        AuditEvent.object_type == "noticebatch").order_by(AuditEvent.id)).all()
     assert actions == ["notice_batch_issue", "notice_batch_end", "notice_batch_issue"]
     with pytest.raises(review.ReviewError):
         certificates.end_notice_batch(db_session, batch, [clear, disputed], officer, AFTER)
