@@ -11,7 +11,9 @@ the demo's firm users (firm1..firm5, reused) and half as district officers (one 
 in the order of registry/params/districts.toml) through the login form, as browsers do. Each
 user requests its pages one after another (a closed loop, with `--pause` seconds between two
 requests of a user, none by default) for `--duration` seconds: a firm user its ladder
-(/portal/) and its filings; an officer the default queue, its counts and the HNTE filter. After `(1 - scan_share) x duration` seconds a full scan is queued.
+(/portal/) and its filings; an officer the default queue, its counts and the HNTE filter. Each
+user asks for its pages once before the timing starts (a warm-up). After `(1 - scan_share) x
+duration` seconds a full scan is queued.
 
 Prints, per page and for all of them, in each phase (no scan / scan running): the requests
 answered, their rate, p50/p95/p99 in ms and the errors (any answer but 200, or a failed
@@ -216,6 +218,8 @@ def main() -> None:
         for email, password, pages in _users(args.users):
             browser = Browser(args.port)
             browser.log_in(email, password)
+            for _name, path in pages:   # warm-up, not counted: each worker's first render of a page
+                browser.request("GET", path)
             browsers.append((browser, pages))
 
         def run(browser: Browser, pages) -> None:
