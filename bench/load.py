@@ -9,11 +9,11 @@ load when no full scan is done yet), it starts gunicorn with `--web-workers` pro
 127.0.0.1 and the Celery workers of the README's split layout, then logs in half the users as
 the demo's firm users (firm1..firm5, reused) and half as district officers (one per district,
 in the order of registry/params/districts.toml) through the login form, as browsers do. Each
-user requests its pages one after another (a closed loop, with `--pause` seconds between two
-requests of a user, none by default) for `--duration` seconds: a firm user its ladder
-(/portal/) and its filings; an officer the default queue, its counts and the HNTE filter. Each
-user asks for its pages once before the timing starts (a warm-up). After `(1 - scan_share) x
-duration` seconds a full scan is queued.
+user requests its pages one after another for `--duration` seconds (a closed loop; with
+`--pause`, a user reads each page for a random time of that mean before the next request, as
+people do; none by default): a firm user its ladder (/portal/) and its filings; an officer the
+default queue, its counts and the HNTE filter. Each user asks for its pages once before the
+timing starts (a warm-up). After `(1 - scan_share) x duration` seconds a full scan is queued.
 
 Prints, per page and for all of them, in each phase (no scan / scan running): the requests
 answered, their rate, p50/p95/p99 in ms and the errors (any answer but 200, or a failed
@@ -30,6 +30,7 @@ import datetime as dt
 import http.client
 import json
 import os
+import random
 import re
 import subprocess
 import sys
@@ -181,7 +182,7 @@ def main() -> None:
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--pause", type=float, default=0,
-                        help="seconds each user reads a page before asking for the next (0: none)")
+                        help="mean seconds each user reads a page before asking for the next (0: none)")
     args = parser.parse_args()
     for name in ("DATABASE_URL", "REDIS_URL"):
         if not os.environ.get(name):
@@ -222,7 +223,12 @@ def main() -> None:
                 browser.request("GET", path)
             browsers.append((browser, pages))
 
-        def run(browser: Browser, pages) -> None:
+        def run(browser: Browser, pages, seed: int) -> None:
+            # People read for a while, not in step: each pause is drawn around --pause (exponential,
+            # so requests arrive as a Poisson stream), and users start at random within one pause.
+            reading = random.Random(seed)
+            if args.pause and stop.wait(reading.uniform(0, args.pause)):
+                return
             while not stop.is_set():
                 for name, path in pages:
                     started = time.perf_counter()
@@ -234,10 +240,11 @@ def main() -> None:
                     finished = time.monotonic()
                     with lock:
                         samples.append((name, finished, (time.perf_counter() - started) * 1000, ok))
-                    if args.pause and stop.wait(args.pause):
+                    if args.pause and stop.wait(reading.expovariate(1 / args.pause)):
                         return
 
-        threads = [threading.Thread(target=run, args=pair, daemon=True) for pair in browsers]
+        threads = [threading.Thread(target=run, args=(*pair, seed), daemon=True)
+                   for seed, pair in enumerate(browsers)]
         began = time.monotonic()
         for thread in threads:
             thread.start()

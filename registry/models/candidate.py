@@ -25,6 +25,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -93,6 +94,9 @@ class FirmFlag(Base):
         CheckConstraint("status IN ('open', 'closed')", name="status"),
         # An outreach list of a flag (a few hundred to a few thousand firms in a district).
         Index("ix_firm_flags_list", "flag", "cycle", "firm_id"),
+        # The queue's counts join each listed candidate's open flags: one index-only probe each.
+        Index("ix_firm_flags_open", "cycle", "firm_id", postgresql_include=["flag"],
+              postgresql_where=text("status = 'open'"), sqlite_where=text("status = 'open'")),
     )
 
     firm_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
