@@ -37,7 +37,7 @@ from registry.rules.programs import (
 )
 from registry.rules.units import SAVING_SCALE, from_fixed, to_fixed
 from registry.scan.loader import driver_rows
-from registry.scan.stage import copy_rows
+from registry.scan.stage import INT4, INT8, copy_rows, stage
 from registry.services import ServiceError, audit
 from registry.services import settings as bureau_settings
 from registry.services.directory import keyset_page
@@ -259,25 +259,46 @@ def _or_none(values: np.ndarray, known: np.ndarray) -> list:
     return [value if present else None for value, present in zip(values.tolist(), known.tolist())]
 
 
-def stored_firms(year: int, entries: list[ProgramEntry]) -> ProgramFirms:
-    """A list's stored inputs as the programs' batch (to share awards or rank again)."""
-    return ProgramFirms.from_values(year, [(str(e.firm_id), e.revenue, e.rd_expense, e.rd_survey, e.incidents)
-                                           for e in entries])
+def _eligible_entries(session: Session, lst: ProgramList, *where
+                      ) -> tuple[ProgramFirms, np.ndarray, np.ndarray]:
+    """A list's eligible entries (of `where`) by firm, read as driver rows: the programs' batch,
+    their districts, and per entry (firm id, award in 10^-8 万元, excluded as 0/1). Every
+    eligible entry has its figures known, its survey filed and no incidents."""
+    rows = driver_rows(session.connection(), select(
+        ProgramEntry.firm_id, _raw(ProgramEntry.revenue), _raw(ProgramEntry.rd_expense),
+        func.coalesce(_raw(ProgramEntry.award), 0), case((ProgramEntry.excluded, 1), else_=0),
+        ProgramEntry.district)
+        .where(ProgramEntry.list_id == lst.id, ProgramEntry.eligible.is_(True), *where)
+        .order_by(ProgramEntry.firm_id))
+    table = np.array(rows, dtype=object).reshape(len(rows), 6)
+    numbers, count = table[:, :5].astype(np.int64), len(rows)
+    known = np.ones(count, np.bool_)
+    firms = ProgramFirms(lst.year, [str(firm_id) for firm_id in numbers[:, 0].tolist()],
+                         Figure(numbers[:, 1].copy(), known), Figure(numbers[:, 2].copy(), known),
+                         np.full(count, TRUE, np.int8), np.full(count, FALSE, np.int8))
+    return firms, table[:, 5], numbers[:, [0, 3, 4]]
 
 
 def _share_again(session: Session, lst: ProgramList) -> None:
     """Share the budget (the city's, or each district's own) again among the eligible, not
-    excluded firms of a draft, and keep its totals."""
-    entries = session.scalars(select(ProgramEntry).where(ProgramEntry.list_id == lst.id,
-                                                         ProgramEntry.eligible.is_(True))).all()
-    if entries:
-        excluded = np.array([e.excluded for e in entries], np.bool_)
-        districts = np.array([e.district for e in entries], dtype=object)
-        _result, award = _awards(stored_firms(lst.year, entries), districts, settings_for(session, lst.year),
-                                 lst.budget, district_budgets(lst), excluded)
-        for i, entry in enumerate(entries):
-            entry.award = _fine(award[i])
-        session.flush()
+    excluded firms of a draft, writing the awards that changed in one UPDATE, and keep its
+    totals. Without any budget an award is its entitlement and nothing is shared."""
+    session.flush()   # the exclusion just made, before the rows are read below the ORM
+    shares = district_budgets(lst)
+    if lst.budget is not None or shares:
+        firms, districts, stored = _eligible_entries(session, lst)
+        _result, award = _awards(firms, districts, settings_for(session, lst.year), lst.budget, shares,
+                                 stored[:, 2] == 1)
+        changed = award != stored[:, 1]
+        if changed.any():
+            stage(session.connection(), "stage_awards", {"firm_id": (INT4, stored[changed, 0]),
+                                                         "award": (INT8, award[changed])})
+            session.execute(text("UPDATE program_entries SET award = s.award FROM stage_awards s "
+                                 "WHERE program_entries.list_id = :list AND program_entries.firm_id = s.firm_id"),
+                            {"list": lst.id})
+            for entry in session.identity_map.values():
+                if isinstance(entry, ProgramEntry):
+                    session.expire(entry, ["award"])
     _keep_totals(session, lst)
 
 
@@ -455,16 +476,8 @@ def _last_ranks(session: Session, year: int) -> dict[int, int]:
 
 def district_ranking(session: Session, lst: ProgramList, district: str) -> TopResult:
     """The ranking among one district's eligible firms (its own N, ranks and points), from the
-    ranking's stored entries: every one is eligible, its figures known, surveyed, without
-    incidents."""
-    rows = driver_rows(session.connection(), select(
-        ProgramEntry.firm_id, _raw(ProgramEntry.revenue), _raw(ProgramEntry.rd_expense))
-        .where(ProgramEntry.list_id == lst.id, ProgramEntry.district == district).order_by(ProgramEntry.firm_id))
-    table = np.array(rows, dtype=np.int64).reshape(len(rows), 3)
-    known = np.ones(len(rows), np.bool_)
-    firms = ProgramFirms(lst.year, [str(firm_id) for firm_id in table[:, 0].tolist()],
-                         Figure(table[:, 1].copy(), known), Figure(table[:, 2].copy(), known),
-                         np.full(len(rows), TRUE, np.int8), np.full(len(rows), FALSE, np.int8))
+    ranking's stored entries."""
+    firms, _districts, _stored = _eligible_entries(session, lst, ProgramEntry.district == district)
     return rd_top(firms, settings_for(session, lst.year))
 
 
