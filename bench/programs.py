@@ -76,7 +76,7 @@ def main() -> int:
 
         def listing(program):
             def run():
-                inputs, _ids, _districts = programs.load_firms(db.session, year)
+                inputs = programs.load_firms(db.session, year).firms
                 return program(inputs)
             return run
 

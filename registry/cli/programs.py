@@ -40,7 +40,7 @@ def _inputs(year: int, district: str | None):
         settings = settings_for(db.session, year)
     except ParameterError as error:
         raise click.ClickException(str(error)) from None
-    firms, _ids, _districts = load_firms(db.session, year, district)
+    firms = load_firms(db.session, year, district).firms
     return firms, settings
 
 

@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import replace
 from decimal import Decimal
+from typing import NamedTuple
 
 import numpy as np
 from flask_babel import lazy_gettext as _l
@@ -68,18 +69,26 @@ def _raw(column):
     return type_coerce(column, BigInteger)
 
 
-def load_firms(session: Session, year: int, district: str | None = None,
-               where=None) -> tuple[ProgramFirms, np.ndarray, list[str]]:
+class LoadedFirms(NamedTuple):
+    firms: ProgramFirms
+    ids: np.ndarray
+    districts: list[str]
+    survey_confirmed: np.ndarray   # the statistics bureau's survey row confirms rd_survey
+
+
+def load_firms(session: Session, year: int, district: str | None = None, where=None) -> LoadedFirms:
     """The programs' inputs of every firm (of `district`) as it is today (not deregistered, like
-    `facts export`), FY year−1 counting filings, by firm id: (inputs, firm ids, districts). `where`
-    narrows the firms further (e.g. one firm)."""
+    `facts export`), FY year−1 counting filings, by firm id, with their districts and whether the
+    statistics bureau confirmed each survey. `where` narrows the firms further (e.g. one firm)."""
     filing = and_(Filing.firm_id == Firm.id, Filing.fiscal_year == year - 1,
                   Filing.status.in_(COUNTING_STATUSES))
     surveyed = and_(OfficialFigure.firm_id == Firm.id, _statistics_row(year))
     # §R1: the statistics bureau's survey row when there is one, else the firm's own declaration.
-    survey = case((OfficialFigure.firm_id.is_not(None), true()), else_=Filing.rd_survey)
+    confirmed = OfficialFigure.firm_id.is_not(None)
+    survey = case((confirmed, true()), else_=Filing.rd_survey)
     query = (select(Firm.id, func.coalesce(Firm.credit_code, Firm.external_ref), Firm.district,
-                    Firm.incidents, _raw(Filing.revenue), _raw(Filing.rd_expense), survey)
+                    Firm.incidents, _raw(Filing.revenue), _raw(Filing.rd_expense), survey,
+                    case((confirmed, 1), else_=0))
              .outerjoin(Filing, filing).outerjoin(OfficialFigure, surveyed)
              .where(active_on(today_in_shanghai())).order_by(Firm.id))
     if district is not None:
@@ -87,20 +96,15 @@ def load_firms(session: Session, year: int, district: str | None = None,
     if where is not None:
         query = query.where(where)
     rows = driver_rows(session.connection(), query)
-    table = np.array(rows, dtype=object).reshape(len(rows), 7)
-    return _columns(year, table), table[:, 0].astype(np.int64), table[:, 2].tolist()
+    table = np.array(rows, dtype=object).reshape(len(rows), 8)
+    return LoadedFirms(_columns(year, table), table[:, 0].astype(np.int64), table[:, 2].tolist(),
+                       table[:, 7].astype(np.int64) == 1)
 
 
 def _statistics_row(year: int):
     """An official figure that is the statistics bureau's survey row for FY year−1: it confirms
     the firm's `rd_survey` (§R1)."""
     return and_(OfficialFigure.fiscal_year == year - 1, OfficialFigure.source == "statistics")
-
-
-def _survey_confirmed(session: Session, year: int, firm_ids: np.ndarray) -> np.ndarray:
-    """Whether the statistics bureau confirmed each firm's survey of FY year−1."""
-    rows = driver_rows(session.connection(), select(OfficialFigure.firm_id).where(_statistics_row(year)))
-    return np.isin(firm_ids, np.array([firm_id for (firm_id,) in rows], np.int64))
 
 
 def _columns(year: int, table: np.ndarray) -> ProgramFirms:
@@ -161,16 +165,15 @@ def compute_reward(session: Session, actor, year: int, budget: Decimal | None) -
     lst = _draft(session, "rd_reward", year)
     kept = dict(session.execute(select(ProgramEntry.firm_id, ProgramEntry.exclusion_reason)
                                 .where(ProgramEntry.list_id == lst.id, ProgramEntry.excluded)).all())
-    firms, ids, districts = load_firms(session, year)
+    firms, ids, districts, confirmed = load_firms(session, year)
     settings = settings_for(session, year)
     shares = {} if budget is not None else bureau_settings.program_district_budgets(session, year)
     excluded = np.isin(ids, np.array(list(kept), np.int64))
     result, award = _awards(firms, np.array(districts, dtype=object), settings, budget, shares, excluded)
     keep = np.flatnonzero(result.eligible >= UNKNOWN)
     session.execute(delete(ProgramEntry).where(ProgramEntry.list_id == lst.id))
-    confirmed = _survey_confirmed(session, year, ids[keep])
     copy_rows(session.connection(), ProgramEntry.__table__, *_reward_entries(
-        lst.id, result, award, keep, ids, districts, kept, confirmed))
+        lst.id, result, award, keep, ids, districts, kept, confirmed[keep]))
     lst.budget, lst.computed_at, lst.computed_by = budget, utcnow(), getattr(actor, "id", None)
     lst.settings = {**settings_record(settings, "rd_reward"),
                     "district_budgets": {code: str(amount) for code, amount in sorted(shares.items())}}
@@ -436,7 +439,7 @@ def reward_page(session: Session, lst: ProgramList, show: str, scope, after: str
 def compute_top(session: Session, actor, year: int) -> ProgramList:
     """Compute (or recompute) the draft ranking of `year`, with each firm's rank of last year."""
     lst = _draft(session, "rd_top", year)
-    firms, ids, districts = load_firms(session, year)
+    firms, ids, districts, _confirmed = load_firms(session, year)
     settings = settings_for(session, year)
     result = rd_top(firms, settings)
     last = _last_ranks(session, year)
@@ -469,7 +472,7 @@ def _last_ranks(session: Session, year: int) -> dict[int, int]:
     if last is not None and last.status == "published":
         return dict(session.execute(select(ProgramEntry.firm_id, ProgramEntry.rank)
                                     .where(ProgramEntry.list_id == last.id)).all())
-    firms, ids, _districts = load_firms(session, year - 1)
+    firms, ids = load_firms(session, year - 1)[:2]
     ranks = rd_top(firms, settings_for(session, year - 1)).rank()
     return {int(ids[i]): int(ranks[i]) for i in np.flatnonzero(ranks)}
 
@@ -501,6 +504,6 @@ def published_rank(session: Session, firm_id: int, year: int) -> int | None:
 
 def firm_reward(session: Session, firm_id: int, year: int) -> RewardResult:
     """The reward verdict of one firm for program year `year`, computed now (a batch of one)."""
-    firms, _ids, _districts = load_firms(session, year, where=Firm.id == firm_id)
+    firms = load_firms(session, year, where=Firm.id == firm_id).firms
     return rd_reward(firms, settings_for(session, year))
 

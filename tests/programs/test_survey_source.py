@@ -35,7 +35,7 @@ def test_a_statistics_row_confirms_the_survey_over_the_firms_declaration(db_sess
     filing(unknown, 1000, 50, survey=None)
     said_no = FirmFactory(name="自报未纳统有限公司", district="haishu")
     filing(said_no, 1000, 50, survey=False)
-    firms, ids, _districts = programs.load_firms(db.session, YEAR, district="haishu")
+    firms, ids = programs.load_firms(db.session, YEAR, district="haishu")[:2]
     survey = dict(zip(ids.tolist(), firms.rd_survey.tolist()))
     assert (survey[declared_no.id], survey[unknown.id], survey[said_no.id]) == (TRUE, UNKNOWN, FALSE)
     eligible = dict(zip(ids.tolist(), rd_reward(firms, programs.settings_for(db.session, YEAR)).eligible))

@@ -333,7 +333,7 @@ def priority_list(program_year: int):
 
 def _priority_rows(year: int, settings) -> list[tuple[Firm, Fraction]]:
     """The firms in the officer's scope above the priority threshold, with their R&D intensity."""
-    firms, ids, _districts = programs.load_firms(db.session, year, where=firm_scope(current_user))
+    firms, ids = programs.load_firms(db.session, year, where=firm_scope(current_user))[:2]
     chosen = rd_priority(firms, settings).nonzero()[0]
     shares = {int(ids[i]): Fraction(int(firms.rd_expense.value[i]), int(firms.revenue.value[i]))
               for i in chosen.tolist()}
