@@ -33,6 +33,7 @@ from registry import jobs
 from registry.auth.scope import firm_scope
 from registry.creditcode import CreditCodeError, normalise_credit_code
 from registry.extensions import db
+from registry.figures import display_count, display_money
 from registry.models import Firm, OfficialFigure, OfficialImport
 from registry.models.base import UTCDateTime, utcnow
 from registry.rules import today_in_shanghai
@@ -90,13 +91,13 @@ def parse_table(kind: str, table: list[list], last_year: int,
     the second and later rows of one firm and year as duplicates; `progress(done, total)` is
     told every PROGRESS_EVERY rows."""
     header = HEADERS[kind]
-    names = [str(cell if cell is not None else "").strip().lower().lstrip("\ufeff") for cell in table[0]]
+    names = [str(cell if cell is not None else "").strip().lower() for cell in table[0]]
     while names and not names[-1]:
         names.pop()
     if tuple(names) != header:
         return [], _l("The first row must be exactly: %(header)s.", header=",".join(header))
     if len(table) - 1 > MAX_ROWS:
-        return [], _l("At most %(count)s rows per file.", count=MAX_ROWS)
+        return [], _l("At most %(count)s rows per file.", count=display_count(MAX_ROWS))
     rows, seen = [], {}
     for number, cells in enumerate(table[1:], start=2):
         row = parse_row(kind, number, cells, last_year)
@@ -134,7 +135,7 @@ def parse_row(kind: str, number: int, cells: list, last_year: int) -> OfficialRo
     rd, revenue = row.values.get("rd_expense"), row.values.get("revenue")
     if rd is not None and revenue is not None and rd > revenue:
         row.errors.append(_l("rd_expense %(rd)s is above revenue %(revenue)s: check that both are "
-                             "in 万元.", rd=rd, revenue=revenue))
+                             "in 万元.", rd=display_money(rd), revenue=display_money(revenue)))
     return row
 
 
@@ -188,7 +189,7 @@ def _amount(value, required: bool, errors: list, column: str) -> Decimal | None:
         return None
     if amount < 0 or amount > MAX_MAGNITUDE:
         errors.append(_l("%(column)s %(value)s is outside 0–%(max)s.", column=column,
-                         value=text_value, max=MAX_MAGNITUDE))
+                         value=text_value, max=display_count(MAX_MAGNITUDE)))
         return None
     if amount.as_tuple().exponent < -4 and amount != amount.quantize(Decimal("0.0001")):
         errors.append(_l("%(column)s %(value)s has more than 4 decimal places.", column=column,
@@ -273,7 +274,11 @@ def run_queued(import_id: int) -> None:
         session.rollback()   # nothing of the import is written; the page says it failed
         record = session.get(OfficialImport, import_id)
         record.status, record.data, record.finished_at = "rejected", None, utcnow()
-        record.report = [{"row": 0, "credit_code": "", "errors": ["internal error"]}]
+        with force_locale((user.locale if user is not None else None)
+                          or current_app.config["BABEL_DEFAULT_LOCALE"]):
+            failed = str(_l("The import failed and nothing of it was written; try again or ask "
+                            "the administrator."))
+        record.report = [{"row": 0, "credit_code": "", "errors": [failed]}]
         session.commit()
         raise
 

@@ -167,7 +167,7 @@ def csv_text(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return data.decode("gb18030")
+        return data.decode("gb18030").lstrip("\ufeff")   # GB18030's own byte-order mark
 
 
 def header_columns(cells: list, aliases: dict[str, tuple[str, ...]],

@@ -12,6 +12,7 @@ from registry.auth.permissions import Permission, requires
 from registry.extensions import db
 from registry.forms.officer import OfficialImportForm
 from registry.models import OfficialImport
+from registry.rules import SHANGHAI
 from registry.services import official, roster
 from registry.views.officer import ID, bp, uploaded_bytes
 from registry.views.officer.export import table_response
@@ -70,4 +71,7 @@ def official_import_download(import_id: int, fmt: str):
     headers = [_("Row"), _("Credit code"), _("Errors")]
     rows = [[entry["row"] or "", entry.get("credit_code", ""), "; ".join(entry["errors"])]
             for entry in record.report or []]
-    return table_response(f"import-{record.id}-report", headers, rows, fmt)
+    # Named by the uploaded file and its day, not by the import's row id.
+    day = record.uploaded_at.astimezone(SHANGHAI).date().isoformat()
+    return table_response(f"import-report-{day}", headers, rows, fmt,
+                          title=f"{_('Import report')} {record.filename}")
