@@ -12,9 +12,9 @@ from registry.forms.auth import strip
 SCOPE_LABELS = {
     "read": _l("Read (every list and detail the account sees)"),
     "file": _l("File (create, update and submit the firm's drafts)"),
-    "decide": _l("Decide (officers' decisions on candidates)"),
+    "decide": _l("Decide (officers' decisions on candidates, starting scans and what-if runs, official imports)"),
 }
-SCOPE_NAMES = {"read": _l("Read"), "file": _l("File drafts"), "decide": _l("Decide candidates")}
+SCOPE_NAMES = {"read": _l("Read"), "file": _l("File drafts"), "decide": _l("Decide")}
 LIFETIMES = (30, 90, 180, 365)
 
 

@@ -48,6 +48,8 @@ FIGURES = {"statistics": (("rd_expense", True), ("revenue", False), ("rd_staff",
            "tax": (("rd_deduction_base", True),)}
 ALL_FIGURES = ("rd_expense", "revenue", "rd_staff", "rd_deduction_base")
 MAX_ROWS = 200_000
+# The largest file taken, on the web and the API: a 200,000-row CSV (the app refuses more than 16 MB).
+MAX_FILE_BYTES = 15 * 1024 * 1024
 MAX_XLSX_BYTES = 256 * 1024 * 1024     # what 200,000 rows of five columns unpack to, with room
 FIRST_YEAR = 2000
 PROGRESS_EVERY = 10_000

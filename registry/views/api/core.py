@@ -25,11 +25,6 @@ from registry.services.directory import decode_cursor, keyset_page
 
 PREFIX = "/api/v1"
 DEFAULT_LIMIT, MAX_LIMIT = 50, 500
-SCOPE_DESCRIPTIONS = {
-    "read": "reads (every GET)",
-    "file": "a firm's own drafts: create, update, submit",
-    "decide": "officers' decisions on candidates",
-}
 
 
 # --- Problems (RFC 9457) -------------------------------------------------------------------------

@@ -16,9 +16,6 @@ from registry.views.api.core import ApiProblem, Blueprint, current_token, needs
 blp = Blueprint("api_official", __name__,
                 description="Official data: statistics-bureau R&D survey and tax-bureau imports")
 
-MAX_UPLOAD_BYTES = 15 * 1024 * 1024
-
-
 class SourceArgs(ma.Schema):
     source = ma.fields.String(required=True, validate=ma.validate.OneOf(("statistics", "tax")),
                               metadata={"description": "statistics: credit_code,fiscal_year,"
@@ -62,10 +59,11 @@ def create_import(args, files):
     """Queue an import of a statistics or tax file; follow it with GET until it is applied or
     rejected."""
     upload = files["file"]
-    data = upload.read(MAX_UPLOAD_BYTES + 1)
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise ApiProblem(422, "The file is larger than 15 MB.",
-                         errors=[{"field": "file", "message": "larger than 15 MB"}])
+    data = upload.read(official.MAX_FILE_BYTES + 1)
+    if len(data) > official.MAX_FILE_BYTES:
+        limit = f"{official.MAX_FILE_BYTES // (1024 * 1024)} MB"
+        raise ApiProblem(422, f"The file is larger than {limit}.",
+                         errors=[{"in": "files", "field": "file", "detail": f"Larger than {limit}."}])
     record = official.queue_import(db.session, current_token().user, args["source"],
                                    upload.filename or "upload", data)
     db.session.commit()

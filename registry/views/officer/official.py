@@ -17,8 +17,6 @@ from registry.services import official, roster
 from registry.views.officer import ID, bp, uploaded_bytes
 from registry.views.officer.export import table_response
 
-MAX_UPLOAD_BYTES = 15 * 1024 * 1024     # a 200,000-row CSV; the app refuses more than 16 MB
-
 
 def _import_or_404(import_id: int) -> OfficialImport:
     record = db.session.scalar(official.visible_imports(current_user)
@@ -33,7 +31,7 @@ def _import_or_404(import_id: int) -> OfficialImport:
 def official_import():
     form = OfficialImportForm()
     if form.validate_on_submit():
-        data = uploaded_bytes(form.file, MAX_UPLOAD_BYTES)
+        data = uploaded_bytes(form.file, official.MAX_FILE_BYTES)
         if data is not None:
             name = form.file.data.filename or "upload"
             if form.kind.data == "roster":
