@@ -35,3 +35,9 @@ def test_flag_and_incentive_lists(client, officer, manager, firm, other_firm, ma
                         headers=bearer(make_token(manager, "read")),
                         query_string={"format": "csv"}).get_data(as_text=True)
     assert "13812345678" not in masked and "138****5678" in masked
+    flags = client.get("/api/v1/outreach/hnte_near_miss/export", headers=bearer(secret),
+                       query_string={"format": "csv"}).get_data(as_text=True)
+    detail = list(csv.reader(io.StringIO(flags.lstrip("\ufeff"))))[1]
+    # The file words the near miss as the web export does, never as the stored dict.
+    assert not any("{" in cell or "'criterion'" in cell for cell in detail)
+    assert any("万元" in cell for cell in detail)   # the gap, in the reader's words and unit

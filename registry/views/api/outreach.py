@@ -12,7 +12,6 @@ from registry.models import FirmFlag
 from registry.models.review import OUTREACH_STATUSES
 from registry.rules import today_in_shanghai
 from registry.services import outreach
-from registry.services.export import plain
 from registry.services.outreach import OUTREACH_LISTS, OutreachFilters
 from registry.views.api.core import (
     ApiProblem,
@@ -25,6 +24,7 @@ from registry.views.api.core import (
     needs,
     page_schema,
 )
+from registry.views.display import flag_detail
 from registry.views.officer.export import contact_table_response
 
 blp = Blueprint("api_outreach", __name__, description="Outreach lists per flag and incentive")
@@ -127,7 +127,8 @@ def outreach_export(args, list_key: str):
     reader without contacts:view; a full export is audited)."""
     user = current_token().user
     filters = _filters(list_key, args)
-    rows = ([*[plain(value) if not isinstance(value, dict) else str(value)
+    # A file for people: a flag's detail as the web export words it (the JSON pages keep the dict).
+    rows = ([*[flag_detail(value) if isinstance(value, dict) else value
                for value in _row(*row[:4]).values()], *contact_cells(user, row[1])]
             for row in outreach.list_rows(db.session, user, filters))
     return contact_table_response(f"outreach-{list_key}-{filters.cycle}", list(EXPORT_COLUMNS),
