@@ -5,6 +5,8 @@ import csv
 import io
 from decimal import Decimal
 
+from openpyxl import load_workbook
+
 from registry.models import ProgramEntry, ProgramList
 from tests.api.conftest import bearer
 
@@ -31,6 +33,11 @@ def test_reward_list_and_entries(client, db_session, officer, firm, other_firm, 
                       query_string={"format": "csv"}).get_data(as_text=True)
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     assert rows[0][:3] == ["firm_id", "credit_code", "name"] and len(rows) == 2
+    workbook = load_workbook(io.BytesIO(client.get(
+        "/api/v1/programs/rd_reward/2025/entries/export", headers=bearer(secret),
+        query_string={"format": "xlsx"}).data))
+    header, row = list(workbook.active.iter_rows(max_row=2, values_only=True))
+    assert row[header.index("award")] == 12.5   # a number cell, not the text "12.5"
     assert client.get("/api/v1/programs/rd_top/2025", headers=bearer(secret)).status_code == 404
     assert client.get("/api/v1/programs/other/2025", headers=bearer(secret)).status_code == 404
     assert client.get("/api/v1/programs/rd_reward/2025",

@@ -84,12 +84,14 @@ def _filters(list_key: str, args: dict) -> OutreachFilters:
         sort=args["sort"] if args.get("sort") in sorts else sorts[0])
 
 
-def _row(source, firm, entry, status) -> dict:
+def _row(source, firm, entry, status, amount=figure_json) -> dict:
+    """A firm of a list; the saving as an exact decimal string (JSON), or as `amount` makes it
+    (an export keeps the Decimal, a number cell in a workbook)."""
     flag = isinstance(source, FirmFlag)
     return {"firm_id": firm.id, "credit_code": firm.credit_code, "name": firm.name,
             "district": firm.district, "industry_code": firm.industry_code,
             "detail": source.detail if flag else None,
-            "saving": None if flag else figure_json(source.saving),
+            "saving": None if flag else amount(source.saving),
             "status": status, "notes": entry.notes if entry else None}
 
 
@@ -129,7 +131,8 @@ def outreach_export(args, list_key: str):
     filters = _filters(list_key, args)
     # A file for people: a flag's detail as the web export words it (the JSON pages keep the dict).
     rows = ([*[flag_detail(value) if isinstance(value, dict) else value
-               for value in _row(*row[:4]).values()], *contact_cells(user, row[1])]
+               for value in _row(*row[:4], amount=lambda saving: saving).values()],
+             *contact_cells(user, row[1])]
             for row in outreach.list_rows(db.session, user, filters))
     return contact_table_response(f"outreach-{list_key}-{filters.cycle}", list(EXPORT_COLUMNS),
                                   rows, args["format"], export_name="outreach")

@@ -92,10 +92,11 @@ def _entries(lst, args: dict):
     return query
 
 
-def _row(entry: ProgramEntry, firm: Firm) -> dict:
-    """An entry in ENTRY_COLUMNS order: amounts and shares as exact decimal strings."""
+def _row(entry: ProgramEntry, firm: Firm, amount=figure_json) -> dict:
+    """An entry in ENTRY_COLUMNS order: amounts and shares as exact decimal strings (JSON), or
+    as `amount` makes them (an export keeps the Decimals, number cells in a workbook)."""
     own = {"credit_code": firm.credit_code, "name": firm.name, "failed": list(entry.failed or [])}
-    return {column: own[column] if column in own else figure_json(getattr(entry, column))
+    return {column: own[column] if column in own else amount(getattr(entry, column))
             if column in DECIMALS else getattr(entry, column) for column in ENTRY_COLUMNS}
 
 
@@ -130,6 +131,6 @@ def export_entries(args, program: str, year: int):
     lst = _list_or_404(program, year)
     query = _entries(lst, args).order_by(ProgramEntry.firm_id)
     rows = ([value if not isinstance(value, list) else " ".join(value)
-             for value in _row(entry, firm).values()]
+             for value in _row(entry, firm, amount=lambda value: value).values()]
             for entry, firm in db.session.execute(query))
     return export_response(f"{program}-{year}", ENTRY_COLUMNS, rows, args["format"])
