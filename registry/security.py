@@ -107,6 +107,7 @@ PROBLEM_MIMETYPE = "application/problem+json"
 
 
 def is_api_request() -> bool:
+    """A request to the REST API (under /api/): its errors are problems, never pages."""
     return request.path.startswith("/api/")
 
 
@@ -132,8 +133,7 @@ def problem_response(status: int, detail=None, errors=None, headers=None):
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/") or (
-        request.accept_mimetypes.best == "application/json")
+    return is_api_request() or request.accept_mimetypes.best == "application/json"
 
 
 def _unauthorized():

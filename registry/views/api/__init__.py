@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import http
 
-from flask import Blueprint, Flask, render_template, request
+from flask import Blueprint, Flask, render_template
 from flask_smorest import Api as SmorestApi
 from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException
@@ -57,10 +57,6 @@ def docs():
     return render_template("api/docs.html")
 
 
-def _is_api_request() -> bool:
-    return request.path == core.PREFIX or request.path.startswith(core.PREFIX + "/")
-
-
 def init_app(app: Flask) -> None:
     app.config.setdefault("API_TITLE", "Yanzhen registry API")
     app.config.setdefault("API_VERSION", "v1")
@@ -91,14 +87,14 @@ def _register_problem_handlers(app: Flask) -> None:
     (a CSRF error keeps its own handler: Flask prefers the most specific class)."""
 
     def handle(error: HTTPException):
-        if _is_api_request():
+        if security.is_api_request():
             return core.handle_http_error(error)
         if error.code in security.ERROR_TITLES:
             return security.render_error(error, error.code)
         return error
 
     def handle_500(error):
-        if _is_api_request():
+        if security.is_api_request():
             return security.problem_response(500, "Something went wrong on our side.")
         return security.render_error(error, 500)
 
