@@ -11,12 +11,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.models.base import Base, Headcount, Money, UTCDateTime, utcnow
 
-# Where a figure comes from: the firm's own filing, or an official source.
-FIGURE_SOURCES = ("self_reported", "statistics", "tax")
-OFFICIAL_SOURCES = ("statistics", "tax")
-IMPORT_KINDS = ("statistics", "tax", "roster")
-IMPORT_STATUSES = ("queued", "running", "applied", "rejected")
-
 
 class OfficialImport(Base):
     """One uploaded file of official rows (or of the firm roster): queued, checked row by row, then

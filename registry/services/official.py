@@ -120,7 +120,7 @@ def parse_row(kind: str, number: int, cells: list, last_year: int) -> OfficialRo
     header = HEADERS[kind]
     cells = list(cells[:len(header)]) + [None] * (len(header) - len(cells))
     raw = dict(zip(header, cells, strict=True))
-    row = OfficialRow(number, _text(raw["credit_code"]).upper())
+    row = OfficialRow(number, workbooks.cell_text(raw["credit_code"]).upper())
     for name, value in raw.items():
         if value is workbooks.FORMULA_WITHOUT_VALUE:
             row.errors.append(_l("%(column)s holds a formula without a computed value.", column=name))
@@ -141,16 +141,8 @@ def parse_row(kind: str, number: int, cells: list, last_year: int) -> OfficialRo
     return row
 
 
-def _text(value) -> str:
-    if value is None or value is workbooks.FORMULA_WITHOUT_VALUE:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
 def _year(value, last_year: int, errors: list, column: str) -> int | None:
-    text_value = _text(value)
+    text_value = workbooks.cell_text(value)
     if isinstance(value, bool) or not text_value.isascii() or not text_value.isdigit():
         errors.append(_l("%(column)s %(value)s is not a year.", column=column, value=text_value or "—"))
         return None
@@ -171,7 +163,7 @@ def _amount(value, required: bool, errors: list, column: str) -> Decimal | None:
     if isinstance(value, float):
         text_value = repr(value)
     else:
-        text_value = _text(value)
+        text_value = workbooks.cell_text(value)
         if "," in text_value or "，" in text_value:
             text_value = text_value.replace(",", "").replace("，", "")
     if not text_value:

@@ -56,12 +56,6 @@ def read_roster(filename: str, data: bytes) -> tuple[list[RosterRow], object | N
     return [parse_roster_row(number, values) for number, values in records], error
 
 
-def _text(value) -> str:
-    if value is None or value is workbooks.FORMULA_WITHOUT_VALUE:
-        return ""
-    return str(value).strip()
-
-
 def parse_roster_row(number: int, raw: dict) -> RosterRow:
     """One roster row's values, checked without the database."""
     row = RosterRow(number, {})
@@ -69,18 +63,18 @@ def parse_roster_row(number: int, raw: dict) -> RosterRow:
     for name, value in raw.items():
         if value is workbooks.FORMULA_WITHOUT_VALUE:
             errors.append(_l("%(column)s holds a formula without a computed value.", column=name))
-    code = _text(raw.get("credit_code")).upper()
+    code = workbooks.cell_text(raw.get("credit_code")).upper()
     try:
         values["credit_code"] = normalise_credit_code(code)
     except CreditCodeError as error:
         values["credit_code"] = code
         errors.append(_l("The credit code %(code)s is not valid (%(why)s).", code=code or "—",
                          why=str(error)))
-    values["name"] = _text(raw.get("name"))[:200]
+    values["name"] = workbooks.cell_text(raw.get("name"))[:200]
     if not values["name"]:
         errors.append(_l("%(column)s is missing.", column="name"))
-    values["district"] = _text(raw.get("district")).lower()
-    industry = _text(raw.get("industry_code")).upper()
+    values["district"] = workbooks.cell_text(raw.get("district")).lower()
+    industry = workbooks.cell_text(raw.get("industry_code")).upper()
     values["industry_code"] = industry or None
     if industry and not INDUSTRY_CODE.fullmatch(industry):
         errors.append(_l("The industry code %(code)s is not a letter and 2 to 4 digits (GB/T 4754).",
@@ -91,10 +85,10 @@ def parse_roster_row(number: int, raw: dict) -> RosterRow:
         errors.append(_l("%(column)s is not a date (YYYY-MM-DD).", column="founded"))
     elif values["founded"] > today_in_shanghai():
         errors.append(_l("The founding date is in the future."))
-    values["contact_name"] = _text(raw.get("contact_name"))[:100]
+    values["contact_name"] = workbooks.cell_text(raw.get("contact_name"))[:100]
     if not values["contact_name"]:
         errors.append(_l("%(column)s is missing.", column="contact_name"))
-    values["contact_email"] = normalise_email(_text(raw.get("contact_email")))
+    values["contact_email"] = normalise_email(workbooks.cell_text(raw.get("contact_email")))
     if not EMAIL.fullmatch(values["contact_email"]) or len(values["contact_email"]) > 254:
         errors.append(_l("%(column)s %(value)s is not an e-mail address.", column="contact_email",
                          value=values["contact_email"] or "—"))

@@ -183,6 +183,16 @@ def header_columns(cells: list, aliases: dict[str, tuple[str, ...]],
     return columns, [column for column in required if column not in columns]
 
 
+def cell_text(value) -> str:
+    """A cell as text: empty for a blank or a formula without a value; a whole number that a
+    workbook keeps as a float (2021.0) as the number it is (2021)."""
+    if value is None or value is FORMULA_WITHOUT_VALUE:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
 def cell_date(value) -> dt.date | None:
     """A date cell (a workbook date, or text as 2026-01-01, 2026/1/1 or 2026.1.1), else None."""
     if isinstance(value, dt.datetime):
